@@ -1,0 +1,125 @@
+// Types of the Kubilitics HTTP/WebSocket contract (shared/API.md).
+// Fields the contract lists are required; anything else the server adds is optional
+// and read defensively, so a newer server never breaks an older UI.
+
+/** KIND[.GROUP]/NAMESPACE/NAME — the one way every surface names an object. */
+export type ObjectId = string;
+
+export type ClusterStatus = "connected" | "syncing" | "disconnected" | "error" | "forbidden";
+
+export interface Cluster {
+  id: string;
+  name: string;
+  server: string;
+  status: ClusterStatus | string;
+  error: string | null;
+  version: string | null;
+  objects: number | null;
+  lastSync: string | null;
+}
+
+export interface ResourceItem {
+  id: ObjectId;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  created: string;
+  status: string;
+  columns: Record<string, unknown>;
+}
+
+export interface ResourceList {
+  items: ResourceItem[];
+  continue: string | null;
+  resourceVersion: string;
+}
+
+export type NodeStatus = "ok" | "warning" | "error" | "unknown";
+
+export interface TopoNode {
+  id: ObjectId;
+  kind: string;
+  namespace: string;
+  name: string;
+  status: NodeStatus | string;
+  x: number;
+  y: number;
+  group?: string;
+  /** References to objects that do not exist; reported on the source, not drawn. */
+  missing?: ObjectId[];
+  labels?: Record<string, string>;
+}
+
+export interface TopoEdge {
+  source: ObjectId;
+  target: ObjectId;
+  type: string;
+  /** Optional: a server may name edges; removals may then use the name. */
+  id?: string;
+}
+
+export interface Topology {
+  cluster: string;
+  resourceVersion: string;
+  truncated: boolean;
+  nodes: TopoNode[];
+  edges: TopoEdge[];
+}
+
+export interface KubeEvent {
+  id: string;
+  object: ObjectId;
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  first: string;
+  last: string;
+}
+
+export interface AuditRecord {
+  [field: string]: unknown;
+}
+
+export interface Plugin {
+  name: string;
+  version: string;
+  status: string;
+  errors?: string[];
+  [field: string]: unknown;
+}
+
+export interface Alert {
+  [field: string]: unknown;
+}
+
+/** Server → client WebSocket messages. */
+export interface DeltaMessage {
+  sub: string;
+  type: "delta";
+  resourceVersion: string;
+  nodes?: { upsert?: TopoNode[]; remove?: (ObjectId | { id: ObjectId })[] };
+  edges?: { upsert?: TopoEdge[]; remove?: (string | TopoEdge)[] };
+}
+export interface ResyncMessage {
+  type: "resync";
+  sub?: string;
+}
+export interface ClusterMessage {
+  type: "cluster";
+  id: string;
+  status: string;
+  error?: string;
+}
+export type ServerMessage = DeltaMessage | ResyncMessage | ClusterMessage | { type: string; [k: string]: unknown };
+
+/** The scope of one WebSocket subscription. */
+export interface SubscriptionScope {
+  cluster: string;
+  namespace: string | null;
+  focus: ObjectId | null;
+  /** Extensions the contract does not list; a server that ignores them is fine. */
+  depth?: number;
+  kinds?: string[];
+}

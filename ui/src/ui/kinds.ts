@@ -1,0 +1,88 @@
+// Kind glyphs drawn inside graph labels and table cells, and the resource groups of the
+// browser, named the way kubectl groups them. The browser lists these kinds plus any
+// kind the cluster's topology shows; the contract has no discovery endpoint yet.
+
+const GLYPHS: Record<string, string> = {
+  Pod: "Po",
+  Deployment: "De",
+  ReplicaSet: "RS",
+  StatefulSet: "SS",
+  DaemonSet: "DS",
+  Job: "Jb",
+  CronJob: "CJ",
+  Service: "Sv",
+  Ingress: "Ig",
+  HTTPRoute: "HR",
+  Endpoints: "Ep",
+  EndpointSlice: "ES",
+  NetworkPolicy: "NP",
+  ConfigMap: "CM",
+  Secret: "Se",
+  PersistentVolumeClaim: "PVC",
+  PersistentVolume: "PV",
+  StorageClass: "SC",
+  Node: "No",
+  Namespace: "Ns",
+  ServiceAccount: "SA",
+  Role: "Ro",
+  ClusterRole: "CR",
+  RoleBinding: "RB",
+  ClusterRoleBinding: "CRB",
+  HorizontalPodAutoscaler: "HPA",
+  PodDisruptionBudget: "PDB",
+};
+
+/** The kind without its API group: "Deployment.apps" → "Deployment". */
+export function bareKind(kind: string): string {
+  const dot = kind.indexOf(".");
+  return dot < 0 ? kind : kind.slice(0, dot);
+}
+
+export function kindGlyph(kind: string): string {
+  const k = bareKind(kind);
+  return GLYPHS[k] ?? (k.replace(/[^A-Z]/g, "").slice(0, 3) || k.slice(0, 2));
+}
+
+/** Node size on the graph: infrastructure large, leaf objects small. */
+export function kindSize(kind: string): number {
+  switch (bareKind(kind)) {
+    case "Node":
+    case "Namespace":
+      return 9;
+    case "Deployment":
+    case "StatefulSet":
+    case "DaemonSet":
+    case "Ingress":
+    case "HTTPRoute":
+    case "Service":
+      return 7;
+    case "Pod":
+    case "ReplicaSet":
+    case "Job":
+    case "CronJob":
+      return 5;
+    default:
+      return 4;
+  }
+}
+
+export const RESOURCE_GROUPS: { name: string; kinds: string[] }[] = [
+  { name: "Workloads", kinds: ["Pod", "Deployment.apps", "ReplicaSet.apps", "StatefulSet.apps", "DaemonSet.apps", "Job.batch", "CronJob.batch"] },
+  {
+    name: "Networking",
+    kinds: ["Service", "Ingress.networking.k8s.io", "NetworkPolicy.networking.k8s.io", "EndpointSlice.discovery.k8s.io"],
+  },
+  { name: "Config", kinds: ["ConfigMap", "Secret", "ServiceAccount"] },
+  { name: "Storage", kinds: ["PersistentVolumeClaim", "PersistentVolume", "StorageClass.storage.k8s.io"] },
+  {
+    name: "Access control",
+    kinds: [
+      "Role.rbac.authorization.k8s.io",
+      "RoleBinding.rbac.authorization.k8s.io",
+      "ClusterRole.rbac.authorization.k8s.io",
+      "ClusterRoleBinding.rbac.authorization.k8s.io",
+    ],
+  },
+  { name: "Scaling & policy", kinds: ["HorizontalPodAutoscaler.autoscaling", "PodDisruptionBudget.policy"] },
+  { name: "Cluster", kinds: ["Node", "Namespace", "Event"] },
+];
