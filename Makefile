@@ -30,7 +30,8 @@ SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/obj/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps bins run test test-unit bench fuzz lint clean ui format
-all: deps $(BUILD)/kubilitics $(BUILD)/kubesim ui
+all: deps ui
+	$(MAKE) bins
 
 deps:
 	@tools/deps.sh build
@@ -52,8 +53,27 @@ $(BUILD)/libksim.a: $(SIM_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/kubilitics: $(BUILD)/obj/core/main.o $(BUILD)/libkcore.a
+$(BUILD)/kubilitics: $(BUILD)/obj/core/main.o $(BUILD)/obj/ui_assets.o $(BUILD)/libksim.a $(BUILD)/libkcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The UI is embedded: tools/embed turns ui/dist into a C table. The table is
+# regenerated every build but replaced only when it changed, so an unchanged
+# UI does not relink anything.
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lz
+
+.PHONY: $(BUILD)/ui_assets.stamp
+$(BUILD)/ui_assets.stamp: $(BUILD)/embed
+	@$(BUILD)/embed ui/dist $(BUILD)/ui_assets.c.new
+	@cmp -s $(BUILD)/ui_assets.c.new $(BUILD)/ui_assets.c || mv $(BUILD)/ui_assets.c.new $(BUILD)/ui_assets.c
+	@rm -f $(BUILD)/ui_assets.c.new
+
+$(BUILD)/ui_assets.c: $(BUILD)/ui_assets.stamp
+
+$(BUILD)/obj/ui_assets.o: $(BUILD)/ui_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
 
 $(BUILD)/kubesim: $(BUILD)/obj/sim/main.o $(BUILD)/libksim.a $(BUILD)/libkcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -65,8 +85,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libksim.a $(BUILD)/l
 test-unit: $(TESTS)
 bins: $(BUILD)/kubilitics $(BUILD)/kubesim
 
+# npm ci only when the lockfile changed; vite only when a source changed.
 ui:
-	@if [ -f ui/package.json ]; then $(MAKE) -s -C ui -f ../tools/ui.mk; fi
+	@if [ -f ui/package.json ]; then tools/build-ui.sh; fi
 
 run: all
 	$(BUILD)/kubilitics serve --demo --listen 127.0.0.1:8080
@@ -75,6 +96,7 @@ run: all
 test: deps
 	@tools/deps.sh test
 	$(MAKE) all
+	$(MAKE) test-unit
 	$(MAKE) test-unit bins BUILD=$(BUILD)/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 	tests/run.sh $(BUILD)
