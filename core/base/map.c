@@ -82,7 +82,8 @@ void *map_put(map_t *m, const void *key, size_t klen, void *val)
         s->val = val;
         return old;
     }
-    s->key = xmemdup(key, klen + 1);
+    s->key = xmalloc(klen + 1);
+    memcpy(s->key, key, klen);
     s->key[klen] = '\0';
     s->klen = (uint32_t)klen;
     s->hash = h;
