@@ -1,0 +1,322 @@
+// The resource browser: kinds grouped as kubectl groups them, and one virtualised table
+// of the chosen kind with the server's columns, sort, text filter and label selector.
+// Pages are fetched with limit/continue until the list is complete; rows then stay live
+// through a WebSocket subscription (status changes, additions, deletions).
+
+import type { ApiError } from "../api/errors";
+import type { ResourceItem, TopoNode } from "../api/types";
+import type { Ctx, View } from "../context";
+import type { ViewState } from "../state/url-state";
+import { age, ageOf, h, replaceChildren } from "../ui/dom";
+import { asApiError, errorBanner } from "../ui/error-view";
+import { bareKind, RESOURCE_GROUPS } from "../ui/kinds";
+import { toneOf } from "../ui/status";
+import { type Column, VirtualTable } from "../ui/virtual-table";
+
+const PAGE = 1000;
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+export function createResourcesView(ctx: Ctx, initial: ViewState): View {
+  let state = initial;
+  let items: ResourceItem[] = [];
+  const byId = new Map<string, ResourceItem>();
+  let error: ApiError | null = null;
+  let loading = false;
+  let complete = false;
+  let abort: AbortController | null = null;
+  let sub: ReturnType<Ctx["live"]["subscribe"]> | null = null;
+  let confirmedAt = 0;
+  let listedKind = "";
+  // Rows whose status changed in a delta: refetched one by one for the full columns.
+  const dirty = new Set<string>();
+  let dirtyTimer: ReturnType<typeof setTimeout> | null = null;
+
+  const nav = h("nav", { class: "kind-nav", "aria-label": "Resource kinds" });
+  const kindSelect = h("select", { class: "kind-select", "aria-label": "Resource kind" });
+  const nsInput = h("input", { id: "res-ns", placeholder: "all namespaces", autocomplete: "off" });
+  const labelInput = h("input", { id: "res-labels", placeholder: "app=web", autocomplete: "off", spellcheck: false });
+  const filterInput = h("input", { id: "res-filter", type: "search", placeholder: "name, status, column…", autocomplete: "off" });
+  const info = h("div", { class: "status-line", "aria-live": "polite" });
+  const banner = h("div", { class: "banner-slot" });
+  const table = new VirtualTable<ResourceItem>({
+    label: "Resources",
+    rowKey: (r) => r.id,
+    onOpen: (r) => ctx.navigate({ selected: r.id }),
+    onSort: (key) => ctx.navigate({ sort: key, desc: state.sort === key ? !state.desc : false }, { replace: true }),
+  });
+  const el = h(
+    "section",
+    { class: "view view-resources", "aria-label": "Resources" },
+    nav,
+    h(
+      "div",
+      { class: "resources-main" },
+      h(
+        "form",
+        { class: "toolbar", role: "search", "aria-label": "Filter resources", onsubmit: (e: Event) => e.preventDefault() },
+        h("div", { class: "field phone-only" }, h("span", { class: "label" }, "Kind"), kindSelect),
+        h("div", { class: "field" }, h("label", { for: "res-ns" }, "Namespace"), nsInput),
+        h("div", { class: "field" }, h("label", { for: "res-labels" }, "Label selector"), labelInput),
+        h("div", { class: "field grow" }, h("label", { for: "res-filter" }, "Filter"), filterInput),
+      ),
+      banner,
+      table.el,
+      info,
+    ),
+  );
+
+  const apply = () => ctx.navigate({ namespaces: nsInput.value.split(",").map((s) => s.trim()).filter(Boolean), labelSelector: labelInput.value.trim() });
+  nsInput.addEventListener("change", apply);
+  nsInput.addEventListener("keydown", (e) => e.key === "Enter" && apply());
+  labelInput.addEventListener("change", apply);
+  labelInput.addEventListener("keydown", (e) => e.key === "Enter" && apply());
+  filterInput.addEventListener("input", () => ctx.navigate({ search: filterInput.value }, { replace: true }));
+  kindSelect.addEventListener("change", () => ctx.navigate({ kind: kindSelect.value, selected: null, sort: null }));
+
+  function renderNav(): void {
+    const current = (state.kind ?? "Pod").toLowerCase();
+    replaceChildren(
+      nav,
+      RESOURCE_GROUPS.map((g) =>
+        h(
+          "div",
+          { class: "kind-group" },
+          h("h3", null, g.name),
+          h(
+            "ul",
+            null,
+            g.kinds.map((k) =>
+              h("li", null, h("a", {
+                href: `#/c/${encodeURIComponent(state.cluster!)}/resources/${encodeURIComponent(k)}`,
+                "aria-current": k.toLowerCase() === current ? "page" : undefined,
+              }, bareKind(k))),
+            ),
+          ),
+        ),
+      ),
+    );
+    replaceChildren(
+      kindSelect,
+      RESOURCE_GROUPS.map((g) => h("optgroup", { label: g.name }, g.kinds.map((k) => h("option", { value: k, selected: k.toLowerCase() === current }, bareKind(k))))),
+    );
+  }
+
+  function columns(): Column<ResourceItem>[] {
+    const extra = new Set<string>();
+    for (const it of items.slice(0, 200)) for (const k of Object.keys(it.columns ?? {})) extra.add(k);
+    const cols: Column<ResourceItem>[] = [
+      { key: "name", label: "Name", width: "minmax(12rem, 2fr)", render: (r) => r.name, sortValue: (r) => r.name },
+      { key: "namespace", label: "Namespace", width: "minmax(7rem, 1fr)", render: (r) => r.namespace || "—", sortValue: (r) => r.namespace },
+      {
+        key: "status",
+        label: "Status",
+        width: "minmax(7rem, 1fr)",
+        render: (r) => h("span", { class: `status-text-${toneOf(r.status)}` }, r.status || "—"),
+        sortValue: (r) => r.status ?? "",
+      },
+    ];
+    for (const k of extra) {
+      if (k === "name" || k === "namespace" || k === "status") continue;
+      cols.push({ key: `c:${k}`, label: k, width: "minmax(6rem, 1fr)", render: (r) => cell(r.columns?.[k]), sortValue: (r) => {
+        const v = r.columns?.[k];
+        return typeof v === "number" ? v : cell(v);
+      } });
+    }
+    cols.push({ key: "age", label: "Age", width: "5rem", render: (r) => ageOf(r.created), sortValue: (r) => -Date.parse(r.created || "0") || 0 });
+    return cols;
+  }
+
+  function visibleRows(cols: Column<ResourceItem>[]): ResourceItem[] {
+    const q = state.search.trim().toLowerCase();
+    let rows = items;
+    if (state.incident) rows = rows.filter((r) => toneOf(r.status) !== "ok");
+    if (q)
+      rows = rows.filter(
+        (r) => r.name.toLowerCase().includes(q) || r.namespace.toLowerCase().includes(q) || (r.status ?? "").toLowerCase().includes(q) || Object.values(r.columns ?? {}).some((v) => cell(v).toLowerCase().includes(q)),
+      );
+    const col = cols.find((c) => c.key === state.sort);
+    if (col?.sortValue) {
+      const sv = col.sortValue;
+      const dir = state.desc ? -1 : 1;
+      rows = [...rows].sort((a, b) => {
+        const x = sv(a);
+        const y = sv(b);
+        return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true })) * dir;
+      });
+    }
+    return rows;
+  }
+
+  function render(): void {
+    const cols = columns();
+    if (cols.map((c) => c.key).join() !== table.columnKeys.join() || table.sort.key !== state.sort || table.sort.desc !== state.desc) table.setColumns(cols, state.sort, state.desc);
+    const rows = visibleRows(cols);
+    table.setRows(rows, state.selected);
+    const live = ctx.live.getState().kind === "open";
+    replaceChildren(
+      info,
+      h("span", { "data-testid": "row-count" }, `${rows.length.toLocaleString()} of ${items.length.toLocaleString()} ${bareKind(state.kind ?? "Pod")}${items.length === 1 ? "" : "s"}`),
+      loading ? h("span", { class: "muted" }, complete ? "" : " · loading more…") : null,
+      confirmedAt && !live ? h("span", { class: "stale-marker" }, ` · stale: as of ${age(confirmedAt)} ago`) : confirmedAt ? h("span", { class: "live-marker" }, " · live") : null,
+    );
+    replaceChildren(banner, error ? errorBanner(error, [{ label: "Retry", run: () => void load() }]) : null);
+  }
+
+  async function load(): Promise<void> {
+    abort?.abort();
+    sub?.unsubscribe();
+    sub = null;
+    const ac = new AbortController();
+    abort = ac;
+    items = [];
+    byId.clear();
+    error = null;
+    loading = true;
+    complete = false;
+    render();
+    const kind = state.kind ?? "Pod";
+    let cont: string | null = null;
+    let rv = "";
+    try {
+      do {
+        const page = await ctx.api.resources(
+          state.cluster!,
+          kind,
+          { namespace: state.namespaces.length === 1 ? state.namespaces[0] : undefined, labelSelector: state.labelSelector || undefined, limit: PAGE, continue: cont },
+          ac.signal,
+        );
+        if (ac.signal.aborted) return;
+        for (const it of page.items ?? []) {
+          if (state.namespaces.length > 1 && !state.namespaces.includes(it.namespace)) continue;
+          if (!byId.has(it.id)) items.push(it);
+          byId.set(it.id, it);
+        }
+        if (!listedKind && items[0]) listedKind = items[0].kind;
+        cont = page.continue || null;
+        rv = page.resourceVersion || rv;
+        confirmedAt = Date.now();
+        render();
+      } while (cont);
+      complete = true;
+      subscribe(rv);
+    } catch (e) {
+      if (ac.signal.aborted) return;
+      error = asApiError(e);
+    } finally {
+      if (abort === ac) {
+        loading = false;
+        render();
+      }
+    }
+  }
+
+  function matchesKind(n: TopoNode): boolean {
+    const want = bareKind(listedKind || state.kind || "Pod").toLowerCase();
+    return bareKind(n.kind).toLowerCase() === want;
+  }
+
+  /** Refetches changed rows by name so their columns stay the server's, not guessed. */
+  async function refreshDirty(): Promise<void> {
+    dirtyTimer = null;
+    const ids = [...dirty].slice(0, 25);
+    for (const id of ids) dirty.delete(id);
+    const kind = state.kind ?? "Pod";
+    await Promise.all(
+      ids.map(async (id) => {
+        const prev = byId.get(id);
+        if (!prev) return;
+        try {
+          const page = await ctx.api.resources(state.cluster!, kind, { namespace: prev.namespace || undefined, fieldSelector: `metadata.name=${prev.name}`, limit: 1 });
+          const fresh = (page.items ?? []).find((x) => x.id === id);
+          const cur = byId.get(id);
+          if (!fresh || !cur) return;
+          byId.set(id, fresh);
+          items[items.indexOf(cur)] = fresh;
+        } catch {
+          // The row keeps its last known values; the next full list corrects it.
+        }
+      }),
+    );
+    render();
+    if (dirty.size && !dirtyTimer) dirtyTimer = setTimeout(() => void refreshDirty(), 300);
+  }
+
+  function subscribe(rv: string): void {
+    sub = ctx.live.subscribe(
+      { cluster: state.cluster!, namespace: state.namespaces.length ? state.namespaces.join(",") : null, focus: null, kinds: [state.kind ?? "Pod"] },
+      rv,
+      {
+        onDelta: (d) => {
+          let changed = false;
+          for (const n of d.nodes?.upsert ?? []) {
+            if (!matchesKind(n)) continue;
+            const prev = byId.get(n.id);
+            if (prev) {
+              dirty.add(n.id);
+            } else if (!state.labelSelector) {
+              // A new object: shown with what the delta says until the next list.
+              const it: ResourceItem = { id: n.id, kind: n.kind, namespace: n.namespace, name: n.name, uid: "", created: new Date().toISOString(), status: n.status, columns: {} };
+              byId.set(n.id, it);
+              items.push(it);
+              changed = true;
+            }
+          }
+          for (const r of d.nodes?.remove ?? []) {
+            const id = typeof r === "string" ? r : r.id;
+            const prev = byId.get(id);
+            if (prev) {
+              byId.delete(id);
+              items.splice(items.indexOf(prev), 1);
+              changed = true;
+            }
+          }
+          confirmedAt = Date.now();
+          if (changed) render();
+          if (dirty.size && !dirtyTimer) dirtyTimer = setTimeout(() => void refreshDirty(), 300);
+        },
+        onResync: () => void load(),
+      },
+    );
+  }
+
+  const offLive = ctx.live.onState(() => render());
+  const tick = setInterval(() => ctx.live.getState().kind !== "open" && render(), 1000);
+  ctx.setSearchable(() => items);
+  renderNav();
+  nsInput.value = state.namespaces.join(",");
+  labelInput.value = state.labelSelector;
+  filterInput.value = state.search;
+  void load();
+
+  (window as unknown as { kubiliticsResources?: unknown }).kubiliticsResources = {
+    total: () => items.length,
+    complete: () => complete,
+  };
+
+  return {
+    el,
+    update(next, prev) {
+      state = next;
+      if (next.kind !== prev.kind || next.namespaces.join() !== prev.namespaces.join() || next.labelSelector !== prev.labelSelector) {
+        listedKind = "";
+        renderNav();
+        void load();
+      } else render();
+      if (document.activeElement !== filterInput) filterInput.value = next.search;
+    },
+    destroy() {
+      abort?.abort();
+      sub?.unsubscribe();
+      if (dirtyTimer) clearTimeout(dirtyTimer);
+      offLive();
+      clearInterval(tick);
+      ctx.setSearchable(null);
+      delete (window as unknown as { kubiliticsResources?: unknown }).kubiliticsResources;
+    },
+  };
+}
