@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app/clusters.h"
+#include "app/demo.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -25,6 +27,8 @@ struct app {
     obs_registry_t *obs;
     http_server_t *http;
     script_host_t *plugins;
+    clusters_t *clusters;
+    demo_t *demo;
     obs_metric_t *m_requests, *m_duration, *m_conns, *m_rss, *m_plugin_errors, *m_plugin_kills,
         *m_plugin_reload_fail, *m_plugin_mem;
     bool draining;
@@ -108,11 +112,19 @@ static void h_readyz(http_req_t *r, void *ud)
 {
     app_t *a = ud;
     buf_t b = {0};
-    /* Ready once the database is open and the plugin set has loaded; the
-     * clusters' initial syncs join this check when the reflectors land. */
-    bool ok = !a->draining;
-    buf_printf(&b, "{\"status\":\"%s\",\"checks\":{\"database\":\"ok\",\"draining\":%s}}",
-               ok ? "ok" : "unavailable", a->draining ? "true" : "false");
+    /* Ready when not draining and every cluster has listed every type it
+     * may read at least once: before that, lists and topology would show a
+     * partial picture as if it were whole. */
+    bool synced = clusters_all_synced(a->clusters);
+    bool ok = !a->draining && synced;
+    buf_printf(&b, "{\"status\":\"%s\",\"checks\":{\"database\":\"ok\",\"draining\":%s,\"clustersSynced\":%s",
+               ok ? "ok" : "unavailable", a->draining ? "true" : "false", synced ? "true" : "false");
+    buf_puts(&b, ",\"clusters\":[");
+    for (size_t i = 0; i < clusters_count(a->clusters); i++) {
+        if (i) buf_putc(&b, ',');
+        cluster_json(clusters_at(a->clusters, i), &b);
+    }
+    buf_puts(&b, "]}}");
     http_res_send_buf(r, ok ? 200 : 503, "application/json", &b);
 }
 
@@ -201,6 +213,8 @@ static void drained(void *ud)
 {
     app_t *a = ud;
     err_t e = {0};
+    if (a->demo) demo_stop(a->demo), a->demo = NULL;
+    if (a->clusters) clusters_free(a->clusters), a->clusters = NULL;
     if (a->plugins) script_host_close(a->plugins), a->plugins = NULL;
     if (a->db && db_checkpoint(a->db, &e) != 0) log_warn("database flush failed", "error=%s", e.msg);
     http_server_close(a->http);
@@ -250,6 +264,50 @@ int app_parse_listen(const char *listen, char *host, size_t hostsz, int *port, e
     return 0;
 bad:
     return err_set(err, ERR_INVALID, "listen address \"%s\": expected HOST:PORT (e.g. 127.0.0.1:8080)", listen);
+}
+
+static void on_plugins_swapped(script_host_t *h, void *ud)
+{
+    (void)h;
+    app_t *a = ud;
+    if (a->clusters) clusters_rules_changed(a->clusters);
+}
+
+static void demo_ready(const char *kubeconfig, size_t len, void *ud)
+{
+    app_t *a = ud;
+    err_t e = {0};
+    if (!clusters_add_transient(a->clusters, "demo", kubeconfig, len, &e))
+        log_error("demo cluster not registered", "error=%s", e.msg);
+}
+
+static void demo_failed(const char *reason, void *ud)
+{
+    (void)ud;
+    log_error("demo cluster unavailable", "reason=%s", reason);
+}
+
+static int start_clusters(app_t *a, err_t *err)
+{
+    const kb_config_t *c = a->cfg;
+    clusters_config_t cc = {
+        .kubeconfigs = (const char *const *)c->kubeconfigs.v,
+        .nkubeconfigs = c->kubeconfigs.n,
+        .contexts = (const char *const *)c->contexts.v,
+        .ncontexts = c->contexts.n,
+        .qps = c->kube_qps,
+        .burst = (int)c->kube_burst,
+        .timeout_ms = (int)c->kube_timeout_ms,
+    };
+    a->clusters = clusters_new(&a->loop->uv, a->db, a->obs, a->plugins, &cc, err);
+    if (!a->clusters) return err->code ? err->code : ERR_INTERNAL;
+    script_host_on_swap(a->plugins, on_plugins_swapped, a);
+    if (c->demo) {
+        demo_handlers_t h = {demo_ready, demo_failed};
+        a->demo = demo_start(&a->loop->uv, c->data_dir, &h, a, err);
+        if (!a->demo) return err->code ? err->code : ERR_INTERNAL;
+    }
+    return 0;
 }
 
 static int start_plugins(app_t *a, err_t *err)
@@ -302,6 +360,7 @@ app_t *app_start(kb_loop_t *loop, const kb_config_t *cfg, err_t *err)
     http_route(a->http, "POST", "/api/v1/plugins/reload", h_plugins_reload, a);
     http_set_fallback(a->http, h_ui, a);
     if (start_plugins(a, err)) goto fail;
+    if (start_clusters(a, err)) goto fail;
     if (http_server_listen(a->http, err)) goto fail;
     kb_loop_on_signals(loop, on_drain, on_reload, a);
 
@@ -323,6 +382,8 @@ app_t *app_start(kb_loop_t *loop, const kb_config_t *cfg, err_t *err)
     fflush(stdout);
     return a;
 fail:
+    if (a->demo) demo_stop(a->demo), a->demo = NULL;
+    if (a->clusters) clusters_free(a->clusters), a->clusters = NULL;
     if (a->plugins) script_host_close(a->plugins), a->plugins = NULL;
     if (a->http) http_server_close(a->http), a->http = NULL;
     app_free(a);

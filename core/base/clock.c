@@ -24,8 +24,11 @@ void clock_rfc3339_ms(int64_t epoch_ms, char out[32])
     time_t s = (time_t)(epoch_ms / 1000);
     struct tm tm;
     gmtime_r(&s, &tm);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(epoch_ms % 1000));
+    /* the years 0-9999 fit; clamp so the compiler can see they do */
+    unsigned year = (unsigned)(tm.tm_year + 1900) % 10000u, mon = (unsigned)tm.tm_mon % 12u + 1;
+    unsigned ms = (unsigned)(epoch_ms % 1000 + 1000) % 1000u;
+    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", year, mon, (unsigned)tm.tm_mday % 32u,
+             (unsigned)tm.tm_hour % 24u, (unsigned)tm.tm_min % 60u, (unsigned)tm.tm_sec % 61u, ms);
 }
 
 void clock_rfc3339(int64_t epoch_s, char out[32])
@@ -33,8 +36,9 @@ void clock_rfc3339(int64_t epoch_s, char out[32])
     time_t s = (time_t)epoch_s;
     struct tm tm;
     gmtime_r(&s, &tm);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    unsigned year = (unsigned)(tm.tm_year + 1900) % 10000u, mon = (unsigned)tm.tm_mon % 12u + 1;
+    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", year, mon, (unsigned)tm.tm_mday % 32u,
+             (unsigned)tm.tm_hour % 24u, (unsigned)tm.tm_min % 60u, (unsigned)tm.tm_sec % 61u);
 }
 
 int64_t clock_parse_rfc3339(const char *s)

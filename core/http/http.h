@@ -61,7 +61,10 @@ typedef struct http_config {
 } http_config_t;
 
 /* Called once per finished response (for metrics and the access log). route
- * is the matched pattern, or "" when none matched. */
+ * is the matched pattern, or "" when none matched (including the server's own
+ * 400/408/413/431/503 answers). A request whose client went away before its
+ * response finished is reported too: with the streamed status if streaming
+ * had begun, else 499. A WebSocket upgrade is reported as 101. */
 typedef void (*http_observer_fn)(const http_req_t *req, const char *route, int status,
                                  uint64_t duration_ns, void *ud);
 
@@ -73,7 +76,9 @@ int http_server_connections(const http_server_t *s);
 void http_server_set_observer(http_server_t *s, http_observer_fn fn, void *ud);
 /* Stop accepting; let in-flight requests finish until deadline_ms from now,
  * then close everything (WebSockets get close code 1001). done runs once when
- * the last connection is gone. */
+ * the last connection is gone (from the loop, never inside this call). Idle
+ * keep-alive connections close at once; answers still owed carry
+ * Connection: close. */
 void http_server_drain(http_server_t *s, uint64_t deadline_ms, void (*done)(void *ud), void *ud);
 /* Close every handle; free the server in the last close callback. */
 void http_server_close(http_server_t *s);
@@ -137,7 +142,10 @@ void http_req_on_drain(http_req_t *r, void (*fn)(http_req_t *r, void *ud), void 
 /* Serve a file below root for the relative path rel (already decoded):
  * rejects "..", sets Content-Type from the extension, ETag (size+mtime) with
  * If-None-Match → 304, and gzip when the client accepts it and the type is
- * compressible. Unknown file → 404. index.html for a directory. */
+ * compressible. Unknown file → 404. index.html for a directory. A ".."
+ * segment (or a backslash) → 403 forbidden. Files up to 2 MiB are cached in
+ * memory (with their gzip), revalidated by one stat() per request. Headers
+ * added with http_res_header before the call (Cache-Control…) are kept. */
 void http_res_file(http_req_t *r, const char *root, const char *rel);
 
 /* A compiled-in file (the embedded UI). */
@@ -164,9 +172,17 @@ typedef struct ws_handlers {
 } ws_handlers_t;
 
 /* Validate the upgrade request and switch protocols. On a bad handshake it
- * answers 400/426 itself and returns ERR_INVALID. ping_interval_ms 0 → 30 s. */
+ * answers 400/426 itself and returns ERR_INVALID. ping_interval_ms 0 → 30 s;
+ * a peer silent (no frame, no pong) for two intervals is dropped (1006).
+ * on_open runs inside this call. Every callback gets ud; ws_data is a
+ * separate per-connection slot, NULL until ws_set_data. on_close reports the
+ * peer's close code, else the one the server sent (1002 protocol error, 1007
+ * bad UTF-8, 1009 too big, 1001 drain, or ws_close's), else 1006. */
 int http_ws_upgrade(http_req_t *r, const ws_handlers_t *h, void *ud, int ping_interval_ms);
+/* WS_TEXT or WS_BINARY; ERR_STATE once a close was sent or the peer is gone. */
 int ws_send(ws_conn_t *c, int opcode, const void *data, size_t len);
+/* Send a close frame; the connection ends when the peer answers (or after
+ * 3 s). Nothing more may be sent. */
 void ws_close(ws_conn_t *c, int code, const char *reason);
 size_t ws_pending_bytes(const ws_conn_t *c);
 void *ws_data(const ws_conn_t *c);

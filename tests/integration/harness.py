@@ -106,10 +106,6 @@ class Proc:
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
-    def signal(self, sig):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.p.poll() is None:
             self.p.send_signal(sig)
@@ -120,6 +116,12 @@ class Proc:
                 self.p.wait()
         self.log.close()
         return self.p.returncode
+
+    # After stop(): a method named signal defined earlier would shadow the
+    # signal module in stop()'s default argument.
+    def signal(self, sig):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
 
 
 def start(argv, **kw):

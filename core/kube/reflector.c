@@ -1,0 +1,697 @@
+/* reflector.c — list + watch of one resource type; see kube.h.
+ *
+ * States: LISTING (pages of limit=N with continue) → WATCHING (from the
+ * list's resourceVersion, bookmarks on) → on a clean end of the watch
+ * (server timeout) WATCHING again from the last version seen; on a dropped
+ * stream BACKOFF then WATCHING from the last version; on 410 Expired (HTTP
+ * status or an ERROR event) LISTING again — a relist, delivered as a
+ * difference through the rv map. 403 on the list → FORBIDDEN, retried every
+ * forbidden_retry_ms; 404 → ERROR, retried as slowly.
+ *
+ * The reflector may be freed from inside any of its own callbacks: `depth`
+ * counts our frames on the stack and the struct is released when the
+ * outermost one unwinds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "kube/kube_int.h"
+#include "kube/ndjson.h"
+#include "kube/resil.h"
+#include "kube/rvmap.h"
+
+#define SLOW_RETRY_MS (5 * 60 * 1000)
+
+struct kube_reflector {
+    kube_attached_t att; /* first: the cluster hands it back to us */
+    kube_cluster_t *cl;
+    char *resname;       /* "pods", "deployments.apps" — metrics, logs */
+    char *base_path;     /* /api/v1/pods or /apis/g/v/namespaces/ns/res */
+    char *selectors;     /* "&labelSelector=…&fieldSelector=…" or "" */
+    char *api_version;   /* for synthesised deletions: "v1", "apps/v1" */
+    char *kind;          /* from the list's kind minus "List" */
+    kube_reflector_opts_t opts;
+    kube_reflector_handlers_t h;
+    void *ud;
+
+    kube_reflector_state_t state;
+    bool synced_once;
+    kube_rvmap_t rvs;
+    char rv[64];          /* resume point */
+    char *cont;           /* continue token of the list in progress */
+    bool relist_pending;  /* an ERROR 410 event asked for a relist */
+    kube_call_t *call;
+    kube_lines_t lines;
+    uv_timer_t timer;
+    void (*timer_fn)(kube_reflector_t *r);
+    kube_backoff_t backoff;
+    unsigned relists;
+    int depth;
+    bool dead;
+};
+
+static void start_list(kube_reflector_t *r);
+static void start_watch(kube_reflector_t *r);
+
+const char *kube_reflector_state_name(kube_reflector_state_t s)
+{
+    switch (s) {
+    case KUBE_REFLECTOR_LISTING: return "listing";
+    case KUBE_REFLECTOR_WATCHING: return "watching";
+    case KUBE_REFLECTOR_BACKOFF: return "backoff";
+    case KUBE_REFLECTOR_FORBIDDEN: return "forbidden";
+    case KUBE_REFLECTOR_ERROR: return "error";
+    }
+    return "unknown";
+}
+
+/* ---- lifetime ---- */
+
+static void timer_closed(uv_handle_t *h) { free(h->data); }
+
+static void really_free(kube_reflector_t *r)
+{
+    kube_rvmap_free(&r->rvs);
+    kube_lines_free(&r->lines);
+    free(r->resname);
+    free(r->base_path);
+    free(r->selectors);
+    free(r->api_version);
+    free(r->kind);
+    free(r->cont);
+    free((char *)r->opts.namespace_);
+    free((char *)r->opts.label_selector);
+    free((char *)r->opts.field_selector);
+    uv_timer_stop(&r->timer);
+    uv_close((uv_handle_t *)&r->timer, timer_closed);
+}
+
+static void enter(kube_reflector_t *r) { r->depth++; }
+/* Returns false when the reflector died while we were out. */
+static bool leave(kube_reflector_t *r)
+{
+    if (--r->depth == 0 && r->dead) {
+        really_free(r);
+        return false;
+    }
+    return !r->dead;
+}
+
+static void stop(kube_reflector_t *r)
+{
+    if (r->call) kube_call_cancel(r->call);
+    r->call = NULL;
+    uv_timer_stop(&r->timer);
+}
+
+void kube_reflector_free(kube_reflector_t *r)
+{
+    if (!r || r->dead) return;
+    r->dead = true;
+    stop(r);
+    if (r->cl) kube_cluster__detach(r->cl, &r->att);
+    r->cl = NULL;
+    if (r->depth == 0) really_free(r);
+}
+
+static void att_destroy(kube_attached_t *a)
+{
+    /* The cluster is being freed and has already detached us: the owner
+     * still holds the pointer, so keep the struct and just go quiet. */
+    kube_reflector_t *r = (kube_reflector_t *)a;
+    stop(r);
+    r->cl = NULL;
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+    kube_reflector_t *r = t->data;
+    if (!r->cl) return;
+    enter(r);
+    r->timer_fn(r);
+    leave(r);
+}
+
+static void after(kube_reflector_t *r, uint64_t ms, void (*fn)(kube_reflector_t *))
+{
+    r->timer_fn = fn;
+    uv_timer_start(&r->timer, timer_cb, ms, 0);
+}
+
+static void relist(kube_reflector_t *r, const char *why);
+
+static void relist_after_outage(kube_reflector_t *r)
+{
+    if (!r->synced_once) {
+        start_list(r);
+        return;
+    }
+    relist(r, "cluster reachable again");
+}
+
+/* The cluster was unreachable and answers again. It may have restarted, or
+ * be a different cluster behind the same address (its resourceVersions then
+ * start lower, and a watch resumed from ours would wait for ever): relist
+ * and deliver the difference rather than resume. Deferred to our timer so
+ * nothing runs while the cluster walks its list. */
+static void att_kick(kube_attached_t *a)
+{
+    kube_reflector_t *r = (kube_reflector_t *)a;
+    if (r->state == KUBE_REFLECTOR_FORBIDDEN || r->state == KUBE_REFLECTOR_ERROR) return;
+    kube_backoff_reset(&r->backoff);
+    after(r, 0, relist_after_outage);
+}
+
+/* ---- status ---- */
+
+static void set_state(kube_reflector_t *r, kube_reflector_state_t s, const char *msg)
+{
+    bool changed = r->state != s;
+    r->state = s;
+    if (r->cl) {
+        /* A forbidden or missing type is skipped: it must not hold the
+         * cluster in "syncing" for ever. */
+        bool unsynced = (s == KUBE_REFLECTOR_LISTING || (s == KUBE_REFLECTOR_BACKOFF && !r->synced_once));
+        kube_cluster__set_unsynced(r->cl, &r->att, unsynced);
+    }
+    if ((changed || msg) && r->h.on_status) r->h.on_status(s, msg, r->ud);
+}
+
+static void backoff_then(kube_reflector_t *r, void (*fn)(kube_reflector_t *), const char *msg)
+{
+    uint64_t d = kube_backoff_next(&r->backoff);
+    log_info("kube reflector backing off", "cluster=%s resource=%s ms=%llu error=%s", kube_cluster_id(r->cl),
+             r->resname, (unsigned long long)d, msg);
+    set_state(r, KUBE_REFLECTOR_BACKOFF, msg);
+    if (r->dead || !r->cl) return;
+    after(r, d, fn);
+}
+
+/* ---- objects ---- */
+
+static bool object_key(const cJSON *obj, buf_t *key, const char **rv)
+{
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
+    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(md, "namespace");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(md, "resourceVersion");
+    if (!cJSON_IsString(name) || !*name->valuestring) return false;
+    buf_reset(key);
+    if (cJSON_IsString(ns)) buf_puts(key, ns->valuestring);
+    buf_putc(key, '/');
+    buf_puts(key, name->valuestring);
+    *rv = cJSON_IsString(v) ? v->valuestring : "";
+    return true;
+}
+
+static void set_rv(kube_reflector_t *r, const char *rv)
+{
+    if (rv && *rv) snprintf(r->rv, sizeof r->rv, "%s", rv);
+}
+
+/* Deliver one event; false when the reflector died in the callback. */
+static bool deliver(kube_reflector_t *r, int type, cJSON *obj)
+{
+    kube_cluster__watch_event(r->cl, r->resname, type);
+    if (r->h.on_event) r->h.on_event(type, obj, r->ud);
+    return !r->dead && r->cl;
+}
+
+static void malformed(kube_reflector_t *r, const char *what)
+{
+    kube_cluster__dropped(r->cl, r->resname, "malformed");
+    log_warn("kube object dropped", "cluster=%s resource=%s reason=malformed what=%s", kube_cluster_id(r->cl),
+             r->resname, what);
+}
+
+/* ---- list ---- */
+
+typedef struct item_ref {
+    cJSON *obj;
+    uint64_t rv;
+} item_ref_t;
+
+static int item_cmp(const void *a, const void *b)
+{
+    const item_ref_t *x = a, *y = b;
+    return kube_rv_cmp(x->rv, y->rv);
+}
+
+typedef struct gone_list {
+    char **keys;
+    size_t n, cap;
+} gone_list_t;
+
+static void collect_gone(const char *key, size_t klen, void *ud)
+{
+    gone_list_t *g = ud;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 16;
+        g->keys = xrealloc(g->keys, g->cap * sizeof *g->keys);
+    }
+    g->keys[g->n++] = xstrndup(key, klen);
+}
+
+static void list_finished(kube_reflector_t *r, const char *list_rv)
+{
+    gone_list_t g = {0};
+    kube_rvmap_sweep(&r->rvs, collect_gone, &g);
+    bool alive = true;
+    for (size_t i = 0; i < g.n; i++) {
+        if (alive) {
+            /* The object is gone: all we know is its key. */
+            const char *slash = strchr(g.keys[i], '/');
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "apiVersion", r->api_version);
+            cJSON_AddStringToObject(o, "kind", r->kind ? r->kind : "");
+            cJSON *md = cJSON_AddObjectToObject(o, "metadata");
+            cJSON_AddStringToObject(md, "name", slash + 1);
+            if (slash != g.keys[i]) {
+                char *ns = xstrndup(g.keys[i], (size_t)(slash - g.keys[i]));
+                cJSON_AddStringToObject(md, "namespace", ns);
+                free(ns);
+            }
+            cJSON_AddStringToObject(md, "resourceVersion", list_rv);
+            alive = deliver(r, KUBE_EV_DELETED, o);
+            cJSON_Delete(o);
+        }
+        free(g.keys[i]);
+    }
+    free(g.keys);
+    if (!alive) return;
+    set_rv(r, list_rv);
+    kube_backoff_reset(&r->backoff);
+    bool first = !r->synced_once;
+    r->synced_once = true;
+    log_info("kube reflector synced", "cluster=%s resource=%s objects=%zu resourceVersion=%s relist=%b",
+             kube_cluster_id(r->cl), r->resname, kube_rvmap_len(&r->rvs), r->rv, !first);
+    start_watch(r); /* sets WATCHING (cluster sync accounting) */
+    if (r->dead || !r->cl) return;
+    if (first && r->h.on_synced) r->h.on_synced(r->ud);
+}
+
+static void list_page(kube_reflector_t *r);
+
+static void relist(kube_reflector_t *r, const char *why)
+{
+    /* Retrying a first list that never finished is not a relist. */
+    if (r->synced_once) {
+        r->relists++;
+        kube_cluster__relist(r->cl, r->resname);
+        log_info("kube reflector relisting", "cluster=%s resource=%s reason=%s", kube_cluster_id(r->cl), r->resname,
+                 why);
+    }
+    start_list(r);
+}
+
+static void relist_cb(kube_reflector_t *r) { relist(r, "retry"); }
+
+static const char *status_message(const kube_response_t *res, char *out, size_t cap)
+{
+    /* A Status body says why; fall back to the status line. Bodies are the
+     * server's words about our request — never our credentials. */
+    cJSON *st = res->body_len ? cJSON_ParseWithLength(res->body, res->body_len) : NULL;
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(st, "message");
+    if (cJSON_IsString(m)) snprintf(out, cap, "HTTP %d: %.300s", res->status, m->valuestring);
+    else if (res->status) snprintf(out, cap, "HTTP %d", res->status);
+    else snprintf(out, cap, "%s", res->error ? res->error : "no response");
+    cJSON_Delete(st);
+    return out;
+}
+
+static void handle_list_error(kube_reflector_t *r, const kube_response_t *res)
+{
+    char msg[600], full[700];
+    status_message(res, msg, sizeof msg);
+    snprintf(full, sizeof full, "list %s: %s", r->resname, msg);
+    free(r->cont);
+    r->cont = NULL;
+    if (res->status == 403 || res->status == 404) {
+        int ms = res->status == 403 ? r->opts.forbidden_retry_ms : SLOW_RETRY_MS;
+        log_warn(res->status == 403 ? "kube resource forbidden; skipped" : "kube resource not served; skipped",
+                 "cluster=%s resource=%s retryMs=%d error=%s", kube_cluster_id(r->cl), r->resname, ms, msg);
+        set_state(r, res->status == 403 ? KUBE_REFLECTOR_FORBIDDEN : KUBE_REFLECTOR_ERROR, full);
+        if (r->dead || !r->cl) return;
+        after(r, (uint64_t)ms, relist_cb);
+        return;
+    }
+    backoff_then(r, relist_cb, full);
+}
+
+static void list_done(const kube_response_t *res, void *ud)
+{
+    kube_reflector_t *r = ud;
+    r->call = NULL;
+    enter(r);
+    if (res->status == 410 && r->cont) {
+        /* The continue token expired mid-list: start the list over. */
+        free(r->cont);
+        r->cont = NULL;
+        relist(r, "continue token expired");
+        leave(r);
+        return;
+    }
+    if (res->status != 200) {
+        handle_list_error(r, res);
+        leave(r);
+        return;
+    }
+    cJSON *doc = cJSON_ParseWithLength(res->body, res->body_len);
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
+    const cJSON *lrv = cJSON_GetObjectItemCaseSensitive(md, "resourceVersion");
+    const cJSON *cont = cJSON_GetObjectItemCaseSensitive(md, "continue");
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(doc, "items");
+    if (!doc || !cJSON_IsString(lrv) || !(cJSON_IsArray(items) || cJSON_IsNull(items) || !items)) {
+        cJSON_Delete(doc);
+        malformed(r, "list response");
+        backoff_then(r, relist_cb, "list: malformed response");
+        leave(r);
+        return;
+    }
+    if (!r->kind) {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+        const cJSON *av = cJSON_GetObjectItemCaseSensitive(doc, "apiVersion");
+        if (cJSON_IsString(k)) {
+            size_t n = strlen(k->valuestring);
+            r->kind = (n > 4 && !strcmp(k->valuestring + n - 4, "List")) ? xstrndup(k->valuestring, n - 4)
+                                                                        : xstrdup(k->valuestring);
+        }
+        if (cJSON_IsString(av) && *av->valuestring) {
+            free(r->api_version);
+            r->api_version = xstrdup(av->valuestring);
+        }
+    }
+    /* Deliver the page in resourceVersion order. */
+    size_t n = (size_t)cJSON_GetArraySize(items);
+    item_ref_t *refs = xcalloc(n ? n : 1, sizeof *refs);
+    size_t k = 0;
+    cJSON *it;
+    buf_t key = {0};
+    cJSON_ArrayForEach(it, items)
+    {
+        const char *rv;
+        if (!cJSON_IsObject(it) || !object_key(it, &key, &rv)) {
+            malformed(r, "list item without metadata.name");
+            continue;
+        }
+        refs[k].obj = it;
+        refs[k++].rv = kube_rv_encode(rv);
+    }
+    qsort(refs, k, sizeof *refs, item_cmp);
+    bool alive = true;
+    for (size_t i = 0; i < k && alive; i++) {
+        cJSON *obj = refs[i].obj;
+        const char *rv;
+        object_key(obj, &key, &rv);
+        int what = kube_rvmap_put(&r->rvs, key.data, key.len, refs[i].rv);
+        if (what == KUBE_RV_SAME) continue;
+        /* List items carry no apiVersion/kind; consumers need both. */
+        if (!cJSON_GetObjectItemCaseSensitive(obj, "kind") && r->kind)
+            cJSON_AddStringToObject(obj, "kind", r->kind);
+        if (!cJSON_GetObjectItemCaseSensitive(obj, "apiVersion"))
+            cJSON_AddStringToObject(obj, "apiVersion", r->api_version);
+        alive = deliver(r, what == KUBE_RV_ADDED ? KUBE_EV_ADDED : KUBE_EV_MODIFIED, obj);
+    }
+    free(refs);
+    buf_free(&key);
+    char list_rv[64];
+    snprintf(list_rv, sizeof list_rv, "%s", lrv->valuestring);
+    char *next = (cJSON_IsString(cont) && *cont->valuestring) ? xstrdup(cont->valuestring) : NULL;
+    cJSON_Delete(doc);
+    if (!alive) {
+        free(next);
+        leave(r);
+        return;
+    }
+    free(r->cont);
+    r->cont = next;
+    if (next) list_page(r);
+    else list_finished(r, list_rv);
+    leave(r);
+}
+
+static void append_query_value(buf_t *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '_' || *p == '.' || *p == '~') {
+            buf_putc(b, (char)*p);
+        } else {
+            buf_putc(b, '%');
+            buf_putc(b, hex[*p >> 4]);
+            buf_putc(b, hex[*p & 15]);
+        }
+    }
+}
+
+static void list_page(kube_reflector_t *r)
+{
+    buf_t p = {0};
+    buf_printf(&p, "%s?limit=%d%s", r->base_path, r->opts.page_size, r->selectors);
+    if (r->cont) {
+        buf_puts(&p, "&continue=");
+        append_query_value(&p, r->cont);
+    }
+    kube_request_t req = {.method = "GET", .path = p.data, .verb = "list"};
+    err_t e;
+    r->call = kube_request(r->cl, &req, list_done, r, &e);
+    buf_free(&p);
+    if (!r->call) backoff_then(r, relist_cb, e.msg);
+}
+
+static void start_list(kube_reflector_t *r)
+{
+    if (r->call) kube_call_cancel(r->call);
+    r->call = NULL;
+    free(r->cont);
+    r->cont = NULL;
+    kube_rvmap_begin_pass(&r->rvs);
+    set_state(r, KUBE_REFLECTOR_LISTING, NULL);
+    if (r->dead || !r->cl) return;
+    list_page(r);
+}
+
+static void start_list_cb(kube_reflector_t *r) { start_list(r); }
+
+/* ---- watch ---- */
+
+static bool on_line(const char *line, size_t len, void *ud)
+{
+    kube_reflector_t *r = ud;
+    int type;
+    cJSON *obj;
+    cJSON *doc = kube_watch_event_parse(line, len, &type, &obj);
+    if (!doc) {
+        malformed(r, "watch line is not a watch event");
+        return true;
+    }
+    bool alive = true;
+    if (type == KUBE_EV_ERROR) {
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(obj, "code");
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(obj, "message");
+        int c = cJSON_IsNumber(code) ? code->valueint : 0;
+        log_info("kube watch error event", "cluster=%s resource=%s code=%d message=%s", kube_cluster_id(r->cl),
+                 r->resname, c, cJSON_IsString(msg) ? msg->valuestring : NULL);
+        if (c == 410) r->relist_pending = true;
+        cJSON_Delete(doc);
+        return false; /* end this watch; on_done decides what next */
+    }
+    buf_t key = {0};
+    const char *rv;
+    if (!object_key(obj, &key, &rv)) {
+        if (type == KUBE_EV_BOOKMARK) {
+            const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(md, "resourceVersion");
+            if (cJSON_IsString(v)) set_rv(r, v->valuestring);
+        } else {
+            malformed(r, "watch object without metadata.name");
+        }
+        buf_free(&key);
+        cJSON_Delete(doc);
+        return true;
+    }
+    uint64_t erv = kube_rv_encode(rv);
+    if (type != KUBE_EV_BOOKMARK) {
+        /* Real servers include both; make sure consumers can rely on it. */
+        if (!cJSON_GetObjectItemCaseSensitive(obj, "kind") && r->kind) cJSON_AddStringToObject(obj, "kind", r->kind);
+        if (!cJSON_GetObjectItemCaseSensitive(obj, "apiVersion"))
+            cJSON_AddStringToObject(obj, "apiVersion", r->api_version);
+    }
+    if (type == KUBE_EV_BOOKMARK) {
+        set_rv(r, rv);
+    } else if (type == KUBE_EV_DELETED) {
+        if (kube_rvmap_del(&r->rvs, key.data, key.len)) alive = deliver(r, KUBE_EV_DELETED, obj);
+        set_rv(r, rv);
+    } else {
+        int what = kube_rvmap_put(&r->rvs, key.data, key.len, erv);
+        if (what != KUBE_RV_SAME) alive = deliver(r, what == KUBE_RV_ADDED ? KUBE_EV_ADDED : KUBE_EV_MODIFIED, obj);
+        set_rv(r, rv);
+    }
+    buf_free(&key);
+    cJSON_Delete(doc);
+    return alive;
+}
+
+static void on_oversize(size_t len, void *ud)
+{
+    kube_reflector_t *r = ud;
+    kube_cluster__dropped(r->cl, r->resname, "oversized");
+    log_warn("kube object dropped", "cluster=%s resource=%s reason=oversized bytes=%zu", kube_cluster_id(r->cl),
+             r->resname, len);
+}
+
+static void watch_head(const kube_response_t *res, void *ud)
+{
+    kube_reflector_t *r = ud;
+    (void)res;
+    kube_backoff_reset(&r->backoff);
+}
+
+static bool watch_chunk(const char *data, size_t len, void *ud)
+{
+    kube_reflector_t *r = ud;
+    enter(r);
+    bool go = kube_lines_feed(&r->lines, data, len, on_line, on_oversize, r);
+    return leave(r) && go;
+}
+
+static void start_watch_cb(kube_reflector_t *r) { start_watch(r); }
+
+static void watch_done(const kube_response_t *res, void *ud)
+{
+    kube_reflector_t *r = ud;
+    r->call = NULL;
+    enter(r);
+    kube_lines_reset(&r->lines);
+    if (r->relist_pending || res->status == 410) {
+        r->relist_pending = false;
+        relist(r, "resourceVersion expired (410)");
+    } else if (res->status == 200) {
+        /* The server ended the watch (timeoutSeconds) or we stopped on an
+         * ERROR event: resume from where we are. */
+        start_watch(r);
+    } else if (res->status == 403) {
+        char msg[600], full[700];
+        snprintf(full, sizeof full, "watch %s: %s", r->resname, status_message(res, msg, sizeof msg));
+        set_state(r, KUBE_REFLECTOR_FORBIDDEN, full);
+        if (!r->dead && r->cl) after(r, (uint64_t)r->opts.forbidden_retry_ms, relist_cb);
+    } else {
+        char msg[600], full[700];
+        snprintf(full, sizeof full, "watch %s: %s", r->resname, status_message(res, msg, sizeof msg));
+        /* Dropped or refused: come back after a pause, from the same
+         * resourceVersion (a 410 then tells us to relist). */
+        backoff_then(r, start_watch_cb, full);
+    }
+    leave(r);
+}
+
+static void start_watch(kube_reflector_t *r)
+{
+    set_state(r, KUBE_REFLECTOR_WATCHING, NULL);
+    if (r->dead || !r->cl) return;
+    int timeout = r->opts.watch_timeout_s;
+    if (timeout <= 0) timeout = 300 + (int)(kube_cluster__rand(r->cl) * 300); /* spread reconnects, like client-go */
+    buf_t p = {0};
+    buf_printf(&p, "%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=%d%s", r->base_path, timeout, r->selectors);
+    if (r->rv[0]) {
+        buf_puts(&p, "&resourceVersion=");
+        append_query_value(&p, r->rv);
+    }
+    kube_request_t req = {.method = "GET", .path = p.data, .verb = "watch", .flags = KUBE_REQ_NO_LIMIT};
+    kube_stream_handlers_t h = {.on_head = watch_head, .on_chunk = watch_chunk, .on_done = watch_done};
+    err_t e;
+    kube_lines_reset(&r->lines);
+    r->call = kube_request_stream(r->cl, &req, &h, r, &e);
+    buf_free(&p);
+    if (!r->call) backoff_then(r, start_watch_cb, e.msg);
+}
+
+/* ---- public ---- */
+
+static bool valid_segment(const char *s, bool allow_empty)
+{
+    if (!s) return allow_empty;
+    if (!*s) return allow_empty;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+              (*p >= 'A' && *p <= 'Z')))
+            return false;
+    return true;
+}
+
+kube_reflector_t *kube_reflector_new(kube_cluster_t *cl, const char *group, const char *version,
+                                     const char *resource, const kube_reflector_opts_t *opts,
+                                     const kube_reflector_handlers_t *h, void *ud, err_t *err)
+{
+    if (!cl) {
+        err_set(err, ERR_INVALID, "reflector: no cluster");
+        return NULL;
+    }
+    if (!valid_segment(group, true) || !valid_segment(version, false) || !valid_segment(resource, false)) {
+        err_set(err, ERR_INVALID, "cluster %s: reflector: invalid group/version/resource %.60s/%.30s/%.60s",
+                kube_cluster_id(cl), group ? group : "", version ? version : "(null)", resource ? resource : "(null)");
+        return NULL;
+    }
+    if (opts && opts->namespace_ && !valid_segment(opts->namespace_, true)) {
+        err_set(err, ERR_INVALID, "cluster %s: reflector: invalid namespace", kube_cluster_id(cl));
+        return NULL;
+    }
+    kube_reflector_t *r = xcalloc(1, sizeof *r);
+    r->cl = cl;
+    r->h = h ? *h : (kube_reflector_handlers_t){0};
+    r->ud = ud;
+    if (opts) r->opts = *opts;
+    r->opts.namespace_ = (opts && opts->namespace_ && *opts->namespace_) ? xstrdup(opts->namespace_) : NULL;
+    r->opts.label_selector = (opts && opts->label_selector) ? xstrdup(opts->label_selector) : NULL;
+    r->opts.field_selector = (opts && opts->field_selector) ? xstrdup(opts->field_selector) : NULL;
+    if (r->opts.page_size <= 0) r->opts.page_size = 500;
+    if (r->opts.forbidden_retry_ms <= 0) r->opts.forbidden_retry_ms = SLOW_RETRY_MS;
+    bool core = !group || !*group;
+    buf_t b = {0};
+    buf_printf(&b, "%s%s%s", resource, core ? "" : ".", core ? "" : group);
+    r->resname = buf_steal(&b);
+    if (core) buf_printf(&b, "/api/%s", version);
+    else buf_printf(&b, "/apis/%s/%s", group, version);
+    if (r->opts.namespace_) buf_printf(&b, "/namespaces/%s", r->opts.namespace_);
+    buf_printf(&b, "/%s", resource);
+    r->base_path = buf_steal(&b);
+    if (r->opts.label_selector && *r->opts.label_selector) {
+        buf_puts(&b, "&labelSelector=");
+        append_query_value(&b, r->opts.label_selector);
+    }
+    if (r->opts.field_selector && *r->opts.field_selector) {
+        buf_puts(&b, "&fieldSelector=");
+        append_query_value(&b, r->opts.field_selector);
+    }
+    r->selectors = b.data ? buf_steal(&b) : xstrdup("");
+    if (core) r->api_version = xstrdup(version);
+    else {
+        buf_printf(&b, "%s/%s", group, version);
+        r->api_version = buf_steal(&b);
+    }
+    r->lines.max = kube_cluster__config(cl)->max_object_bytes;
+    kube_backoff_init(&r->backoff, 500, 30000, 0.5, hash_bytes(r->base_path, strlen(r->base_path)) ^ clock_mono_ns());
+    uv_timer_init(kube_cluster__loop(cl), &r->timer);
+    r->timer.data = r;
+    r->att.kick = att_kick;
+    r->att.destroy = att_destroy;
+    r->att.unsynced = true;
+    r->att.reflector = r;
+    r->state = KUBE_REFLECTOR_LISTING;
+    kube_cluster__attach(cl, &r->att);
+    after(r, 0, start_list_cb);
+    return r;
+}
+
+kube_reflector_state_t kube_reflector_state(const kube_reflector_t *r) { return r->state; }
+bool kube_reflector_synced(const kube_reflector_t *r) { return r->synced_once; }
+size_t kube_reflector_count(const kube_reflector_t *r) { return kube_rvmap_len(&r->rvs); }
+const char *kube_reflector_resource_version(const kube_reflector_t *r) { return r->rv; }
+const char *kube_reflector_resource(const kube_reflector_t *r) { return r->resname; }
+unsigned kube_reflector_relists(const kube_reflector_t *r) { return r->relists; }

@@ -1,0 +1,1048 @@
+/* store.c — objects, indexes, events and relists of one cluster; see store.h.
+ *
+ * An object is a fixed 72-byte record in one array (handles index it) plus
+ * one "tail" allocation of uint32_t words holding, in order: its label pairs
+ * (sorted by key id), owner references (store_owner_t), extracted field
+ * values (store_fv_t) and list column values (string ids). Everything the
+ * tail names is an interned string, so a million pods that share a
+ * namespace, labels and column values share those bytes.
+ *
+ * Indexes:
+ *   id_tab    open addressing over handles, keyed by (kind, ns, name) ids
+ *   uid_tab   the same keyed by uid
+ *   nsk       (ns, kind, 0) → handles; (ns, ANY, 1) → handles of the
+ *             namespace; (ANY, kind, 2) → handles of the kind
+ *   labels    (ns, key, value) → handles
+ *   owners    (first 12 bytes of the owner uid) → handles of its children
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/map.h"
+#include "base/mem.h"
+#include "store/store_int.h"
+
+typedef struct store_obj {
+    uint32_t kind, ns, name, hash;
+    uint8_t uid[16];
+    uint64_t rv;
+    uint32_t *tail;
+    uint32_t reason;
+    uint32_t derive; /* hash of labels, owners and fields: "did references change" */
+    uint32_t created;
+    uint16_t nlabels, nowners, nfields;
+    uint8_t ncols, status, gen, live;
+} store_obj_t;
+
+typedef struct kind_rec {
+    store_kind_t k; /* strings owned */
+    uint32_t kind_id;
+    uint32_t nobjs;
+    uint8_t gen;
+    bool synced, stale;
+} kind_rec_t;
+
+typedef struct spec_rec {
+    store_field_spec_t spec;
+    uint32_t kind_id; /* INTERN_NONE for "*" */
+} spec_rec_t;
+
+struct store {
+    char *cluster;
+    intern_t str;
+    store_obj_t *objs;
+    uint32_t nobjs, cap, live;
+    uint32_t *free_ids;
+    uint32_t nfree, free_cap;
+    uint32_t *id_tab, id_cap, id_len;
+    uint32_t *uid_tab, uid_cap, uid_len;
+    plist_pool_t pool;
+    pindex_t nsk, labels, owners;
+    map_t kinds; /* canonical kind → kind_rec_t* */
+    spec_rec_t *specs;
+    size_t nspecs;
+    store_observer_t ob;
+    void *ob_ud;
+    uint64_t rv, generation;
+    /* scratch reused by every event */
+    uint32_t *w;
+    size_t wn, wcap;
+    buf_t sel;
+};
+
+#define TAIL_OWNER_WORDS (sizeof(store_owner_t) / 4)
+#define TAIL_FV_WORDS (sizeof(store_fv_t) / 4)
+
+/* ---------------------------------------------------------------- basics */
+
+const char *store_status_name(int status)
+{
+    static const char *const names[] = {"ok", "unknown", "warning", "error"};
+    return status >= 0 && status <= 3 ? names[status] : "unknown";
+}
+
+store_t *store_new(const char *cluster)
+{
+    store_t *s = xcalloc(1, sizeof *s);
+    s->cluster = xstrdup(cluster ? cluster : "");
+    intern_init(&s->str);
+    plist_pool_init(&s->pool);
+    s->nsk.pool = s->labels.pool = s->owners.pool = &s->pool;
+    return s;
+}
+
+void store_free(store_t *s)
+{
+    if (!s) return;
+    for (uint32_t i = 0; i < s->nobjs; i++) free(s->objs[i].tail);
+    free(s->objs);
+    free(s->free_ids);
+    free(s->id_tab);
+    free(s->uid_tab);
+    tmap_free(&s->nsk.map);
+    tmap_free(&s->labels.map);
+    tmap_free(&s->owners.map);
+    plist_pool_free(&s->pool);
+    size_t it = 0;
+    map_slot_t *sl;
+    while (map_next(&s->kinds, &it, &sl)) {
+        kind_rec_t *r = sl->val;
+        free((char *)r->k.group);
+        free((char *)r->k.version);
+        free((char *)r->k.kind);
+        free(r);
+    }
+    map_free(&s->kinds);
+    free(s->specs);
+    free(s->w);
+    buf_free(&s->sel);
+    intern_free(&s->str);
+    free(s->cluster);
+    free(s);
+}
+
+const char *store_cluster(const store_t *s) { return s->cluster; }
+intern_t *store_strings(store_t *s) { return &s->str; }
+uint64_t store_resource_version(const store_t *s) { return s->rv; }
+uint64_t store_generation(const store_t *s) { return s->generation; }
+size_t store_count(const store_t *s) { return s->live; }
+uint32_t store_capacity(const store_t *s) { return s->nobjs; }
+bool store_live(const store_t *s, store_oid_t o) { return o < s->nobjs && s->objs[o].live; }
+const char *store_str(const store_t *s, uint32_t id) { return intern_str(&s->str, id); }
+
+void store_set_observer(store_t *s, const store_observer_t *ob, void *ud)
+{
+    if (ob) s->ob = *ob;
+    else memset(&s->ob, 0, sizeof s->ob);
+    s->ob_ud = ud;
+}
+
+void store_kind_id(const char *group, const char *kind, char *out, size_t outsz)
+{
+    if (group && *group) snprintf(out, outsz, "%s.%s", kind, group);
+    else snprintf(out, outsz, "%s", kind);
+}
+
+/* The group of an apiVersion: "apps/v1" → "apps", "v1" → "". */
+static void group_of(const char *api_version, char *out, size_t outsz)
+{
+    const char *slash = api_version ? strchr(api_version, '/') : NULL;
+    size_t n = slash ? (size_t)(slash - api_version) : 0;
+    if (n >= outsz) n = outsz - 1;
+    memcpy(out, api_version ? api_version : "", n);
+    out[n] = '\0';
+}
+
+/* ---------------------------------------------------------------- handle tables */
+
+static uint32_t obj_hash(uint32_t kind, uint32_t ns, uint32_t name) { return idx_hash3(kind, ns, name); }
+
+static uint32_t uid_hash(const uint8_t uid[16])
+{
+    uint32_t h;
+    memcpy(&h, uid + 12, 4); /* UUIDv4 tails are random */
+    return h ^ (h >> 15);
+}
+
+static void tab_grow(store_t *s, uint32_t **tab, uint32_t *cap, bool by_uid)
+{
+    uint32_t ncap = *cap ? *cap * 2 : 1024;
+    uint32_t *nt = xcalloc(ncap, sizeof *nt);
+    for (uint32_t i = 0; i < *cap; i++) {
+        uint32_t v = (*tab)[i];
+        if (!v) continue;
+        uint32_t h = by_uid ? uid_hash(s->objs[v - 1].uid) : s->objs[v - 1].hash;
+        uint32_t j = h & (ncap - 1);
+        while (nt[j]) j = (j + 1) & (ncap - 1);
+        nt[j] = v;
+    }
+    free(*tab);
+    *tab = nt;
+    *cap = ncap;
+}
+
+static void tab_insert(store_t *s, uint32_t **tab, uint32_t *cap, uint32_t *len, uint32_t h, uint32_t o, bool by_uid)
+{
+    if ((*len + 1) * 4 > *cap * 3) tab_grow(s, tab, cap, by_uid);
+    uint32_t j = h & (*cap - 1);
+    while ((*tab)[j]) j = (j + 1) & (*cap - 1);
+    (*tab)[j] = o + 1;
+    (*len)++;
+}
+
+static void tab_remove(store_t *s, uint32_t *tab, uint32_t cap, uint32_t *len, uint32_t h, uint32_t o, bool by_uid)
+{
+    uint32_t mask = cap - 1, i = h & mask;
+    while (tab[i] && tab[i] != o + 1) i = (i + 1) & mask;
+    if (!tab[i]) return;
+    uint32_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        uint32_t v = tab[j];
+        if (!v) break;
+        uint32_t home = (by_uid ? uid_hash(s->objs[v - 1].uid) : s->objs[v - 1].hash) & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            tab[i] = v;
+            i = j;
+        }
+    }
+    tab[i] = 0;
+    (*len)--;
+}
+
+store_oid_t store_find_ids(const store_t *s, uint32_t kind, uint32_t ns, uint32_t name)
+{
+    if (!s->id_cap || kind == INTERN_NONE || ns == INTERN_NONE || name == INTERN_NONE) return STORE_NONE;
+    uint32_t h = obj_hash(kind, ns, name), mask = s->id_cap - 1;
+    for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+        uint32_t v = s->id_tab[i];
+        if (!v) return STORE_NONE;
+        const store_obj_t *ob = &s->objs[v - 1];
+        if (ob->hash == h && ob->name == name && ob->ns == ns && ob->kind == kind) return v - 1;
+    }
+}
+
+store_oid_t store_find(const store_t *s, const char *id, size_t len)
+{
+    const char *a = memchr(id, '/', len);
+    if (!a) return STORE_NONE;
+    const char *b = memchr(a + 1, '/', len - (size_t)(a + 1 - id));
+    if (!b) return STORE_NONE;
+    uint32_t kind = intern_find(&s->str, id, (size_t)(a - id));
+    uint32_t ns = intern_find(&s->str, a + 1, (size_t)(b - a - 1));
+    uint32_t name = intern_find(&s->str, b + 1, len - (size_t)(b + 1 - id));
+    return store_find_ids(s, kind, ns, name);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* A UUID's 16 bytes; any other uid string is hashed into 16 bytes (uids
+ * are only compared for equality). All zero = no uid. */
+static void uid_parse(const char *u, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (!u || !*u) return;
+    int n = 0;
+    bool ok = true;
+    for (const char *p = u; *p && ok; p++) {
+        if (*p == '-') continue;
+        int hi = hexval(*p), lo = p[1] ? hexval(p[1]) : -1;
+        if (hi < 0 || lo < 0 || n == 16) {
+            ok = false;
+            break;
+        }
+        out[n++] = (uint8_t)(hi << 4 | lo);
+        p++;
+    }
+    if (ok && n == 16) return;
+    uint64_t h1 = hash_bytes(u, strlen(u)), h2 = hash_bytes(u, strlen(u)) * 0x9E3779B97F4A7C15ull + 1;
+    memcpy(out, &h1, 8);
+    memcpy(out + 8, &h2, 8);
+}
+
+store_oid_t store_find_uid(const store_t *s, const char *uid)
+{
+    uint8_t u[16];
+    uid_parse(uid, u);
+    if (!s->uid_cap) return STORE_NONE;
+    uint32_t mask = s->uid_cap - 1;
+    for (uint32_t i = uid_hash(u) & mask;; i = (i + 1) & mask) {
+        uint32_t v = s->uid_tab[i];
+        if (!v) return STORE_NONE;
+        if (memcmp(s->objs[v - 1].uid, u, 16) == 0) return v - 1;
+    }
+}
+
+static bool uid_zero(const uint8_t u[16])
+{
+    static const uint8_t z[16];
+    return memcmp(u, z, 16) == 0;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+uint32_t store_obj_kind(const store_t *s, store_oid_t o) { return s->objs[o].kind; }
+uint32_t store_obj_ns(const store_t *s, store_oid_t o) { return s->objs[o].ns; }
+uint32_t store_obj_name(const store_t *s, store_oid_t o) { return s->objs[o].name; }
+uint32_t store_obj_hash(const store_t *s, store_oid_t o) { return s->objs[o].hash; }
+uint64_t store_obj_rv(const store_t *s, store_oid_t o) { return s->objs[o].rv; }
+int64_t store_obj_created(const store_t *s, store_oid_t o) { return s->objs[o].created; }
+int store_obj_status(const store_t *s, store_oid_t o) { return s->objs[o].status; }
+const char *store_obj_reason(const store_t *s, store_oid_t o) { return intern_str(&s->str, s->objs[o].reason); }
+
+void store_obj_id(const store_t *s, store_oid_t o, buf_t *out)
+{
+    const store_obj_t *ob = &s->objs[o];
+    buf_append(out, intern_str(&s->str, ob->kind), intern_len(&s->str, ob->kind));
+    buf_putc(out, '/');
+    buf_append(out, intern_str(&s->str, ob->ns), intern_len(&s->str, ob->ns));
+    buf_putc(out, '/');
+    buf_append(out, intern_str(&s->str, ob->name), intern_len(&s->str, ob->name));
+}
+
+void store_obj_uid(const store_t *s, store_oid_t o, char out[40])
+{
+    const uint8_t *u = s->objs[o].uid;
+    if (uid_zero(u)) {
+        out[0] = '\0';
+        return;
+    }
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
+             u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+size_t store_obj_labels(const store_t *s, store_oid_t o, const uint32_t **pairs)
+{
+    *pairs = s->objs[o].tail;
+    return s->objs[o].nlabels;
+}
+
+uint32_t store_obj_label(const store_t *s, store_oid_t o, uint32_t key)
+{
+    const store_obj_t *ob = &s->objs[o];
+    uint32_t lo = 0, hi = ob->nlabels;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2, k = ob->tail[2 * mid];
+        if (k == key) return ob->tail[2 * mid + 1];
+        if (k < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return INTERN_NONE;
+}
+
+const char *store_obj_label_str(const store_t *s, store_oid_t o, const char *key)
+{
+    uint32_t k = intern_find(&s->str, key, strlen(key));
+    if (k == INTERN_NONE) return NULL;
+    uint32_t v = store_obj_label(s, o, k);
+    return v == INTERN_NONE ? NULL : intern_str(&s->str, v);
+}
+
+size_t store_obj_owners(const store_t *s, store_oid_t o, const store_owner_t **owners)
+{
+    const store_obj_t *ob = &s->objs[o];
+    *owners = (const store_owner_t *)(ob->tail + 2 * ob->nlabels);
+    return ob->nowners;
+}
+
+size_t store_obj_fields(const store_t *s, store_oid_t o, const store_fv_t **vals)
+{
+    const store_obj_t *ob = &s->objs[o];
+    *vals = (const store_fv_t *)(ob->tail + 2 * ob->nlabels + TAIL_OWNER_WORDS * ob->nowners);
+    return ob->nfields;
+}
+
+static const uint32_t *obj_cols(const store_obj_t *ob)
+{
+    return ob->tail + 2 * ob->nlabels + TAIL_OWNER_WORDS * ob->nowners + TAIL_FV_WORDS * ob->nfields;
+}
+
+static size_t tail_words(const store_obj_t *ob)
+{
+    return 2u * ob->nlabels + TAIL_OWNER_WORDS * ob->nowners + TAIL_FV_WORDS * ob->nfields + ob->ncols;
+}
+
+/* ---------------------------------------------------------------- kinds */
+
+static kind_rec_t *kind_rec(store_t *s, const store_kind_t *k)
+{
+    char id[320];
+    store_kind_id(k->group, k->kind, id, sizeof id);
+    kind_rec_t *r = map_gets(&s->kinds, id);
+    if (r) return r;
+    r = xcalloc(1, sizeof *r);
+    r->k.group = xstrdup(k->group ? k->group : "");
+    r->k.version = xstrdup(k->version ? k->version : "");
+    r->k.kind = xstrdup(k->kind ? k->kind : "");
+    r->k.namespaced = k->namespaced;
+    r->kind_id = intern_addz(&s->str, id);
+    r->gen = 1;
+    map_puts(&s->kinds, id, r);
+    /* A kind first seen after field specs were set needs nothing refilled. */
+    return r;
+}
+
+static kind_rec_t *kind_rec_of(const store_t *s, uint32_t kind_id)
+{
+    return map_get(&s->kinds, intern_str(&s->str, kind_id), intern_len(&s->str, kind_id));
+}
+
+int store_kind_scope(const store_t *s, uint32_t kind)
+{
+    const kind_rec_t *r = kind_rec_of(s, kind);
+    if (r) return r->k.namespaced ? 1 : 0;
+    static const char *const cluster_scoped[] = {
+        "Node", "PersistentVolume", "Namespace", "StorageClass.storage.k8s.io", "ClusterRole.rbac.authorization.k8s.io",
+        "ClusterRoleBinding.rbac.authorization.k8s.io", "CustomResourceDefinition.apiextensions.k8s.io",
+        "IngressClass.networking.k8s.io", "PriorityClass.scheduling.k8s.io", "CSIDriver.storage.k8s.io",
+        "CSINode.storage.k8s.io", "VolumeAttachment.storage.k8s.io", "RuntimeClass.node.k8s.io",
+        "APIService.apiregistration.k8s.io", "ValidatingWebhookConfiguration.admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration.admissionregistration.k8s.io", "GatewayClass.gateway.networking.k8s.io",
+        "ClusterIssuer.cert-manager.io", NULL};
+    const char *k = intern_str(&s->str, kind);
+    for (int i = 0; cluster_scoped[i]; i++)
+        if (strcmp(k, cluster_scoped[i]) == 0) return 0;
+    return -1;
+}
+
+void store_set_synced(store_t *s, const store_kind_t *k, bool synced) { kind_rec(s, k)->synced = synced; }
+
+bool store_all_synced(const store_t *s)
+{
+    size_t it = 0;
+    map_slot_t *sl;
+    while (map_next(&s->kinds, &it, &sl))
+        if (!((kind_rec_t *)sl->val)->synced) return false;
+    return true;
+}
+
+/* ---------------------------------------------------------------- field specs */
+
+void store_set_fields(store_t *s, const store_field_spec_t *specs, size_t n)
+{
+    spec_rec_t *ns = n ? xcalloc(n, sizeof *ns) : NULL;
+    bool all_stale = false;
+    for (size_t i = 0; i < n; i++) {
+        ns[i].spec = specs[i];
+        bool wild = strcmp(specs[i].kind, "*") == 0;
+        ns[i].kind_id = wild ? INTERN_NONE : intern_addz(&s->str, specs[i].kind);
+        ns[i].spec.kind = wild ? "*" : intern_str(&s->str, ns[i].kind_id);
+        bool known = false;
+        for (size_t j = 0; j < s->nspecs && !known; j++)
+            known = s->specs[j].spec.slot == specs[i].slot && s->specs[j].kind_id == ns[i].kind_id;
+        if (known) continue;
+        if (wild) all_stale = true;
+        else {
+            kind_rec_t *r = kind_rec_of(s, ns[i].kind_id);
+            if (r && r->nobjs) r->stale = true;
+        }
+    }
+    if (all_stale) {
+        size_t it = 0;
+        map_slot_t *sl;
+        while (map_next(&s->kinds, &it, &sl))
+            if (((kind_rec_t *)sl->val)->nobjs) ((kind_rec_t *)sl->val)->stale = true;
+    }
+    for (size_t j = 0; j < s->nspecs; j++) intern_unref(&s->str, s->specs[j].kind_id);
+    free(s->specs);
+    s->specs = ns;
+    s->nspecs = n;
+}
+
+void store_stale_kinds(const store_t *s, void (*cb)(const store_kind_t *k, void *ud), void *ud)
+{
+    size_t it = 0;
+    map_slot_t *sl;
+    while (map_next(&s->kinds, &it, &sl)) {
+        kind_rec_t *r = sl->val;
+        if (r->stale && r->nobjs) cb(&r->k, ud);
+    }
+}
+
+/* ---------------------------------------------------------------- projection */
+
+static void w_push(store_t *s, uint32_t v)
+{
+    if (s->wn == s->wcap) {
+        s->wcap = s->wcap ? s->wcap * 2 : 256;
+        s->w = xrealloc(s->w, s->wcap * sizeof *s->w);
+    }
+    s->w[s->wn++] = v;
+}
+
+static uint32_t add_str(store_t *s, const char *p) { return intern_add(&s->str, p, strlen(p)); }
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const uint32_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static bool sel_token_ok(const char *t)
+{
+    for (; *t; t++) {
+        char c = *t;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.' || c == '/'))
+            return false;
+    }
+    return true;
+}
+
+/* Canonical selector text (sorted requirements) into s->sel; false when the
+ * selector can match nothing (absent, empty map, malformed). */
+static bool selector_text(store_t *s, const cJSON *v, script_sel_form_t form)
+{
+    if (!cJSON_IsObject(v)) return false;
+    const cJSON *ml = sj_get(v, "matchLabels"), *me = sj_get(v, "matchExpressions");
+    bool labsel = form == SCRIPT_SEL_LABEL_SELECTOR || (form == SCRIPT_SEL_AUTO && (ml || me));
+    if (!labsel) ml = v, me = NULL;
+    char *reqs[128];
+    size_t nr = 0;
+    bool ok = true;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, ml)
+    {
+        if (!cJSON_IsString(e) || !sel_token_ok(e->string) || !sel_token_ok(e->valuestring) || nr == 128) {
+            ok = false;
+            break;
+        }
+        buf_t r = {0};
+        buf_printf(&r, "%s=%s", e->string, e->valuestring);
+        reqs[nr++] = buf_steal(&r);
+    }
+    cJSON_ArrayForEach(e, me)
+    {
+        const char *key = sj_str(e, "key"), *op = sj_str(e, "operator");
+        if (!ok || !key || !op || !sel_token_ok(key) || nr == 128) {
+            ok = false;
+            break;
+        }
+        buf_t r = {0};
+        if (strcmp(op, "Exists") == 0) buf_puts(&r, key);
+        else if (strcmp(op, "DoesNotExist") == 0) buf_printf(&r, "!%s", key);
+        else if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
+            char *vals[64];
+            size_t nv = 0;
+            const cJSON *x;
+            cJSON_ArrayForEach(x, sj_get(e, "values"))
+            {
+                if (!cJSON_IsString(x) || !sel_token_ok(x->valuestring) || nv == 64) {
+                    ok = false;
+                    break;
+                }
+                vals[nv++] = x->valuestring;
+            }
+            if (!nv) ok = false; /* In/NotIn need values: a malformed selector */
+            if (nv > 1) qsort(vals, nv, sizeof *vals, cmp_cstr);
+            buf_printf(&r, "%s %s (", key, op[0] == 'I' ? "in" : "notin");
+            for (size_t i = 0; i < nv; i++) buf_printf(&r, "%s%s", i ? "," : "", vals[i]);
+            buf_putc(&r, ')');
+        } else ok = false;
+        if (!ok) {
+            buf_free(&r);
+            break;
+        }
+        reqs[nr++] = buf_steal(&r);
+    }
+    buf_reset(&s->sel);
+    if (ok) {
+        if (nr > 1) qsort(reqs, nr, sizeof *reqs, cmp_cstr);
+        for (size_t i = 0; i < nr; i++) buf_printf(&s->sel, "%s%s", i ? "," : "", reqs[i]);
+    }
+    for (size_t i = 0; i < nr; i++) free(reqs[i]);
+    /* An empty plain map (a Service without selector) selects nothing; an
+     * empty LabelSelector selects everything. */
+    return ok && (nr > 0 || labsel);
+}
+
+static void emit_fv(store_t *s, uint32_t slot, uint32_t tag, uint32_t a, uint32_t b, uint32_t c)
+{
+    w_push(s, slot << 4 | tag);
+    w_push(s, a);
+    w_push(s, b);
+    w_push(s, c);
+}
+
+static void emit_leaf(store_t *s, const spec_rec_t *sp, const cJSON *v, uint16_t *nf)
+{
+    uint32_t slot = sp->spec.slot;
+    char num[32];
+    switch (sp->spec.mode) {
+    case STORE_FIELD_SELECTOR:
+        if (!selector_text(s, v, sp->spec.selector_form)) return;
+        emit_fv(s, slot, STORE_FV_SEL, intern_add(&s->str, s->sel.data ? s->sel.data : "", s->sel.len), 0, 0);
+        break;
+    case STORE_FIELD_REF:
+        if (cJSON_IsObject(v)) {
+            const char *name = sj_str(v, "name"), *kind = sj_str(v, "kind"), *ns = sj_str(v, "namespace");
+            if (!name || !*name) return;
+            uint32_t kid = 0;
+            if (kind && *kind) {
+                char group[256], id[320];
+                const char *g = sj_str(v, "apiGroup") ? sj_str(v, "apiGroup") : sj_str(v, "group");
+                if (g) snprintf(group, sizeof group, "%s", g);
+                else group_of(sj_str(v, "apiVersion"), group, sizeof group);
+                store_kind_id(group, kind, id, sizeof id);
+                kid = add_str(s, id);
+            }
+            emit_fv(s, slot, STORE_FV_REF | (ns ? STORE_FV_HAS_NS : 0), add_str(s, name), kid, ns ? add_str(s, ns) : 0);
+            break;
+        }
+        /* a plain string names the target */
+        __attribute__((fallthrough));
+    default:
+        if (cJSON_IsString(v)) {
+            if (!*v->valuestring) return;
+            uint32_t id = add_str(s, v->valuestring);
+            emit_fv(s, slot, sp->spec.mode == STORE_FIELD_REF ? STORE_FV_REF : STORE_FV_STR, id, 0, 0);
+        } else if (cJSON_IsNumber(v) && sp->spec.mode == STORE_FIELD_STRING) {
+            snprintf(num, sizeof num, "%lld", (long long)v->valuedouble);
+            emit_fv(s, slot, STORE_FV_STR, add_str(s, num), 0, 0);
+        } else return;
+    }
+    (*nf)++;
+}
+
+static void walk(store_t *s, const spec_rec_t *sp, const cJSON *v, size_t seg, uint16_t *nf)
+{
+    if (!v || *nf >= 4096) return;
+    const script_path_t *p = sp->spec.path;
+    if (seg == p->nsegs) {
+        emit_leaf(s, sp, v, nf);
+        return;
+    }
+    const script_path_seg_t *g = &p->segs[seg];
+    if (g->kind == SCRIPT_SEG_KEY) walk(s, sp, cJSON_IsObject(v) ? sj_get(v, g->key) : NULL, seg + 1, nf);
+    else if (g->kind == SCRIPT_SEG_INDEX) walk(s, sp, cJSON_IsArray(v) ? cJSON_GetArrayItem(v, g->index) : NULL, seg + 1, nf);
+    else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+        const cJSON *x;
+        cJSON_ArrayForEach(x, v) walk(s, sp, x, seg + 1, nf);
+    }
+}
+
+static int digits(const char *p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* Creation time in epoch seconds. Kubernetes always writes
+ * "YYYY-MM-DDTHH:MM:SSZ"; that form is parsed here without strptime (it is
+ * on the ingest path of every object), anything else by the base parser. */
+static uint32_t parse_created(const char *t)
+{
+    if (!t) return 0;
+    if (strlen(t) == 20 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' && t[16] == ':' && t[19] == 'Z') {
+        int y = digits(t, 4), m = digits(t + 5, 2), d = digits(t + 8, 2), hh = digits(t + 11, 2),
+            mm = digits(t + 14, 2), ss = digits(t + 17, 2);
+        if (y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && hh >= 0 && mm >= 0 && ss >= 0) {
+            /* days from civil (proleptic Gregorian) */
+            int yy = y - (m <= 2);
+            int era = yy / 400, yoe = yy - era * 400;
+            int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+            int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            int64_t days = (int64_t)era * 146097 + doe - 719468;
+            return (uint32_t)(days * 86400 + hh * 3600 + mm * 60 + ss);
+        }
+    }
+    int64_t v = clock_parse_rfc3339(t);
+    return v > 0 ? (uint32_t)v : 0;
+}
+
+static uint64_t parse_rv(const char *rv)
+{
+    if (!rv || !*rv) return 0;
+    uint64_t v = 0;
+    for (const char *p = rv; *p; p++) {
+        if (*p < '0' || *p > '9' || v > UINT64_MAX / 10 - 10) return 0;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    return v;
+}
+
+/* Build the new tail for obj of kind kind_id into s->w; fill counts. */
+static void project(store_t *s, uint32_t kind_id, const cJSON *obj, store_obj_t *out)
+{
+    const cJSON *meta = sj_get(obj, "metadata");
+    s->wn = 0;
+    uint16_t nl = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, sj_get(meta, "labels"))
+    {
+        if (!cJSON_IsString(e) || !e->string || nl == UINT16_MAX) continue;
+        w_push(s, add_str(s, e->string));
+        w_push(s, add_str(s, e->valuestring));
+        nl++;
+    }
+    if (nl > 1) qsort(s->w, nl, 2 * sizeof *s->w, cmp_pair);
+    uint16_t no = 0;
+    cJSON_ArrayForEach(e, sj_get(meta, "ownerReferences"))
+    {
+        const char *kind = sj_str(e, "kind"), *name = sj_str(e, "name");
+        if (!kind || !name || no == 255) continue;
+        char group[256], id[320];
+        group_of(sj_str(e, "apiVersion"), group, sizeof group);
+        store_kind_id(group, kind, id, sizeof id);
+        store_owner_t ow;
+        memset(&ow, 0, sizeof ow);
+        ow.kind = add_str(s, id);
+        ow.name = add_str(s, name);
+        uid_parse(sj_str(e, "uid"), ow.uid);
+        ow.controller = cJSON_IsTrue(sj_get(e, "controller"));
+        uint32_t words[TAIL_OWNER_WORDS];
+        memcpy(words, &ow, sizeof ow);
+        for (size_t i = 0; i < TAIL_OWNER_WORDS; i++) w_push(s, words[i]);
+        no++;
+    }
+    uint16_t nf = 0;
+    for (size_t i = 0; i < s->nspecs; i++) {
+        const spec_rec_t *sp = &s->specs[i];
+        if (sp->kind_id != INTERN_NONE && sp->kind_id != kind_id) continue;
+        walk(s, sp, obj, 0, &nf);
+    }
+    out->nlabels = nl;
+    out->nowners = no;
+    out->nfields = nf;
+    out->derive = s->wn ? (uint32_t)hash_bytes(s->w, s->wn * sizeof *s->w) : 0;
+    store_projected_t pr;
+    store_status_project(intern_str(&s->str, kind_id), obj, &pr);
+    for (int i = 0; i < pr.ncols; i++) w_push(s, add_str(s, pr.cols[i]));
+    out->ncols = (uint8_t)pr.ncols;
+    out->status = (uint8_t)pr.status;
+    out->reason = add_str(s, pr.reason);
+    out->created = parse_created(sj_str(meta, "creationTimestamp"));
+}
+
+/* Drop the string references a tail holds. */
+static void unref_tail(store_t *s, const store_obj_t *ob)
+{
+    size_t n = tail_words(ob);
+    const uint32_t *t = ob->tail;
+    for (size_t i = 0; i < 2u * ob->nlabels; i++) intern_unref(&s->str, t[i]);
+    const store_owner_t *ow = (const store_owner_t *)(t + 2 * ob->nlabels);
+    for (size_t i = 0; i < ob->nowners; i++) {
+        intern_unref(&s->str, ow[i].kind);
+        intern_unref(&s->str, ow[i].name);
+    }
+    const store_fv_t *fv = (const store_fv_t *)(t + 2 * ob->nlabels + TAIL_OWNER_WORDS * ob->nowners);
+    for (size_t i = 0; i < ob->nfields; i++) {
+        intern_unref(&s->str, fv[i].a);
+        if (store_fv_tag(&fv[i]) == STORE_FV_REF) {
+            intern_unref(&s->str, fv[i].b);
+            if (fv[i].slot_tag & STORE_FV_HAS_NS) intern_unref(&s->str, fv[i].c);
+        }
+    }
+    const uint32_t *c = obj_cols(ob);
+    for (size_t i = 0; i < ob->ncols; i++) intern_unref(&s->str, c[i]);
+    (void)n;
+    intern_unref(&s->str, ob->reason);
+}
+
+/* ---------------------------------------------------------------- indexes */
+
+static void index_labels(store_t *s, store_oid_t o, bool add)
+{
+    const store_obj_t *ob = &s->objs[o];
+    for (uint32_t i = 0; i < ob->nlabels; i++) {
+        if (add) pindex_add(&s->labels, ob->ns, ob->tail[2 * i], ob->tail[2 * i + 1], o);
+        else pindex_remove(&s->labels, ob->ns, ob->tail[2 * i], ob->tail[2 * i + 1], o);
+    }
+}
+
+static void owner_key(const uint8_t uid[16], uint32_t k[3]) { memcpy(k, uid, 12); }
+
+static void index_owners(store_t *s, store_oid_t o, bool add)
+{
+    const store_owner_t *ow;
+    size_t n = store_obj_owners(s, o, &ow);
+    for (size_t i = 0; i < n; i++) {
+        if (uid_zero(ow[i].uid)) continue;
+        uint32_t k[3];
+        owner_key(ow[i].uid, k);
+        if (add) pindex_add(&s->owners, k[0], k[1], k[2], o);
+        else pindex_remove(&s->owners, k[0], k[1], k[2], o);
+    }
+}
+
+static void remove_obj(store_t *s, store_oid_t o)
+{
+    store_obj_t *ob = &s->objs[o];
+    if (s->ob.removing) s->ob.removing(s->ob_ud, o);
+    index_labels(s, o, false);
+    index_owners(s, o, false);
+    pindex_remove(&s->nsk, ob->ns, ob->kind, 0, o);
+    pindex_remove(&s->nsk, ob->ns, STORE_ANY, 1, o);
+    pindex_remove(&s->nsk, STORE_ANY, ob->kind, 2, o);
+    tab_remove(s, s->id_tab, s->id_cap, &s->id_len, ob->hash, o, false);
+    if (!uid_zero(ob->uid)) tab_remove(s, s->uid_tab, s->uid_cap, &s->uid_len, uid_hash(ob->uid), o, true);
+    kind_rec_t *r = kind_rec_of(s, ob->kind);
+    if (r) r->nobjs--;
+    unref_tail(s, ob);
+    intern_unref(&s->str, ob->kind);
+    intern_unref(&s->str, ob->ns);
+    intern_unref(&s->str, ob->name);
+    free(ob->tail);
+    memset(ob, 0, sizeof *ob);
+    if (s->nfree == s->free_cap) {
+        s->free_cap = s->free_cap ? s->free_cap * 2 : 256;
+        s->free_ids = xrealloc(s->free_ids, s->free_cap * sizeof *s->free_ids);
+    }
+    s->free_ids[s->nfree++] = o;
+    s->live--;
+    s->generation++;
+}
+
+bool store_delete_id(store_t *s, const char *id, size_t len)
+{
+    store_oid_t o = store_find(s, id, len);
+    if (o == STORE_NONE) return false;
+    remove_obj(s, o);
+    return true;
+}
+
+static store_oid_t alloc_obj(store_t *s)
+{
+    if (s->nfree) return s->free_ids[--s->nfree];
+    if (s->nobjs == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->objs = xrealloc(s->objs, s->cap * sizeof *s->objs);
+    }
+    memset(&s->objs[s->nobjs], 0, sizeof *s->objs);
+    return s->nobjs++;
+}
+
+static bool same_words(const uint32_t *a, const uint32_t *b, size_t n) { return n == 0 || memcmp(a, b, n * 4) == 0; }
+
+int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *obj, err_t *err)
+{
+    if (!cJSON_IsObject(obj)) return err_set(err, ERR_INVALID, "event object is not a JSON object");
+    const cJSON *meta = sj_get(obj, "metadata");
+    const char *name = sj_str(meta, "name"), *ns = k->namespaced ? sj_str(meta, "namespace") : "";
+    if (!name || !*name) return err_set(err, ERR_INVALID, "%s without metadata.name", k->kind);
+    if (!ns || (k->namespaced && !*ns))
+        return err_set(err, ERR_INVALID, "%s %s without metadata.namespace", k->kind, name);
+    kind_rec_t *r = kind_rec(s, k);
+    uint64_t rv = parse_rv(sj_str(meta, "resourceVersion"));
+    if (rv > s->rv) s->rv = rv;
+    store_oid_t o = store_find_ids(s, r->kind_id, intern_find(&s->str, ns, strlen(ns)),
+                                   intern_find(&s->str, name, strlen(name)));
+    if (type == STORE_EV_DELETED) {
+        if (o != STORE_NONE) remove_obj(s, o);
+        return 0;
+    }
+    uint8_t uid[16];
+    uid_parse(sj_str(meta, "uid"), uid);
+    if (o != STORE_NONE && !uid_zero(uid) && !uid_zero(s->objs[o].uid) && memcmp(uid, s->objs[o].uid, 16) != 0) {
+        remove_obj(s, o);
+        o = STORE_NONE;
+    }
+    store_obj_t nb;
+    memset(&nb, 0, sizeof nb);
+    project(s, r->kind_id, obj, &nb);
+    uint32_t *tail = xmemdup(s->w, s->wn * sizeof *s->w);
+    unsigned ch;
+    if (o == STORE_NONE) {
+        o = alloc_obj(s);
+        store_obj_t *ob = &s->objs[o];
+        *ob = nb;
+        ob->tail = tail;
+        ob->kind = r->kind_id;
+        intern_ref(&s->str, r->kind_id);
+        ob->ns = add_str(s, ns);
+        ob->name = add_str(s, name);
+        ob->hash = obj_hash(ob->kind, ob->ns, ob->name);
+        memcpy(ob->uid, uid, 16);
+        ob->rv = rv;
+        ob->gen = r->gen;
+        ob->live = 1;
+        tab_insert(s, &s->id_tab, &s->id_cap, &s->id_len, ob->hash, o, false);
+        if (!uid_zero(uid)) tab_insert(s, &s->uid_tab, &s->uid_cap, &s->uid_len, uid_hash(uid), o, true);
+        pindex_add(&s->nsk, ob->ns, ob->kind, 0, o);
+        pindex_add(&s->nsk, ob->ns, STORE_ANY, 1, o);
+        pindex_add(&s->nsk, STORE_ANY, ob->kind, 2, o);
+        index_labels(s, o, true);
+        index_owners(s, o, true);
+        r->nobjs++;
+        s->live++;
+        ch = STORE_CH_NEW | STORE_CH_LABELS | STORE_CH_REFS | STORE_CH_STATUS;
+    } else {
+        store_obj_t *ob = &s->objs[o];
+        ch = STORE_CH_OTHER;
+        bool labels_same = ob->nlabels == nb.nlabels && same_words(ob->tail, tail, 2u * nb.nlabels);
+        bool owners_same = ob->nowners == nb.nowners &&
+                           same_words(ob->tail + 2 * ob->nlabels, tail + 2 * nb.nlabels, TAIL_OWNER_WORDS * nb.nowners);
+        if (!labels_same) ch |= STORE_CH_LABELS;
+        if (ob->derive != nb.derive || !owners_same || ob->nfields != nb.nfields) ch |= STORE_CH_REFS;
+        if (ob->status != nb.status || ob->reason != nb.reason) ch |= STORE_CH_STATUS;
+        if (!labels_same) index_labels(s, o, false);
+        if (!owners_same) index_owners(s, o, false);
+        store_obj_t old = *ob;
+        ob->tail = tail;
+        ob->nlabels = nb.nlabels;
+        ob->nowners = nb.nowners;
+        ob->nfields = nb.nfields;
+        ob->ncols = nb.ncols;
+        ob->status = nb.status;
+        ob->reason = nb.reason;
+        ob->derive = nb.derive;
+        if (nb.created) ob->created = nb.created;
+        if (rv) ob->rv = rv;
+        ob->gen = r->gen;
+        if (!uid_zero(uid) && uid_zero(ob->uid)) {
+            memcpy(ob->uid, uid, 16);
+            tab_insert(s, &s->uid_tab, &s->uid_cap, &s->uid_len, uid_hash(uid), o, true);
+        }
+        if (!labels_same) index_labels(s, o, true);
+        if (!owners_same) index_owners(s, o, true);
+        unref_tail(s, &old);
+        free(old.tail);
+    }
+    s->generation++;
+    if (s->ob.upserted) s->ob.upserted(s->ob_ud, o, ch, obj);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- relists */
+
+void store_resync_begin(store_t *s, const store_kind_t *k)
+{
+    kind_rec_t *r = kind_rec(s, k);
+    r->gen = (uint8_t)(r->gen + 1);
+    if (r->gen == 0) r->gen = 1;
+}
+
+size_t store_resync_end(store_t *s, const store_kind_t *k)
+{
+    kind_rec_t *r = kind_rec(s, k);
+    const plist_t *l = pindex_get(&s->nsk, STORE_ANY, r->kind_id, 2);
+    size_t n = 0;
+    uint32_t *gone = NULL;
+    if (l) {
+        gone = xmalloc((l->n + 1) * sizeof *gone);
+        for (uint32_t i = 0; i < l->n; i++)
+            if (s->objs[l->v[i]].gen != r->gen) gone[n++] = l->v[i];
+    }
+    for (size_t i = 0; i < n; i++) remove_obj(s, gone[i]);
+    free(gone);
+    r->stale = false;
+    return n;
+}
+
+/* ---------------------------------------------------------------- iteration */
+
+size_t store_each(const store_t *s, uint32_t ns, uint32_t kind, store_visit_fn cb, void *ud)
+{
+    const plist_t *l;
+    if (ns == STORE_ANY && kind == STORE_ANY) {
+        size_t n = 0;
+        for (uint32_t o = 0; o < s->nobjs; o++) {
+            if (!s->objs[o].live) continue;
+            n++;
+            if (!cb(o, ud)) break;
+        }
+        return n;
+    }
+    if (ns == STORE_ANY) l = pindex_get(&s->nsk, STORE_ANY, kind, 2);
+    else if (kind == STORE_ANY) l = pindex_get(&s->nsk, ns, STORE_ANY, 1);
+    else l = pindex_get(&s->nsk, ns, kind, 0);
+    if (!l) return 0;
+    size_t n = 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+        n++;
+        if (!cb(l->v[i], ud)) break;
+    }
+    return n;
+}
+
+size_t store_each_owned_by(const store_t *s, const uint8_t uid[16], store_visit_fn cb, void *ud)
+{
+    uint32_t k[3];
+    owner_key(uid, k);
+    const plist_t *l = pindex_get(&s->owners, k[0], k[1], k[2]);
+    size_t n = 0;
+    for (uint32_t i = 0; l && i < l->n; i++) {
+        n++;
+        if (!cb(l->v[i], ud)) break;
+    }
+    return n;
+}
+
+size_t store_namespaces(const store_t *s, uint32_t **out)
+{
+    size_t n = 0;
+    *out = xmalloc((s->nsk.map.len + 1) * sizeof **out);
+    for (uint32_t i = 0; i < s->nsk.map.cap; i++) {
+        const tmap_slot_t *sl = &s->nsk.map.s[i];
+        if (sl->v && sl->c == 1) (*out)[n++] = sl->a;
+    }
+    return n;
+}
+
+const uint32_t *store_label_postings(const store_t *s, uint32_t ns, uint32_t key, uint32_t value, size_t *n)
+{
+    const plist_t *l = pindex_get(&s->labels, ns, key, value);
+    *n = l ? l->n : 0;
+    return l ? l->v : NULL;
+}
+
+/* ---------------------------------------------------------------- columns */
+
+static void age(int64_t secs, char out[32])
+{
+    if (secs < 0) secs = 0;
+    if (secs < 120) snprintf(out, 32, "%llds", (long long)secs);
+    else if (secs < 7200) snprintf(out, 32, "%lldm", (long long)(secs / 60));
+    else if (secs < 172800) snprintf(out, 32, "%lldh", (long long)(secs / 3600));
+    else snprintf(out, 32, "%lldd", (long long)(secs / 86400));
+}
+
+void store_columns_json(const store_t *s, store_oid_t o, int64_t now_s, buf_t *out)
+{
+    const store_obj_t *ob = &s->objs[o];
+    const char *const *names;
+    size_t n = store_column_names(intern_str(&s->str, ob->kind), &names);
+    const uint32_t *c = obj_cols(ob);
+    buf_putc(out, '{');
+    for (size_t i = 0; i + 1 < n && i < ob->ncols; i++) {
+        buf_json_cstr(out, names[i]);
+        buf_putc(out, ':');
+        buf_json_str(out, intern_str(&s->str, c[i]), intern_len(&s->str, c[i]));
+        buf_putc(out, ',');
+    }
+    char a[32];
+    if (ob->created) age(now_s - ob->created, a);
+    else snprintf(a, sizeof a, "<unknown>");
+    buf_puts(out, "\"AGE\":");
+    buf_json_cstr(out, a);
+    buf_putc(out, '}');
+}
+
+/* ---------------------------------------------------------------- stats */
+
+void store_get_stats(const store_t *s, store_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->objects = s->live;
+    out->strings = intern_count(&s->str);
+    out->bytes_strings = intern_bytes(&s->str);
+    out->bytes_objects = (size_t)s->cap * sizeof *s->objs;
+    for (uint32_t o = 0; o < s->nobjs; o++)
+        if (s->objs[o].live) out->bytes_objects += tail_words(&s->objs[o]) * 4 + 16;
+    out->bytes_indexes = ((size_t)s->id_cap + s->uid_cap) * 4 + tmap_bytes(&s->nsk.map) + tmap_bytes(&s->labels.map) +
+                         tmap_bytes(&s->owners.map) + s->pool.bytes + (size_t)s->pool.cap * sizeof(plist_t);
+}

@@ -1,0 +1,697 @@
+/* gen.c — the scale generator behind `kubesim --nodes N --pods N
+ * --namespaces N --seed S` (sim_generate in ctrl.h).
+ *
+ * Builds a cluster that looks lived-in: Nodes with capacity, allocatable,
+ * labels, conditions, addresses and nodeInfo, each with its Lease;
+ * Namespaces with their default and "workload" ServiceAccounts; per
+ * application a ConfigMap, a Secret, a Deployment owning a ReplicaSet
+ * owning Running Pods already bound to nodes, a Service selecting them and
+ * its EndpointSlice (core Endpoints come from the controller).
+ * Everything is consistent with what the
+ * controllers would write, so they adopt it without churning.
+ *
+ * Speed: objects are built as cJSON trees directly (no text templates); a
+ * Deployment's pod is built once and duplicated per replica with only the
+ * identity, placement and status changed. All randomness comes from the
+ * seed, so two runs with the same flags give the same cluster (uids and
+ * timestamps come from the store and the clock).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "ctrl_internal.h"
+
+typedef struct gen {
+    sim_ctx_t *ctx;
+    sim_store_t *st;
+    ctrl_kinds_t k;
+    uint64_t rng;
+    int64_t now_ms;
+    long nnodes;
+    char **node_names;
+    char **node_ips;
+    int *node_pods;
+    uint32_t *node_next_ip;
+    long next_node;
+    long created;
+    err_t *err;
+} gen_t;
+
+static const char *const APPS[] = {"api",      "web",       "frontend", "checkout", "payments",  "cart",
+                                   "catalog",  "search",    "auth",     "orders",   "inventory", "shipping",
+                                   "notify",   "recommend", "reviews",  "gateway",  "worker",    "scheduler",
+                                   "billing",  "profile",   "ledger",   "media",    "export",    "audit"};
+static const char *const TEAMS[] = {"core", "growth", "platform", "payments", "data", "mobile"};
+
+static int add(gen_t *g, const sim_kind_t *k, const char *ns, cJSON *obj, const sim_obj_t **out)
+{
+    int rc = sim_create(g->st, k, ns, obj, NULL, out, g->err);
+    if (rc < 0 && rc != ERR_EXISTS) return rc;
+    g->created++;
+    return 0;
+}
+
+static cJSON *meta(cJSON *obj, const char *api, const char *kind, const char *name, const char *ns)
+{
+    cJSON_AddStringToObject(obj, "apiVersion", api);
+    cJSON_AddStringToObject(obj, "kind", kind);
+    cJSON *md = cJSON_AddObjectToObject(obj, "metadata");
+    cJSON_AddStringToObject(md, "name", name);
+    if (ns) cJSON_AddStringToObject(md, "namespace", ns);
+    return md;
+}
+
+static void ts_at(int64_t ms, char out[32]) { clock_rfc3339(ms / 1000, out); }
+
+/* ---- nodes ---- */
+
+static int gen_nodes(gen_t *g)
+{
+    g->node_names = xcalloc((size_t)g->nnodes, sizeof *g->node_names);
+    g->node_ips = xcalloc((size_t)g->nnodes, sizeof *g->node_ips);
+    g->node_pods = xcalloc((size_t)g->nnodes, sizeof *g->node_pods);
+    g->node_next_ip = xcalloc((size_t)g->nnodes, sizeof *g->node_next_ip);
+    static const char *const types[] = {"m5.2xlarge", "m5.4xlarge", "c5.4xlarge", "r5.2xlarge"};
+    for (long i = 0; i < g->nnodes; i++) {
+        char name[64], ip[32], zone[32];
+        snprintf(name, sizeof name, "node-%05ld", i);
+        snprintf(ip, sizeof ip, "172.18.%ld.%ld", i / 250, 2 + i % 250);
+        snprintf(zone, sizeof zone, "zone-%c", (int)('a' + i % 3));
+        g->node_names[i] = xstrdup(name);
+        g->node_ips[i] = xstrdup(ip);
+        g->node_next_ip[i] = 2;
+        cJSON *n = cJSON_CreateObject();
+        cJSON *md = meta(n, "v1", "Node", name, NULL);
+        cJSON *l = cJSON_AddObjectToObject(md, "labels");
+        cJSON_AddStringToObject(l, "kubernetes.io/hostname", name);
+        cJSON_AddStringToObject(l, "kubernetes.io/os", "linux");
+        cJSON_AddStringToObject(l, "kubernetes.io/arch", "amd64");
+        cJSON_AddStringToObject(l, "beta.kubernetes.io/os", "linux");
+        cJSON_AddStringToObject(l, "beta.kubernetes.io/arch", "amd64");
+        cJSON_AddStringToObject(l, "topology.kubernetes.io/zone", zone);
+        cJSON_AddStringToObject(l, "topology.kubernetes.io/region", "sim-1");
+        cJSON_AddStringToObject(l, "node.kubernetes.io/instance-type", types[i % 4]);
+        cJSON_AddStringToObject(l, "node-pool", i % 10 == 0 ? "system" : "general");
+        cJSON *an = cJSON_AddObjectToObject(md, "annotations");
+        cJSON_AddStringToObject(an, "node.alpha.kubernetes.io/ttl", "0");
+        cJSON_AddStringToObject(an, "volumes.kubernetes.io/controller-managed-attach-detach", "true");
+        cJSON *sp = cJSON_AddObjectToObject(n, "spec");
+        char cidr[48];
+        snprintf(cidr, sizeof cidr, "10.%ld.%ld.0/24", 244 + i / 256, i % 256);
+        cJSON_AddStringToObject(sp, "podCIDR", cidr);
+        cJSON_AddItemToObject(sp, "podCIDRs", cJSON_CreateStringArray((const char *[]){cidr}, 1));
+        char pid[160];
+        snprintf(pid, sizeof pid, "kubesim:///%s/%s", zone, name);
+        cJSON_AddStringToObject(sp, "providerID", pid);
+        cJSON_AddItemToObject(n, "status", ctrl_node_status(name, (int)i, 16000, 64LL << 30, g->now_ms - 30LL * 86400000));
+        const sim_obj_t *out = NULL;
+        if (add(g, g->k.node, NULL, n, &out) < 0) return -1;
+        if (out && add(g, g->k.lease, "kube-node-lease", ctrl_lease(name, sim_obj_uid(out), g->now_ms), NULL) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- one application ---- */
+
+typedef struct app {
+    char ns[64], name[96], image[160], team[32], version[16];
+    int replicas;
+    int cpu_m, mem_mi;
+    bool sidecar;
+    int port;
+} app_t;
+
+static cJSON *env(const char *name, const char *value)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "name", name);
+    cJSON_AddStringToObject(e, "value", value);
+    return e;
+}
+
+static cJSON *env_ref(const char *name, const char *kind, const char *obj, const char *key)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "name", name);
+    cJSON *vf = cJSON_AddObjectToObject(e, "valueFrom");
+    cJSON *r = cJSON_AddObjectToObject(vf, kind);
+    if (obj) cJSON_AddStringToObject(r, "name", obj);
+    cJSON_AddStringToObject(r, key ? "key" : "fieldPath", key ? key : obj);
+    if (!key) cJSON_DeleteItemFromObject(r, "name"), cJSON_AddStringToObject(r, "apiVersion", "v1");
+    return e;
+}
+
+static cJSON *probe(const char *path, int port, int delay, int period)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON *h = cJSON_AddObjectToObject(p, "httpGet");
+    cJSON_AddStringToObject(h, "path", path);
+    cJSON_AddNumberToObject(h, "port", port);
+    cJSON_AddStringToObject(h, "scheme", "HTTP");
+    cJSON_AddNumberToObject(p, "initialDelaySeconds", delay);
+    cJSON_AddNumberToObject(p, "timeoutSeconds", 1);
+    cJSON_AddNumberToObject(p, "periodSeconds", period);
+    cJSON_AddNumberToObject(p, "successThreshold", 1);
+    cJSON_AddNumberToObject(p, "failureThreshold", 3);
+    return p;
+}
+
+static cJSON *resources(int cpu_m, int mem_mi, bool limits)
+{
+    char v[32];
+    cJSON *r = cJSON_CreateObject();
+    cJSON *rq = cJSON_AddObjectToObject(r, "requests");
+    snprintf(v, sizeof v, "%dm", cpu_m);
+    cJSON_AddStringToObject(rq, "cpu", v);
+    snprintf(v, sizeof v, "%dMi", mem_mi);
+    cJSON_AddStringToObject(rq, "memory", v);
+    if (limits) {
+        cJSON *lm = cJSON_AddObjectToObject(r, "limits");
+        snprintf(v, sizeof v, "%dm", cpu_m * 4);
+        cJSON_AddStringToObject(lm, "cpu", v);
+        snprintf(v, sizeof v, "%dMi", mem_mi * 2);
+        cJSON_AddStringToObject(lm, "memory", v);
+    }
+    return r;
+}
+
+static cJSON *mount(const char *name, const char *path, bool ro)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "name", name);
+    cJSON_AddStringToObject(m, "mountPath", path);
+    if (ro) cJSON_AddTrueToObject(m, "readOnly");
+    return m;
+}
+
+static cJSON *pod_template(const app_t *a, const char *sa_vol)
+{
+    char cm[128], sec[128];
+    snprintf(cm, sizeof cm, "%s-config", a->name);
+    snprintf(sec, sizeof sec, "%s-secrets", a->name);
+    cJSON *t = cJSON_CreateObject();
+    cJSON *md = cJSON_AddObjectToObject(t, "metadata");
+    cJSON *l = cJSON_AddObjectToObject(md, "labels");
+    cJSON_AddStringToObject(l, "app", a->name);
+    cJSON_AddStringToObject(l, "app.kubernetes.io/name", a->name);
+    cJSON_AddStringToObject(l, "app.kubernetes.io/part-of", a->ns);
+    cJSON_AddStringToObject(l, "app.kubernetes.io/version", a->version);
+    cJSON_AddStringToObject(l, "team", a->team);
+    cJSON *an = cJSON_AddObjectToObject(md, "annotations");
+    cJSON_AddStringToObject(an, "prometheus.io/scrape", "true");
+    char port[16];
+    snprintf(port, sizeof port, "%d", a->port);
+    cJSON_AddStringToObject(an, "prometheus.io/port", port);
+    cJSON *sp = cJSON_AddObjectToObject(t, "spec");
+    cJSON *vols = cJSON_AddArrayToObject(sp, "volumes");
+    cJSON *v = cJSON_CreateObject();
+    cJSON_AddStringToObject(v, "name", "config");
+    cJSON *cmv = cJSON_AddObjectToObject(v, "configMap");
+    cJSON_AddStringToObject(cmv, "name", cm);
+    cJSON_AddNumberToObject(cmv, "defaultMode", 420);
+    cJSON_AddItemToArray(vols, v);
+    v = cJSON_CreateObject();
+    cJSON_AddStringToObject(v, "name", "secrets");
+    cJSON *sv = cJSON_AddObjectToObject(v, "secret");
+    cJSON_AddStringToObject(sv, "secretName", sec);
+    cJSON_AddNumberToObject(sv, "defaultMode", 420);
+    cJSON_AddItemToArray(vols, v);
+    v = cJSON_CreateObject();
+    cJSON_AddStringToObject(v, "name", "tmp");
+    cJSON_AddObjectToObject(v, "emptyDir");
+    cJSON_AddItemToArray(vols, v);
+    v = cJSON_Parse("{\"projected\":{\"sources\":[{\"serviceAccountToken\":{\"expirationSeconds\":3607,\"path\":"
+                    "\"token\"}},{\"configMap\":{\"name\":\"kube-root-ca.crt\",\"items\":[{\"key\":\"ca.crt\","
+                    "\"path\":\"ca.crt\"}]}},{\"downwardAPI\":{\"items\":[{\"path\":\"namespace\",\"fieldRef\":{"
+                    "\"apiVersion\":\"v1\",\"fieldPath\":\"metadata.namespace\"}}]}}],\"defaultMode\":420}}");
+    cJSON_AddStringToObject(v, "name", sa_vol);
+    cJSON_AddItemToArray(vols, v);
+
+    cJSON *cs = cJSON_AddArrayToObject(sp, "containers");
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "name", a->name);
+    cJSON_AddStringToObject(c, "image", a->image);
+    cJSON *ports = cJSON_AddArrayToObject(c, "ports");
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "name", "http");
+    cJSON_AddNumberToObject(p, "containerPort", a->port);
+    cJSON_AddStringToObject(p, "protocol", "TCP");
+    cJSON_AddItemToArray(ports, p);
+    p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "name", "metrics");
+    cJSON_AddNumberToObject(p, "containerPort", 9090);
+    cJSON_AddStringToObject(p, "protocol", "TCP");
+    cJSON_AddItemToArray(ports, p);
+    cJSON *ef = cJSON_AddArrayToObject(c, "envFrom");
+    cJSON *efc = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(efc, "configMapRef"), "name", cm);
+    cJSON_AddItemToArray(ef, efc);
+    cJSON *e = cJSON_AddArrayToObject(c, "env");
+    cJSON_AddItemToArray(e, env("APP_NAME", a->name));
+    cJSON_AddItemToArray(e, env("LOG_LEVEL", "info"));
+    cJSON_AddItemToArray(e, env("HTTP_PORT", port));
+    cJSON_AddItemToArray(e, env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.monitoring:4317"));
+    cJSON_AddItemToArray(e, env_ref("DATABASE_PASSWORD", "secretKeyRef", sec, "db-password"));
+    cJSON_AddItemToArray(e, env_ref("API_TOKEN", "secretKeyRef", sec, "api-token"));
+    cJSON_AddItemToArray(e, env_ref("FEATURE_FLAGS", "configMapKeyRef", cm, "feature-flags"));
+    cJSON_AddItemToArray(e, env_ref("POD_NAME", "fieldRef", "metadata.name", NULL));
+    cJSON_AddItemToArray(e, env_ref("POD_IP", "fieldRef", "status.podIP", NULL));
+    cJSON_AddItemToArray(e, env_ref("NODE_NAME", "fieldRef", "spec.nodeName", NULL));
+    cJSON_AddItemToObject(c, "resources", resources(a->cpu_m, a->mem_mi, true));
+    cJSON *vm = cJSON_AddArrayToObject(c, "volumeMounts");
+    cJSON_AddItemToArray(vm, mount("config", "/etc/app", true));
+    cJSON_AddItemToArray(vm, mount("secrets", "/var/run/secrets/app", true));
+    cJSON_AddItemToArray(vm, mount("tmp", "/tmp", false));
+    cJSON_AddItemToArray(vm, mount(sa_vol, "/var/run/secrets/kubernetes.io/serviceaccount", true));
+    cJSON_AddItemToObject(c, "livenessProbe", probe("/healthz", a->port, 10, 10));
+    cJSON_AddItemToObject(c, "readinessProbe", probe("/ready", a->port, 5, 5));
+    cJSON_AddStringToObject(c, "terminationMessagePath", "/dev/termination-log");
+    cJSON_AddStringToObject(c, "terminationMessagePolicy", "File");
+    cJSON_AddStringToObject(c, "imagePullPolicy", "IfNotPresent");
+    cJSON_AddItemToObject(c, "securityContext",
+                          cJSON_Parse("{\"allowPrivilegeEscalation\":false,\"capabilities\":{\"drop\":[\"ALL\"]},"
+                                      "\"readOnlyRootFilesystem\":true,\"runAsNonRoot\":true,\"runAsUser\":10001}"));
+    cJSON_AddItemToArray(cs, c);
+    if (a->sidecar) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "name", "log-shipper");
+        cJSON_AddStringToObject(s, "image", "fluent/fluent-bit:2.2.0");
+        cJSON_AddItemToObject(s, "resources", resources(20, 32, true));
+        cJSON *svm = cJSON_AddArrayToObject(s, "volumeMounts");
+        cJSON_AddItemToArray(svm, mount("tmp", "/var/log/app", true));
+        cJSON_AddItemToArray(svm, mount(sa_vol, "/var/run/secrets/kubernetes.io/serviceaccount", true));
+        cJSON_AddStringToObject(s, "terminationMessagePath", "/dev/termination-log");
+        cJSON_AddStringToObject(s, "terminationMessagePolicy", "File");
+        cJSON_AddStringToObject(s, "imagePullPolicy", "IfNotPresent");
+        cJSON_AddItemToArray(cs, s);
+    }
+    cJSON_AddStringToObject(sp, "restartPolicy", "Always");
+    cJSON_AddNumberToObject(sp, "terminationGracePeriodSeconds", 30);
+    cJSON_AddStringToObject(sp, "dnsPolicy", "ClusterFirst");
+    cJSON_AddStringToObject(sp, "serviceAccountName", "workload");
+    cJSON_AddStringToObject(sp, "serviceAccount", "workload");
+    cJSON_AddObjectToObject(sp, "securityContext");
+    cJSON_AddStringToObject(sp, "schedulerName", "default-scheduler");
+    cJSON_AddItemToObject(sp, "tolerations",
+                          cJSON_Parse("[{\"key\":\"node.kubernetes.io/not-ready\",\"operator\":\"Exists\","
+                                      "\"effect\":\"NoExecute\",\"tolerationSeconds\":300},{\"key\":"
+                                      "\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\",\"effect\":"
+                                      "\"NoExecute\",\"tolerationSeconds\":300}]"));
+    cJSON_AddNumberToObject(sp, "priority", 0);
+    cJSON_AddTrueToObject(sp, "enableServiceLinks");
+    cJSON_AddStringToObject(sp, "preemptionPolicy", "PreemptLowerPriority");
+    return t;
+}
+
+static cJSON *pcond(const char *type, const char *ts)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", type);
+    cJSON_AddStringToObject(c, "status", "True");
+    cJSON_AddNullToObject(c, "lastProbeTime");
+    cJSON_AddStringToObject(c, "lastTransitionTime", ts);
+    return c;
+}
+
+static long pick_node(gen_t *g)
+{
+    for (long tries = 0; tries < g->nnodes; tries++) {
+        long i = (g->next_node + (long)sim_rng_below(&g->rng, 7)) % g->nnodes;
+        g->next_node = (g->next_node + 1) % g->nnodes;
+        if (g->node_pods[i] < 100) return i;
+    }
+    return g->next_node;
+}
+
+static int gen_app(gen_t *g, const app_t *a)
+{
+    char ts_old[32], sa_vol[64], suf[8];
+    int64_t born = g->now_ms - (int64_t)(1 + sim_rng_below(&g->rng, 20)) * 86400000 - sim_rng_below(&g->rng, 86400000);
+    ts_at(born, ts_old);
+    sim_rand_suffix(&g->rng, suf, 5);
+    snprintf(sa_vol, sizeof sa_vol, "kube-api-access-%s", suf);
+
+    /* ConfigMap, Secret, ServiceAccount */
+    char cm[128], sec[128];
+    snprintf(cm, sizeof cm, "%s-config", a->name);
+    snprintf(sec, sizeof sec, "%s-secrets", a->name);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *md = meta(o, "v1", "ConfigMap", cm, a->ns);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", a->name);
+    cJSON *d = cJSON_AddObjectToObject(o, "data");
+    cJSON_AddStringToObject(d, "feature-flags", "checkout-v2=true,new-search=false,dark-mode=true");
+    cJSON_AddStringToObject(d, "CACHE_TTL", "300");
+    cJSON_AddStringToObject(d, "UPSTREAM_TIMEOUT", "2s");
+    cJSON_AddStringToObject(d, "app.yaml", "server:\n  port: 8080\n  gracefulShutdown: 20s\nlogging:\n  level: info\n  format: json\n");
+    if (add(g, g->k.cm, a->ns, o, NULL) < 0) return -1;
+    o = cJSON_CreateObject();
+    md = meta(o, "v1", "Secret", sec, a->ns);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", a->name);
+    cJSON_AddStringToObject(o, "type", "Opaque");
+    d = cJSON_AddObjectToObject(o, "data");
+    char hex[33];
+    sim_hex(&g->rng, hex, 32);
+    cJSON_AddStringToObject(d, "db-password", hex);
+    sim_hex(&g->rng, hex, 32);
+    cJSON_AddStringToObject(d, "api-token", hex);
+    if (add(g, g->k.secret, a->ns, o, NULL) < 0) return -1;
+
+    /* Deployment */
+    cJSON *tmpl = pod_template(a, sa_vol);
+    char hash[16];
+    ctrl_template_hash(tmpl, 0, hash);
+    o = cJSON_CreateObject();
+    md = meta(o, "apps/v1", "Deployment", a->name, a->ns);
+    cJSON *l = cJSON_AddObjectToObject(md, "labels");
+    cJSON_AddStringToObject(l, "app", a->name);
+    cJSON_AddStringToObject(l, "team", a->team);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "annotations"), "deployment.kubernetes.io/revision", "1");
+    cJSON *sp = cJSON_AddObjectToObject(o, "spec");
+    cJSON_AddNumberToObject(sp, "replicas", a->replicas);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(sp, "selector"), "matchLabels"), "app",
+                            a->name);
+    cJSON_AddItemToObject(sp, "template", cJSON_Duplicate(tmpl, true));
+    cJSON *strat = cJSON_AddObjectToObject(sp, "strategy");
+    cJSON_AddStringToObject(strat, "type", "RollingUpdate");
+    cJSON *ru = cJSON_AddObjectToObject(strat, "rollingUpdate");
+    cJSON_AddStringToObject(ru, "maxSurge", "25%");
+    cJSON_AddStringToObject(ru, "maxUnavailable", "25%");
+    cJSON_AddNumberToObject(sp, "revisionHistoryLimit", 10);
+    cJSON_AddNumberToObject(sp, "progressDeadlineSeconds", 600);
+    cJSON *st = cJSON_AddObjectToObject(o, "status");
+    cJSON_AddNumberToObject(st, "observedGeneration", 1);
+    cJSON_AddNumberToObject(st, "replicas", a->replicas);
+    cJSON_AddNumberToObject(st, "updatedReplicas", a->replicas);
+    cJSON_AddNumberToObject(st, "readyReplicas", a->replicas);
+    cJSON_AddNumberToObject(st, "availableReplicas", a->replicas);
+    char rsname[160], msg[256];
+    snprintf(rsname, sizeof rsname, "%s-%s", a->name, hash);
+    cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", "Available");
+    cJSON_AddStringToObject(c, "status", "True");
+    cJSON_AddStringToObject(c, "lastUpdateTime", ts_old);
+    cJSON_AddStringToObject(c, "lastTransitionTime", ts_old);
+    cJSON_AddStringToObject(c, "reason", "MinimumReplicasAvailable");
+    cJSON_AddStringToObject(c, "message", "Deployment has minimum availability.");
+    cJSON_AddItemToArray(conds, c);
+    c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", "Progressing");
+    cJSON_AddStringToObject(c, "status", "True");
+    cJSON_AddStringToObject(c, "lastUpdateTime", ts_old);
+    cJSON_AddStringToObject(c, "lastTransitionTime", ts_old);
+    cJSON_AddStringToObject(c, "reason", "NewReplicaSetAvailable");
+    snprintf(msg, sizeof msg, "ReplicaSet \"%s\" has successfully progressed.", rsname);
+    cJSON_AddStringToObject(c, "message", msg);
+    cJSON_AddItemToArray(conds, c);
+    const sim_obj_t *dep = NULL;
+    if (add(g, g->k.deploy, a->ns, o, &dep) < 0 || !dep) {
+        cJSON_Delete(tmpl);
+        return -1;
+    }
+    char dep_uid[64];
+    snprintf(dep_uid, sizeof dep_uid, "%s", sim_obj_uid(dep));
+
+    /* ReplicaSet: the template with the hash label */
+    cJSON_AddStringToObject((cJSON *)sim_jpath(tmpl, "metadata", "labels", NULL), "pod-template-hash", hash);
+    o = cJSON_CreateObject();
+    md = meta(o, "apps/v1", "ReplicaSet", rsname, a->ns);
+    cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(sim_jpath(tmpl, "metadata", "labels", NULL), true));
+    cJSON *an = cJSON_AddObjectToObject(md, "annotations");
+    char v[16];
+    snprintf(v, sizeof v, "%d", a->replicas);
+    cJSON_AddStringToObject(an, "deployment.kubernetes.io/desired-replicas", v);
+    snprintf(v, sizeof v, "%d", a->replicas + (a->replicas + 3) / 4);
+    cJSON_AddStringToObject(an, "deployment.kubernetes.io/max-replicas", v);
+    cJSON_AddStringToObject(an, "deployment.kubernetes.io/revision", "1");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(md, "ownerReferences"),
+                         ctrl_owner_ref("apps/v1", "Deployment", a->name, dep_uid));
+    sp = cJSON_AddObjectToObject(o, "spec");
+    cJSON_AddNumberToObject(sp, "replicas", a->replicas);
+    cJSON *ml = cJSON_AddObjectToObject(cJSON_AddObjectToObject(sp, "selector"), "matchLabels");
+    cJSON_AddStringToObject(ml, "app", a->name);
+    cJSON_AddStringToObject(ml, "pod-template-hash", hash);
+    cJSON_AddItemToObject(sp, "template", cJSON_Duplicate(tmpl, true));
+    st = cJSON_AddObjectToObject(o, "status");
+    cJSON_AddNumberToObject(st, "replicas", a->replicas);
+    cJSON_AddNumberToObject(st, "fullyLabeledReplicas", a->replicas);
+    cJSON_AddNumberToObject(st, "readyReplicas", a->replicas);
+    cJSON_AddNumberToObject(st, "availableReplicas", a->replicas);
+    cJSON_AddNumberToObject(st, "observedGeneration", 1);
+    const sim_obj_t *rs = NULL;
+    if (add(g, g->k.rs, a->ns, o, &rs) < 0 || !rs) {
+        cJSON_Delete(tmpl);
+        return -1;
+    }
+    char rs_uid[64];
+    snprintf(rs_uid, sizeof rs_uid, "%s", sim_obj_uid(rs));
+
+    /* Pods: duplicate a prototype, then set identity, node and status */
+    cJSON *proto = ctrl_pod_from_template(tmpl, a->ns, "x", NULL, ctrl_owner_ref("apps/v1", "ReplicaSet", rsname, rs_uid));
+    cJSON_Delete(tmpl);
+    cJSON_DeleteItemFromObject(proto, "status");
+    cJSON *eps = cJSON_CreateArray(), *addrs = cJSON_CreateArray();
+    for (int r = 0; r < a->replicas; r++) {
+        cJSON *pod = cJSON_Duplicate(proto, true);
+        char pname[200], ip[32], started[32], cid[80], iid[256];
+        sim_rand_suffix(&g->rng, suf, 5);
+        snprintf(pname, sizeof pname, "%s-%s", rsname, suf);
+        cJSON *pmd = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+        sim_jset_str(pmd, "name", pname);
+        sim_jset_str(pmd, "generateName", rsname);
+        long ni = pick_node(g);
+        g->node_pods[ni]++;
+        uint32_t k = g->node_next_ip[ni]++;
+        snprintf(ip, sizeof ip, "10.%ld.%ld.%u", 244 + ni / 256, ni % 256, k % 254 + 1);
+        cJSON *psp = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+        sim_jset_str(psp, "nodeName", g->node_names[ni]);
+        int64_t start = born + (int64_t)sim_rng_below(&g->rng, 3600000);
+        ts_at(start, started);
+        cJSON *pst = cJSON_AddObjectToObject(pod, "status");
+        cJSON_AddStringToObject(pst, "phase", "Running");
+        cJSON *pc = cJSON_AddArrayToObject(pst, "conditions");
+        cJSON_AddItemToArray(pc, pcond("PodReadyToStartContainers", started));
+        cJSON_AddItemToArray(pc, pcond("Initialized", started));
+        cJSON_AddItemToArray(pc, pcond("Ready", started));
+        cJSON_AddItemToArray(pc, pcond("ContainersReady", started));
+        cJSON_AddItemToArray(pc, pcond("PodScheduled", started));
+        cJSON_AddStringToObject(pst, "hostIP", g->node_ips[ni]);
+        cJSON *hips = cJSON_AddArrayToObject(pst, "hostIPs");
+        cJSON *h = cJSON_CreateObject();
+        cJSON_AddStringToObject(h, "ip", g->node_ips[ni]);
+        cJSON_AddItemToArray(hips, h);
+        cJSON_AddStringToObject(pst, "podIP", ip);
+        cJSON *pips = cJSON_AddArrayToObject(pst, "podIPs");
+        h = cJSON_CreateObject();
+        cJSON_AddStringToObject(h, "ip", ip);
+        cJSON_AddItemToArray(pips, h);
+        cJSON_AddStringToObject(pst, "startTime", started);
+        cJSON *css = cJSON_AddArrayToObject(pst, "containerStatuses");
+        const cJSON *ct;
+        cJSON_ArrayForEach(ct, sim_jpath(pod, "spec", "containers", NULL))
+        {
+            cJSON *s = cJSON_CreateObject();
+            cJSON_AddStringToObject(s, "name", sim_jstr(ct, "name"));
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(s, "state"), "running"),
+                                    "startedAt", started);
+            cJSON_AddObjectToObject(s, "lastState");
+            cJSON_AddTrueToObject(s, "ready");
+            cJSON_AddNumberToObject(s, "restartCount", 0);
+            cJSON_AddStringToObject(s, "image", sim_jstr(ct, "image"));
+            uint64_t ih = sim_hash_str(sim_jstr(ct, "image"), 41);
+            char ihex[65];
+            sim_hex(&ih, ihex, 64);
+            snprintf(iid, sizeof iid, "%.160s@sha256:%s", sim_jstr(ct, "image"), ihex);
+            cJSON_AddStringToObject(s, "imageID", iid);
+            sim_hex(&g->rng, ihex, 64);
+            snprintf(cid, sizeof cid, "containerd://%s", ihex);
+            cJSON_AddStringToObject(s, "containerID", cid);
+            cJSON_AddTrueToObject(s, "started");
+            cJSON_AddItemToArray(css, s);
+        }
+        cJSON_AddStringToObject(pst, "qosClass", "Burstable");
+        const sim_obj_t *po = NULL;
+        if (add(g, g->k.pod, a->ns, pod, &po) < 0 || !po) {
+            cJSON_Delete(proto);
+            cJSON_Delete(eps);
+            cJSON_Delete(addrs);
+            return -1;
+        }
+        /* endpoint entries for the slice and Endpoints */
+        cJSON *ep = cJSON_CreateObject();
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(ep, "addresses"), cJSON_CreateString(ip));
+        cJSON *cd = cJSON_AddObjectToObject(ep, "conditions");
+        cJSON_AddTrueToObject(cd, "ready");
+        cJSON_AddTrueToObject(cd, "serving");
+        cJSON_AddFalseToObject(cd, "terminating");
+        cJSON_AddStringToObject(ep, "nodeName", g->node_names[ni]);
+        cJSON *tr = cJSON_AddObjectToObject(ep, "targetRef");
+        cJSON_AddStringToObject(tr, "kind", "Pod");
+        cJSON_AddStringToObject(tr, "namespace", a->ns);
+        cJSON_AddStringToObject(tr, "name", pname);
+        cJSON_AddStringToObject(tr, "uid", sim_obj_uid(po));
+        cJSON_AddItemToArray(eps, ep);
+        cJSON *ad = cJSON_CreateObject();
+        cJSON_AddStringToObject(ad, "ip", ip);
+        cJSON_AddStringToObject(ad, "nodeName", g->node_names[ni]);
+        cJSON_AddItemToObject(ad, "targetRef", cJSON_Duplicate(tr, true));
+        cJSON_AddItemToArray(addrs, ad);
+    }
+    cJSON_Delete(proto);
+
+    /* Service, EndpointSlice, Endpoints */
+    o = cJSON_CreateObject();
+    md = meta(o, "v1", "Service", a->name, a->ns);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", a->name);
+    sp = cJSON_AddObjectToObject(o, "spec");
+    cJSON_AddStringToObject(sp, "type", "ClusterIP");
+    char cip[32];
+    snprintf(cip, sizeof cip, "10.96.%u.%u", (unsigned)sim_rng_below(&g->rng, 250) + 1,
+             (unsigned)sim_rng_below(&g->rng, 250) + 2);
+    cJSON_AddStringToObject(sp, "clusterIP", cip);
+    cJSON_AddItemToObject(sp, "clusterIPs", cJSON_CreateStringArray((const char *[]){cip}, 1));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(sp, "selector"), "app", a->name);
+    cJSON *ports = cJSON_AddArrayToObject(sp, "ports");
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "name", "http");
+    cJSON_AddNumberToObject(p, "port", 80);
+    cJSON_AddNumberToObject(p, "targetPort", a->port);
+    cJSON_AddStringToObject(p, "protocol", "TCP");
+    cJSON_AddItemToArray(ports, p);
+    cJSON_AddStringToObject(sp, "sessionAffinity", "None");
+    cJSON_AddStringToObject(sp, "internalTrafficPolicy", "Cluster");
+    cJSON_AddItemToObject(sp, "ipFamilies", cJSON_CreateStringArray((const char *[]){"IPv4"}, 1));
+    cJSON_AddStringToObject(sp, "ipFamilyPolicy", "SingleStack");
+    cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
+    const sim_obj_t *svc = NULL;
+    if (add(g, g->k.svc, a->ns, o, &svc) < 0 || !svc) {
+        cJSON_Delete(eps);
+        cJSON_Delete(addrs);
+        return -1;
+    }
+    char sname[256];
+    ctrl_slice_name(a->ns, a->name, sname, sizeof sname);
+    o = cJSON_CreateObject();
+    md = meta(o, "discovery.k8s.io/v1", "EndpointSlice", sname, a->ns);
+    l = cJSON_AddObjectToObject(md, "labels");
+    cJSON_AddStringToObject(l, "kubernetes.io/service-name", a->name);
+    cJSON_AddStringToObject(l, "endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(md, "ownerReferences"),
+                         ctrl_owner_ref("v1", "Service", a->name, sim_obj_uid(svc)));
+    cJSON_AddStringToObject(o, "addressType", "IPv4");
+    cJSON_AddItemToObject(o, "endpoints", eps);
+    ports = cJSON_AddArrayToObject(o, "ports");
+    p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "name", "http");
+    cJSON_AddNumberToObject(p, "port", a->port);
+    cJSON_AddStringToObject(p, "protocol", "TCP");
+    cJSON_AddItemToArray(ports, p);
+    if (add(g, g->k.slice, a->ns, o, NULL) < 0) {
+        cJSON_Delete(addrs);
+        return -1;
+    }
+    /* Core Endpoints are not generated (they would add 1/7 to the object
+     * count); the endpoints controller writes them on the Service's first
+     * pod change. */
+    cJSON_Delete(addrs);
+    return 0;
+}
+
+static int gen_namespace(gen_t *g, const char *ns, int idx)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *md = meta(o, "v1", "Namespace", ns, NULL);
+    cJSON *l = cJSON_AddObjectToObject(md, "labels");
+    cJSON_AddStringToObject(l, "kubernetes.io/metadata.name", ns);
+    cJSON_AddStringToObject(l, "team", TEAMS[idx % 6]);
+    cJSON_AddStringToObject(l, "environment", idx % 5 == 0 ? "staging" : "production");
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(o, "spec"), "finalizers",
+                          cJSON_CreateStringArray((const char *[]){"kubernetes"}, 1));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "status"), "phase", "Active");
+    if (add(g, g->k.ns, NULL, o, NULL) < 0) return -1;
+    o = cJSON_CreateObject();
+    meta(o, "v1", "ServiceAccount", "default", ns);
+    if (add(g, g->k.sa, ns, o, NULL) < 0) return -1;
+    o = cJSON_CreateObject();
+    meta(o, "v1", "ServiceAccount", "workload", ns);
+    return add(g, g->k.sa, ns, o, NULL);
+}
+
+static int64_t now_wall(void) { return clock_wall_ms(); }
+
+int sim_generate(sim_ctx_t *ctx, err_t *err)
+{
+    const sim_config_t *cfg = ctx->cfg;
+    gen_t g = {.ctx = ctx, .st = ctx->store, .err = err};
+    sim_controllers_t tmp = {.st = ctx->store};
+    if (ctrl_kinds_init(&tmp, err) < 0) return err->code;
+    g.k = tmp.k;
+    g.rng = sim_mix64(cfg && cfg->seed ? cfg->seed : 1);
+    g.now_ms = now_wall();
+    long pods = cfg ? cfg->pods : 0;
+    g.nnodes = cfg && cfg->nodes > 0 ? cfg->nodes : (pods / 30 > 3 ? pods / 30 : 3);
+    long nns = cfg && cfg->namespaces > 0 ? cfg->namespaces : (pods / 3000 > 1 ? pods / 3000 : 1);
+    uint64_t t0 = clock_mono_ms();
+    int rc = gen_nodes(&g);
+    if (rc < 0) goto done;
+    sim_store_gc(g.st);
+    char **ns_names = xcalloc((size_t)nns, sizeof *ns_names);
+    for (long i = 0; i < nns && rc == 0; i++) {
+        char ns[64];
+        snprintf(ns, sizeof ns, "gen-%03ld", i);
+        ns_names[i] = xstrdup(ns);
+        rc = gen_namespace(&g, ns, (int)i);
+    }
+    /* Applications, round-robin over namespaces, until the pod budget is spent. */
+    long made = 0, napp = 0;
+    static const char *const images[] = {"registry.example.com/%s/%s:%s", "ghcr.io/example/%s-%s:%s",
+                                         "docker.io/example/%s-%s:%s"};
+    while (rc == 0 && made < pods) {
+        app_t a;
+        memset(&a, 0, sizeof a);
+        long nsi = napp % nns;
+        snprintf(a.ns, sizeof a.ns, "%s", ns_names[nsi]);
+        const char *base = APPS[sim_rng_below(&g.rng, sizeof APPS / sizeof APPS[0])];
+        snprintf(a.name, sizeof a.name, "%s-%ld", base, napp / nns);
+        snprintf(a.team, sizeof a.team, "%s", TEAMS[nsi % 6]);
+        snprintf(a.version, sizeof a.version, "1.%u.%u", sim_rng_below(&g.rng, 20), sim_rng_below(&g.rng, 10));
+        char img[160];
+        snprintf(img, sizeof img, images[napp % 3], a.team, base, a.version);
+        if (napp % 17 == 5) snprintf(img, sizeof img, "nginx:1.25.%u", sim_rng_below(&g.rng, 4));
+        snprintf(a.image, sizeof a.image, "%s", img);
+        a.replicas = 1 + (int)sim_rng_below(&g.rng, 5);
+        if (made + a.replicas > pods) a.replicas = (int)(pods - made);
+        a.cpu_m = 50 + 50 * (int)sim_rng_below(&g.rng, 6);
+        a.mem_mi = 64 << sim_rng_below(&g.rng, 4);
+        a.sidecar = sim_rng_below(&g.rng, 10) < 3;
+        a.port = 8080;
+        rc = gen_app(&g, &a);
+        made += a.replicas;
+        napp++;
+        /* The store caches each new object's tree until its gc runs; no
+         * borrowed pointer is held between applications, so trim here to
+         * keep generation within its memory budget. */
+        if (napp % 64 == 0) sim_store_gc(g.st);
+    }
+    for (long i = 0; i < nns; i++) free(ns_names[i]);
+    free(ns_names);
+    sim_store_gc(g.st);
+done:
+    for (long i = 0; i < g.nnodes && g.node_names; i++) {
+        free(g.node_names[i]);
+        free(g.node_ips[i]);
+    }
+    free(g.node_names);
+    free(g.node_ips);
+    free(g.node_pods);
+    free(g.node_next_ip);
+    if (rc < 0) return rc;
+    log_info("cluster generated", "nodes=%ld namespaces=%ld pods=%ld objects=%ld ms=%llu", g.nnodes, nns, pods,
+             g.created, (unsigned long long)(clock_mono_ms() - t0));
+    return 0;
+}
