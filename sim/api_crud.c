@@ -18,7 +18,7 @@
 #include "patch.h"
 #include "select.h"
 #include "store_srv.h"
-#include "yaml.h"
+#include "sim_yaml.h"
 
 /* ------------------------------------------------------------------ */
 /* continue tokens */

@@ -20,7 +20,7 @@
 #include "sim.h"
 #include "store.h"
 #include "tls.h"
-#include "yaml.h"
+#include "sim_yaml.h"
 
 typedef struct app {
     uv_loop_t *loop;

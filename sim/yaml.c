@@ -1,5 +1,6 @@
-/* yaml.c — YAML documents into cJSON and --manifests loading; see yaml.h. */
-#include "yaml.h"
+/* yaml.c — YAML documents into cJSON and --manifests loading; see sim_yaml.h
+ * (named so that <yaml.h> still finds libyaml on a -Isim include path). */
+#include "sim_yaml.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -14,7 +14,9 @@
  *                                  whether that is fatal) but watchers still run,
  *                                  so fixing the file loads it.
  *   script_host_reload(h, &err);   SIGHUP / POST /plugins/reload. The watchers call
- *                                  it too, 100 ms after the last file change.
+ *                                  it too, 100 ms after the last file change. It
+ *                                  logs success and failure itself (one JSON line
+ *                                  per broken plugin with file:line).
  *   script_host_close(h);          unregisters the plugin routes, closes handles;
  *                                  h is freed in the last close callback. Call it
  *                                  before http_server_close().

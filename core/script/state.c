@@ -6,6 +6,12 @@
  * it; script_plugin_free() releases all of it, whatever stage loading reached.
  * Host code touches the state only through script_pcall(), so a Lua error
  * (including a failed allocation) always lands in a protected frame.
+ *
+ * Known limit: the count hook sees Lua instructions only. C loops are
+ * bounded by memory (string.rep, concat), charged to the budget (table.move,
+ * table.sort), or — Lua patterns in string.find/match/gmatch/gsub — not
+ * bounded: a pathological pattern can backtrack for a long time inside C.
+ * Plugins must not use request input as a pattern (use find's plain flag).
  */
 #include <errno.h>
 #include <lualib.h>

@@ -1,4 +1,4 @@
-/* yaml.h — YAML and JSON manifests (one or many documents) into cJSON, with
+/* sim_yaml.h — YAML and JSON manifests (one or many documents) into cJSON, with
  * plain scalars resolved to JSON types the way kubectl's YAML decoder does
  * (YAML 1.1: true/false/yes/no/on/off, null/~, integers, floats; quoted and
  * block scalars stay strings; !!str and friends are honoured).
@@ -6,8 +6,8 @@
  * Owned by the API-server half. Used for --manifests and server-side apply
  * bodies.
  */
-#ifndef KB_SIM_YAML_H
-#define KB_SIM_YAML_H
+#ifndef KB_SIM_SIM_YAML_H
+#define KB_SIM_SIM_YAML_H
 
 #include <stddef.h>
 
