@@ -253,7 +253,7 @@ int ctrl_cronjob_sync(sim_controllers_t *c, const char *ns, const char *name)
     snprintf(uid, sizeof uid, "%s", sim_obj_uid(o));
     cj_walk_t w = {.c = c, .uid = uid};
     sim_each_dependent(c->st, uid, cj_visit, &w);
-    qsort(w.jobs, w.n, sizeof *w.jobs, by_sched);
+    if (w.n > 1) qsort(w.jobs, w.n, sizeof *w.jobs, by_sched);
     int64_t now_s = c->now_ms / 1000;
     const cJSON *st = sim_jpath(cj, "status", NULL);
     int64_t last = sim_jtime_ms(st, "lastScheduleTime");

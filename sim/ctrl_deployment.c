@@ -170,7 +170,7 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
     ctrl_template_hash(tmpl, collisions, hash);
     dep_walk_t w = {.c = c, .uid = uid, .tmpl = tmpl};
     sim_each_dependent(c->st, uid, dep_visit, &w);
-    qsort(w.rs, w.n, sizeof *w.rs, by_revision);
+    if (w.n > 1) qsort(w.rs, w.n, sizeof *w.rs, by_revision);
     dep_rs_t *nrs = NULL;
     int64_t max_rev = 0, total = 0, available = 0;
     for (size_t i = 0; i < w.n; i++) {

@@ -269,7 +269,7 @@ int ctrl_endpoints_sync(sim_controllers_t *c, const char *ns, const char *name)
     size_t nm = 0;
     map_slot_t *slot;
     for (size_t it = 0; map_next(&s->members, &it, &slot);) ms[nm++] = (sorted_member_t){slot->key, slot->val};
-    qsort(ms, nm, sizeof *ms, by_name);
+    if (nm > 1) qsort(ms, nm, sizeof *ms, by_name);
 
     /* ports as the slice and Endpoints carry them: the target port */
     cJSON *sports = cJSON_CreateArray(), *eports = cJSON_CreateArray();

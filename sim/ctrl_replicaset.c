@@ -98,7 +98,7 @@ int ctrl_replicaset_sync(sim_controllers_t *c, const char *ns, const char *name)
             tmpl = sim_jpath(spec, "template", NULL);
         }
     } else if (have > want) {
-        qsort(w.pods, w.n, sizeof *w.pods, by_rank_then_newest);
+        if (w.n > 1) qsort(w.pods, w.n, sizeof *w.pods, by_rank_then_newest);
         int64_t n = have - want;
         if (n > RS_BURST) n = RS_BURST, rc = 50;
         for (int64_t i = 0; i < n; i++) {

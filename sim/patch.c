@@ -147,11 +147,17 @@ static cJSON *smp_list(cJSON *target, const cJSON *patch, const char *field, err
         if (idx >= 0) {
             cJSON *cur = cJSON_DetachItemFromArray(target, idx);
             cJSON *nu = smp(cur, p, NULL, err);
-            if (!nu) return NULL;
+            if (!nu) {
+                cJSON_Delete(target);
+                return NULL;
+            }
             cJSON_InsertItemInArray(target, idx, nu);
         } else {
             cJSON *nu = smp(cJSON_CreateObject(), p, NULL, err);
-            if (!nu) return NULL;
+            if (!nu) {
+                cJSON_Delete(target);
+                return NULL;
+            }
             cJSON_AddItemToArray(target, nu);
         }
     }

@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "kube/kube_obs.h"
 
 #define MAX_LISTENERS 8
 
@@ -70,86 +71,13 @@ struct clusters {
     size_t n;
     listener_t listeners[MAX_LISTENERS];
     size_t nlisteners;
-    obs_metric_t *m_requests, *m_duration, *m_events, *m_relists, *m_wait, *m_dropped, *m_up, *m_objects;
+    kube_obs_t *metrics;
 };
 
 static void notify(cluster_t *c, int what)
 {
     clusters_t *cs = c->cs;
     for (size_t i = 0; i < cs->nlisteners; i++) cs->listeners[i].fn(c, what, cs->listeners[i].ud);
-}
-
-/* ---- metrics ---- */
-
-static void hook_request(void *ud, const char *cluster, const char *verb, int code, double s)
-{
-    clusters_t *cs = ud;
-    char c[8];
-    snprintf(c, sizeof c, "%d", code);
-    obs_add(cs->m_requests, 1, (const char *[]){cluster, verb, c});
-    obs_observe(cs->m_duration, s, (const char *[]){cluster, verb});
-}
-
-static void hook_watch_event(void *ud, const char *cluster, const char *resource, const char *type)
-{
-    clusters_t *cs = ud;
-    obs_add(cs->m_events, 1, (const char *[]){cluster, resource, type});
-}
-
-static void hook_relist(void *ud, const char *cluster, const char *resource)
-{
-    clusters_t *cs = ud;
-    obs_add(cs->m_relists, 1, (const char *[]){cluster, resource});
-}
-
-static void hook_wait(void *ud, const char *cluster, double s)
-{
-    clusters_t *cs = ud;
-    obs_observe(cs->m_wait, s, (const char *[]){cluster});
-}
-
-static void hook_dropped(void *ud, const char *cluster, const char *resource, const char *reason)
-{
-    clusters_t *cs = ud;
-    obs_add(cs->m_dropped, 1, (const char *[]){cluster, resource, reason});
-}
-
-static void collect(obs_registry_t *r, void *ud)
-{
-    (void)r;
-    clusters_t *cs = ud;
-    obs_clear(cs->m_up);
-    obs_clear(cs->m_objects);
-    for (size_t i = 0; i < cs->n; i++) {
-        cluster_t *c = cs->v[i];
-        const char *st = cluster_status(c, NULL, NULL);
-        bool up = !strcmp(st, "connected") || !strcmp(st, "syncing");
-        obs_set(cs->m_up, up ? 1 : 0, (const char *[]){c->id});
-        for (size_t j = 0; j < c->ntypes; j++)
-            obs_set(cs->m_objects, (double)kube_reflector_count(c->types[j]->refl),
-                    (const char *[]){c->id, c->types[j]->resource});
-    }
-}
-
-static void register_metrics(clusters_t *cs)
-{
-    obs_registry_t *o = cs->obs;
-    static const double waits[] = {0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30};
-    cs->m_requests = obs_counter(o, "kube_requests_total", "Requests to clusters by verb and HTTP code (0: no answer).",
-                                 "cluster,verb,code");
-    cs->m_duration = obs_histogram(o, "kube_request_duration_seconds",
-                                   "Time to a cluster's answer (to the headers, for streams).", "cluster,verb", NULL, 0);
-    cs->m_events = obs_counter(o, "kube_watch_events_total", "Objects delivered by reflectors.",
-                               "cluster,resource,type");
-    cs->m_relists = obs_counter(o, "kube_relists_total", "Full relists (410 Expired, unresumable reconnects).",
-                                "cluster,resource");
-    cs->m_wait = obs_histogram(o, "kube_ratelimiter_wait_seconds", "Time requests waited for a rate-limit token.",
-                               "cluster", waits, sizeof waits / sizeof *waits);
-    cs->m_dropped = obs_counter(o, "kube_dropped_objects_total", "Objects dropped as oversized or malformed.",
-                                "cluster,resource,reason");
-    cs->m_up = obs_gauge(o, "cluster_up", "1 when the cluster answers (connected or syncing).", "cluster");
-    cs->m_objects = obs_gauge(o, "kube_objects", "Objects held per cluster and resource type.", "cluster,resource");
-    obs_on_collect(o, collect, cs);
 }
 
 /* ---- reflectors ---- */
@@ -501,7 +429,6 @@ int clusters_remove(clusters_t *cs, const char *id, err_t *err)
             db_exec(cs->db, "DELETE FROM clusters WHERE id = ?", p, 1, NULL);
         }
         log_info("cluster removed", "cluster=%s", id);
-        obs_remove(cs->m_up, (const char *[]){id});
         cluster_free(c);
         return 0;
     }
@@ -601,9 +528,7 @@ clusters_t *clusters_new(uv_loop_t *loop, db_t *db, obs_registry_t *obs, script_
         free(cs);
         return NULL;
     }
-    register_metrics(cs);
-    kube_hooks_t hooks = {cs, hook_request, hook_watch_event, hook_relist, hook_wait, hook_dropped};
-    kube_client_set_hooks(cs->client, &hooks);
+    cs->metrics = kube_obs_attach(cs->client, obs);
     load_kubeconfigs(cs);
     if (db) {
         restore_ctx_t r = {cs};
@@ -620,6 +545,8 @@ void clusters_free(clusters_t *cs)
     if (!cs) return;
     for (size_t i = 0; i < cs->n; i++) cluster_free(cs->v[i]);
     free(cs->v);
+    kube_obs_detach(cs->metrics);
+    kube_obs_free(cs->metrics);
     kube_client_free(cs->client);
     kubeconfig_free(cs->kc);
     free(cs);

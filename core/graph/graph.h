@@ -118,6 +118,12 @@ typedef struct graph_query {
     size_t nkinds;
     const char *focus; /* an ID */
     int depth;         /* hops from focus; 0 → 1, capped at 8 */
+    /* A focus query does not walk on through hubs: objects (other than the
+     * focus) with more edges than this are shown but not expanded — a
+     * namespace's default ServiceAccount or kube-root-ca.crt would otherwise
+     * pull every Pod of the namespace into a Pod's 2-hop view. 0 → 256;
+     * SIZE_MAX expands everything. */
+    size_t expand_limit;
     const char *label_selector;
     size_t limit;
     bool no_layout;    /* skip x/y (all 0) */

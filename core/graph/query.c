@@ -70,7 +70,7 @@ static bool passes(const filter_t *f, store_oid_t o)
     return !f->has_sel || store_selector_matches(f->g->s, &f->sel, o);
 }
 
-static void focus_set(graph_t *g, store_oid_t start, int depth, const filter_t *f, size_t limit, ovec_t *out,
+static void focus_set(graph_t *g, store_oid_t start, int depth, size_t hub, const filter_t *f, size_t limit, ovec_t *out,
                       bool *truncated)
 {
     graph_mark_begin(g);
@@ -91,6 +91,7 @@ static void focus_set(graph_t *g, store_oid_t start, int depth, const filter_t *
         next.n = 0;
         for (size_t i = 0; i < level.n; i++) {
             const gnode_t *n = &g->n[level.v[i]];
+            if (level.v[i] != start && n->ne > hub) continue;
             for (uint32_t k = 0; k < n->ne; k++) {
                 store_oid_t o = n->e[k].other;
                 if (graph_marked(g, o)) continue;
@@ -106,12 +107,20 @@ static void focus_set(graph_t *g, store_oid_t start, int depth, const filter_t *
     free(next.v);
 }
 
+/* Edges sort by (source, target, type name); ctx is the rank of each type
+ * index in name order. */
 static int cmp_edge(const void *a, const void *b, void *ctx)
 {
     const gpend_t *x = a, *y = b;
+    const uint32_t *rank = ctx;
     if (x->src != y->src) return x->src < y->src ? -1 : 1;
     if (x->dst != y->dst) return x->dst < y->dst ? -1 : 1;
-    return strcmp(graph_type_str(ctx, x->type), graph_type_str(ctx, y->type));
+    return rank[x->type] < rank[y->type] ? -1 : rank[x->type] > rank[y->type];
+}
+
+static int cmp_type_name(const void *a, const void *b, void *ctx)
+{
+    return strcmp(graph_type_str(ctx, *(const uint32_t *)a), graph_type_str(ctx, *(const uint32_t *)b));
 }
 
 graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
@@ -136,7 +145,7 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
             goto fail;
         }
         int depth = q->depth <= 0 ? 1 : q->depth > MAX_DEPTH ? MAX_DEPTH : q->depth;
-        focus_set(g, o, depth, &f, limit, &nodes, &truncated);
+        focus_set(g, o, depth, q->expand_limit ? q->expand_limit : 256, &f, limit, &nodes, &truncated);
     } else {
         ovec_t all = {0};
         if (q->nnamespaces) {
@@ -218,13 +227,26 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
         }
     }
     free(idx);
-    if (r->nedges > 1) qsort_r(r->edges, r->nedges, sizeof *r->edges, cmp_edge, g);
+    /* Edges were collected source by source in node order: sort each
+     * source's run only. */
+    uint32_t *order = xmalloc((g->ntypes + 1) * sizeof *order), *rank = xmalloc((g->ntypes + 1) * sizeof *rank);
+    for (uint32_t i = 0; i < g->ntypes; i++) order[i] = i;
+    if (g->ntypes > 1) qsort_r(order, g->ntypes, sizeof *order, cmp_type_name, g);
+    for (uint32_t i = 0; i < g->ntypes; i++) rank[order[i]] = i;
+    for (size_t i = 0; i < r->nedges;) {
+        size_t j = i;
+        while (j < r->nedges && r->edges[j].src == r->edges[i].src) j++;
+        if (j - i > 1) qsort_r(r->edges + i, j - i, sizeof *r->edges, cmp_edge, rank);
+        i = j;
+    }
     /* Two rules can draw the same edge (a ConfigMap mounted as a volume and
      * as a projected source): report it once. */
     size_t w = 0;
     for (size_t i = 0; i < r->nedges; i++)
-        if (!w || cmp_edge(&r->edges[w - 1], &r->edges[i], g) != 0) r->edges[w++] = r->edges[i];
+        if (!w || cmp_edge(&r->edges[w - 1], &r->edges[i], rank) != 0) r->edges[w++] = r->edges[i];
     r->nedges = w;
+    free(order);
+    free(rank);
     if (f.has_sel) store_selector_release(g->s, &f.sel);
     free(f.kinds);
     return r;

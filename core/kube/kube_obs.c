@@ -9,6 +9,7 @@
 
 struct kube_obs {
     kube_client_t *client; /* NULL once detached */
+    obs_registry_t *reg;
     obs_metric_t *requests, *duration, *events, *relists, *wait, *dropped, *up, *objects;
 };
 
@@ -94,6 +95,7 @@ kube_obs_t *kube_obs_attach(kube_client_t *c, obs_registry_t *reg)
                       .dropped = h_dropped};
     kube_client_set_hooks(c, &h);
     obs_on_collect(reg, collect, o);
+    o->reg = reg;
     return o;
 }
 
@@ -104,4 +106,9 @@ void kube_obs_detach(kube_obs_t *o)
     o->client = NULL;
 }
 
-void kube_obs_free(kube_obs_t *o) { free(o); }
+void kube_obs_free(kube_obs_t *o)
+{
+    if (!o) return;
+    obs_off_collect(o->reg, collect, o);
+    free(o);
+}

@@ -13,8 +13,8 @@
  * taken over); the gauges are refreshed on every render.
  *
  * Lifecycle: kube_obs_attach → … → kube_obs_detach (before kube_client_free;
- * the render hook then does nothing) → kube_obs_free once the registry will
- * not render again (core/obs has no way to unregister a render hook).
+ * the render hook then does nothing) → kube_obs_free (removes the render
+ * hook; the series already registered stay in the registry).
  */
 #ifndef KB_KUBE_OBS_H
 #define KB_KUBE_OBS_H

@@ -227,6 +227,16 @@ void obs_on_collect(obs_registry_t *r, void (*fn)(obs_registry_t *, void *), voi
     if (r->nhooks < sizeof r->hooks / sizeof *r->hooks) r->hooks[r->nhooks++] = (collect_hook_t){fn, ud};
 }
 
+void obs_off_collect(obs_registry_t *r, void (*fn)(obs_registry_t *, void *), void *ud)
+{
+    for (size_t i = 0; i < r->nhooks; i++)
+        if (r->hooks[i].fn == fn && r->hooks[i].ud == ud) {
+            memmove(&r->hooks[i], &r->hooks[i + 1], (r->nhooks - i - 1) * sizeof *r->hooks);
+            r->nhooks--;
+            return;
+        }
+}
+
 static void put_label_value(buf_t *b, const char *v)
 {
     for (; *v; v++) {

@@ -47,6 +47,8 @@ double obs_value(obs_metric_t *m, const char *const *values); /* counters and ga
 /* A hook that runs before every render (to refresh gauges such as resident
  * memory from their source). */
 void obs_on_collect(obs_registry_t *r, void (*fn)(obs_registry_t *r, void *ud), void *ud);
+/* Remove a hook added with obs_on_collect (same fn and ud). */
+void obs_off_collect(obs_registry_t *r, void (*fn)(obs_registry_t *r, void *ud), void *ud);
 
 /* Prometheus text format 0.0.4. */
 void obs_render(obs_registry_t *r, buf_t *out);

@@ -11,7 +11,9 @@
  *   id_tab    open addressing over handles, keyed by (kind, ns, name) ids
  *   uid_tab   the same keyed by uid
  *   nsk       (ns, kind, 0) → handles; (ns, ANY, 1) → handles of the
- *             namespace; (ANY, kind, 2) → handles of the kind
+ *             namespace. There is no cluster-wide list per kind on
+ *             purpose: removing a Pod from a 150,000-entry list is a scan,
+ *             and walking a kind namespace by namespace costs nothing more.
  *   labels    (ns, key, value) → handles
  *   owners    (first 12 bytes of the owner uid) → handles of its children
  */
@@ -44,6 +46,25 @@ typedef struct kind_rec {
     bool synced, stale;
 } kind_rec_t;
 
+/* The specs of one kind as a trie of path steps, so that paths sharing a
+ * prefix (spec.containers[*].env… and spec.containers[*].envFrom…) walk the
+ * object's shared part once. */
+typedef struct ptrie ptrie_t;
+struct ptrie {
+    script_seg_kind_t kind; /* the step leading here */
+    char *key;
+    int index;
+    ptrie_t **kids;
+    uint32_t nkids;
+    uint32_t *specs; /* indexes into store.specs ending here */
+    uint32_t nspecs;
+};
+
+typedef struct ktrie {
+    uint32_t kind_id; /* INTERN_NONE for "*" */
+    ptrie_t *root;
+} ktrie_t;
+
 typedef struct spec_rec {
     store_field_spec_t spec;
     uint32_t kind_id; /* INTERN_NONE for "*" */
@@ -61,8 +82,11 @@ struct store {
     plist_pool_t pool;
     pindex_t nsk, labels, owners;
     map_t kinds; /* canonical kind → kind_rec_t* */
+    kind_rec_t *last_rec;
     spec_rec_t *specs;
     size_t nspecs;
+    ktrie_t *tries;
+    size_t ntries;
     store_observer_t ob;
     void *ob_ud;
     uint64_t rv, generation;
@@ -71,6 +95,8 @@ struct store {
     size_t wn, wcap;
     buf_t sel;
 };
+
+static void tries_free(store_t *s);
 
 #define TAIL_OWNER_WORDS (sizeof(store_owner_t) / 4)
 #define TAIL_FV_WORDS (sizeof(store_fv_t) / 4)
@@ -116,6 +142,7 @@ void store_free(store_t *s)
     }
     map_free(&s->kinds);
     free(s->specs);
+    tries_free(s);
     free(s->w);
     buf_free(&s->sel);
     intern_free(&s->str);
@@ -141,8 +168,19 @@ void store_set_observer(store_t *s, const store_observer_t *ob, void *ud)
 
 void store_kind_id(const char *group, const char *kind, char *out, size_t outsz)
 {
-    if (group && *group) snprintf(out, outsz, "%s.%s", kind, group);
-    else snprintf(out, outsz, "%s", kind);
+    /* On the ingest path (every owner reference): no printf. */
+    size_t kl = strlen(kind), gl = group ? strlen(group) : 0, n = 0;
+    if (!outsz) return;
+    if (kl > outsz - 1) kl = outsz - 1;
+    memcpy(out, kind, kl);
+    n = kl;
+    if (gl && n + 1 < outsz) {
+        out[n++] = '.';
+        if (gl > outsz - 1 - n) gl = outsz - 1 - n;
+        memcpy(out + n, group, gl);
+        n += gl;
+    }
+    out[n] = '\0';
 }
 
 /* The group of an apiVersion: "apps/v1" → "apps", "v1" → "". */
@@ -238,10 +276,10 @@ store_oid_t store_find(const store_t *s, const char *id, size_t len)
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    unsigned d = (unsigned)c - '0';
+    if (d < 10) return (int)d;
+    d = ((unsigned)c | 0x20) - 'a';
+    return d < 6 ? (int)d + 10 : -1;
 }
 
 /* A UUID's 16 bytes; any other uid string is hashed into 16 bytes (uids
@@ -374,10 +412,14 @@ static size_t tail_words(const store_obj_t *ob)
 
 static kind_rec_t *kind_rec(store_t *s, const store_kind_t *k)
 {
+    /* Events come in runs of one type: remember the last record. */
+    kind_rec_t *last = s->last_rec;
+    if (last && strcmp(last->k.kind, k->kind ? k->kind : "") == 0 && strcmp(last->k.group, k->group ? k->group : "") == 0)
+        return last;
     char id[320];
     store_kind_id(k->group, k->kind, id, sizeof id);
     kind_rec_t *r = map_gets(&s->kinds, id);
-    if (r) return r;
+    if (r) return s->last_rec = r;
     r = xcalloc(1, sizeof *r);
     r->k.group = xstrdup(k->group ? k->group : "");
     r->k.version = xstrdup(k->version ? k->version : "");
@@ -387,7 +429,7 @@ static kind_rec_t *kind_rec(store_t *s, const store_kind_t *k)
     r->gen = 1;
     map_puts(&s->kinds, id, r);
     /* A kind first seen after field specs were set needs nothing refilled. */
-    return r;
+    return s->last_rec = r;
 }
 
 static kind_rec_t *kind_rec_of(const store_t *s, uint32_t kind_id)
@@ -426,6 +468,59 @@ bool store_all_synced(const store_t *s)
 
 /* ---------------------------------------------------------------- field specs */
 
+static void trie_free(ptrie_t *t)
+{
+    if (!t) return;
+    for (uint32_t i = 0; i < t->nkids; i++) trie_free(t->kids[i]);
+    free(t->kids);
+    free(t->specs);
+    free(t->key);
+    free(t);
+}
+
+static void tries_free(store_t *s)
+{
+    for (size_t i = 0; i < s->ntries; i++) trie_free(s->tries[i].root);
+    free(s->tries);
+    s->tries = NULL;
+    s->ntries = 0;
+}
+
+static void trie_insert(store_t *s, uint32_t kind_id, const script_path_t *p, uint32_t spec)
+{
+    ktrie_t *kt = NULL;
+    for (size_t i = 0; i < s->ntries && !kt; i++)
+        if (s->tries[i].kind_id == kind_id) kt = &s->tries[i];
+    if (!kt) {
+        s->tries = xrealloc(s->tries, (s->ntries + 1) * sizeof *s->tries);
+        kt = &s->tries[s->ntries++];
+        kt->kind_id = kind_id;
+        kt->root = xcalloc(1, sizeof *kt->root);
+    }
+    ptrie_t *t = kt->root;
+    for (size_t i = 0; i < p->nsegs; i++) {
+        const script_path_seg_t *g = &p->segs[i];
+        ptrie_t *next = NULL;
+        for (uint32_t k = 0; k < t->nkids && !next; k++) {
+            ptrie_t *c = t->kids[k];
+            if (c->kind == g->kind && (g->kind != SCRIPT_SEG_KEY || strcmp(c->key, g->key) == 0) &&
+                (g->kind != SCRIPT_SEG_INDEX || c->index == g->index))
+                next = c;
+        }
+        if (!next) {
+            next = xcalloc(1, sizeof *next);
+            next->kind = g->kind;
+            next->key = g->key ? xstrdup(g->key) : NULL;
+            next->index = g->index;
+            t->kids = xrealloc(t->kids, (t->nkids + 1) * sizeof *t->kids);
+            t->kids[t->nkids++] = next;
+        }
+        t = next;
+    }
+    t->specs = xrealloc(t->specs, (t->nspecs + 1) * sizeof *t->specs);
+    t->specs[t->nspecs++] = spec;
+}
+
 void store_set_fields(store_t *s, const store_field_spec_t *specs, size_t n)
 {
     spec_rec_t *ns = n ? xcalloc(n, sizeof *ns) : NULL;
@@ -455,6 +550,8 @@ void store_set_fields(store_t *s, const store_field_spec_t *specs, size_t n)
     free(s->specs);
     s->specs = ns;
     s->nspecs = n;
+    tries_free(s);
+    for (size_t i = 0; i < n; i++) trie_insert(s, ns[i].kind_id, ns[i].spec.path, (uint32_t)i);
 }
 
 void store_stale_kinds(const store_t *s, void (*cb)(const store_kind_t *k, void *ud), void *ud)
@@ -614,20 +711,22 @@ static void emit_leaf(store_t *s, const spec_rec_t *sp, const cJSON *v, uint16_t
     (*nf)++;
 }
 
-static void walk(store_t *s, const spec_rec_t *sp, const cJSON *v, size_t seg, uint16_t *nf)
+static void walk(store_t *s, const ptrie_t *t, const cJSON *v, uint16_t *nf)
 {
-    if (!v || *nf >= 4096) return;
-    const script_path_t *p = sp->spec.path;
-    if (seg == p->nsegs) {
-        emit_leaf(s, sp, v, nf);
-        return;
-    }
-    const script_path_seg_t *g = &p->segs[seg];
-    if (g->kind == SCRIPT_SEG_KEY) walk(s, sp, cJSON_IsObject(v) ? sj_get(v, g->key) : NULL, seg + 1, nf);
-    else if (g->kind == SCRIPT_SEG_INDEX) walk(s, sp, cJSON_IsArray(v) ? cJSON_GetArrayItem(v, g->index) : NULL, seg + 1, nf);
-    else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
-        const cJSON *x;
-        cJSON_ArrayForEach(x, v) walk(s, sp, x, seg + 1, nf);
+    if (*nf >= 4096) return;
+    for (uint32_t i = 0; i < t->nspecs; i++) emit_leaf(s, &s->specs[t->specs[i]], v, nf);
+    for (uint32_t k = 0; k < t->nkids; k++) {
+        const ptrie_t *c = t->kids[k];
+        if (c->kind == SCRIPT_SEG_KEY) {
+            const cJSON *x = cJSON_IsObject(v) ? sj_get(v, c->key) : NULL;
+            if (x) walk(s, c, x, nf);
+        } else if (c->kind == SCRIPT_SEG_INDEX) {
+            const cJSON *x = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, c->index) : NULL;
+            if (x) walk(s, c, x, nf);
+        } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+            const cJSON *x;
+            cJSON_ArrayForEach(x, v) walk(s, c, x, nf);
+        }
     }
 }
 
@@ -710,11 +809,8 @@ static void project(store_t *s, uint32_t kind_id, const cJSON *obj, store_obj_t 
         no++;
     }
     uint16_t nf = 0;
-    for (size_t i = 0; i < s->nspecs; i++) {
-        const spec_rec_t *sp = &s->specs[i];
-        if (sp->kind_id != INTERN_NONE && sp->kind_id != kind_id) continue;
-        walk(s, sp, obj, 0, &nf);
-    }
+    for (size_t i = 0; i < s->ntries; i++)
+        if (s->tries[i].kind_id == kind_id || s->tries[i].kind_id == INTERN_NONE) walk(s, s->tries[i].root, obj, &nf);
     out->nlabels = nl;
     out->nowners = no;
     out->nfields = nf;
@@ -787,7 +883,6 @@ static void remove_obj(store_t *s, store_oid_t o)
     index_owners(s, o, false);
     pindex_remove(&s->nsk, ob->ns, ob->kind, 0, o);
     pindex_remove(&s->nsk, ob->ns, STORE_ANY, 1, o);
-    pindex_remove(&s->nsk, STORE_ANY, ob->kind, 2, o);
     tab_remove(s, s->id_tab, s->id_cap, &s->id_len, ob->hash, o, false);
     if (!uid_zero(ob->uid)) tab_remove(s, s->uid_tab, s->uid_cap, &s->uid_len, uid_hash(ob->uid), o, true);
     kind_rec_t *r = kind_rec_of(s, ob->kind);
@@ -874,7 +969,6 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
         if (!uid_zero(uid)) tab_insert(s, &s->uid_tab, &s->uid_cap, &s->uid_len, uid_hash(uid), o, true);
         pindex_add(&s->nsk, ob->ns, ob->kind, 0, o);
         pindex_add(&s->nsk, ob->ns, STORE_ANY, 1, o);
-        pindex_add(&s->nsk, STORE_ANY, ob->kind, 2, o);
         index_labels(s, o, true);
         index_owners(s, o, true);
         r->nobjs++;
@@ -929,14 +1023,21 @@ void store_resync_begin(store_t *s, const store_kind_t *k)
 size_t store_resync_end(store_t *s, const store_kind_t *k)
 {
     kind_rec_t *r = kind_rec(s, k);
-    const plist_t *l = pindex_get(&s->nsk, STORE_ANY, r->kind_id, 2);
-    size_t n = 0;
-    uint32_t *gone = NULL;
-    if (l) {
-        gone = xmalloc((l->n + 1) * sizeof *gone);
-        for (uint32_t i = 0; i < l->n; i++)
-            if (s->objs[l->v[i]].gen != r->gen) gone[n++] = l->v[i];
+    size_t n = 0, cap = 0;
+    uint32_t *gone = NULL, *nss = NULL;
+    size_t nn = store_namespaces(s, &nss);
+    for (size_t j = 0; j < nn; j++) {
+        const plist_t *l = pindex_get(&s->nsk, nss[j], r->kind_id, 0);
+        for (uint32_t i = 0; l && i < l->n; i++) {
+            if (s->objs[l->v[i]].gen == r->gen) continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                gone = xrealloc(gone, cap * sizeof *gone);
+            }
+            gone[n++] = l->v[i];
+        }
     }
+    free(nss);
     for (size_t i = 0; i < n; i++) remove_obj(s, gone[i]);
     free(gone);
     r->stale = false;
@@ -957,8 +1058,24 @@ size_t store_each(const store_t *s, uint32_t ns, uint32_t kind, store_visit_fn c
         }
         return n;
     }
-    if (ns == STORE_ANY) l = pindex_get(&s->nsk, STORE_ANY, kind, 2);
-    else if (kind == STORE_ANY) l = pindex_get(&s->nsk, ns, STORE_ANY, 1);
+    if (ns == STORE_ANY) {
+        uint32_t *nss = NULL;
+        size_t nn = store_namespaces(s, &nss), n = 0;
+        bool stop = false;
+        for (size_t j = 0; j < nn && !stop; j++) {
+            l = pindex_get(&s->nsk, nss[j], kind, 0);
+            for (uint32_t i = 0; l && i < l->n; i++) {
+                n++;
+                if (!cb(l->v[i], ud)) {
+                    stop = true;
+                    break;
+                }
+            }
+        }
+        free(nss);
+        return n;
+    }
+    if (kind == STORE_ANY) l = pindex_get(&s->nsk, ns, STORE_ANY, 1);
     else l = pindex_get(&s->nsk, ns, kind, 0);
     if (!l) return 0;
     size_t n = 0;

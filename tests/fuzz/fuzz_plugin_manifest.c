@@ -16,14 +16,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char path[64];
+
+static void remove_input(void) { unlink(path); }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
     static char *lib;
     if (!path[0]) {
         snprintf(path, sizeof path, "/tmp/fuzz-plugin-%d.lua", (int)getpid());
         lib = script_lib_dir_resolve(NULL);
         log_set_level(LOG_FATAL); /* plugin errors are expected, not news */
+        atexit(remove_input);
     }
     FILE *f = fopen(path, "wb");
     if (!f) return 0;

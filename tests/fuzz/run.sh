@@ -31,22 +31,25 @@ for f in $srcs /usr/share/llhttp/*.c; do
         /usr/*) flags="-std=c11 -g -O1 $san -I/usr/share/include/llhttp" ;;
         *) flags="$cflags" ;;
         esac
-        if ! clang $flags -fsanitize=fuzzer-no-link -w -c "$f" -o "$o" 2>"$o.err"; then
+        # Written aside and renamed, so a concurrent run never sees half a file.
+        if ! clang $flags -fsanitize=fuzzer-no-link -w -c "$f" -o "$o.$$" 2>"$o.err"; then
             echo "fuzz: warning: $f does not compile, left out"
-            rm -f "$o"
+            rm -f "$o.$$" "$o"
             continue
         fi
+        mv -f "$o.$$" "$o"
     fi
     objs="$objs $o"
 done
-rm -f "$out/libfuzzcore.a"
-ar rcs "$out/libfuzzcore.a" $objs
+lib="$out/libfuzzcore.$$.a"
+rm -f "$lib"
+ar rcs "$lib" $objs
 
 status=0
 for t in tests/fuzz/fuzz_*.c; do
     name=$(basename "$t" .c)
     bin="$out/$name"
-    if ! clang $cflags -fsanitize=fuzzer -o "$bin" "$t" "$out/libfuzzcore.a" $libs; then
+    if ! clang $cflags -fsanitize=fuzzer -o "$bin" "$t" "$lib" $libs; then
         echo "fuzz $name: BUILD FAILED"
         status=1
         continue
@@ -67,4 +70,5 @@ for t in tests/fuzz/fuzz_*.c; do
         status=1
     fi
 done
+rm -f "$lib"
 exit $status

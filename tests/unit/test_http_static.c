@@ -63,7 +63,7 @@ static void static_env(env_t *e)
 
 static resp_t get(env_t *e, const char *path, const char *extra)
 {
-    char req[1024];
+    char req[10000];
     snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n", path, extra ? extra : "");
     return cl_roundtrip(e, req);
 }
