@@ -19,7 +19,7 @@
 /* ------------------------------------------------------------------ */
 /* errors and Status */
 
-int api_err_http(int code)
+int sim_api_err_http(int code)
 {
     switch (code) {
     case ERR_NOTFOUND: return 404;
@@ -36,7 +36,7 @@ int api_err_http(int code)
     }
 }
 
-const char *api_err_reason(int code)
+const char *sim_api_err_reason(int code)
 {
     switch (code) {
     case ERR_NOTFOUND: return "NotFound";
@@ -53,7 +53,7 @@ const char *api_err_reason(int code)
     }
 }
 
-void api_status_json(buf_t *b, int http_code, const char *reason, const char *message, const sim_path_t *p,
+void sim_api_status_json(buf_t *b, int http_code, const char *reason, const char *message, const sim_path_t *p,
                      const sim_kind_t *k)
 {
     buf_puts(b, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":");
@@ -83,7 +83,7 @@ void api_status_json(buf_t *b, int http_code, const char *reason, const char *me
     buf_printf(b, ",\"code\":%d}", http_code);
 }
 
-void api_log_request(api_req_t *q, int status)
+void sim_api_log_request(api_req_t *q, int status)
 {
     if (q->logged) return;
     q->logged = true;
@@ -114,7 +114,7 @@ void api_log_request(api_req_t *q, int status)
     buf_free(&b);
 }
 
-void api_req_free(api_req_t *q)
+void sim_api_req_free(api_req_t *q)
 {
     if (!q) return;
     free(q);
@@ -124,48 +124,48 @@ static void finish(api_req_t *q)
 {
     q->api->inflight--;
     http_req_set_data(q->http, NULL);
-    api_req_free(q);
+    sim_api_req_free(q);
 }
 
-void api_send_json(api_req_t *q, int status, const char *json, size_t len)
+void sim_api_send_json(api_req_t *q, int status, const char *json, size_t len)
 {
-    api_log_request(q, status);
+    sim_api_log_request(q, status);
     http_res_send(q->http, status, "application/json", json, len);
     finish(q);
 }
 
-void api_send_buf(api_req_t *q, int status, buf_t *body)
+void sim_api_send_buf(api_req_t *q, int status, buf_t *body)
 {
-    api_log_request(q, status);
+    sim_api_log_request(q, status);
     http_res_send_buf(q->http, status, "application/json", body);
     finish(q);
 }
 
-void api_send_obj(api_req_t *q, int status, const cJSON *obj)
+void sim_api_send_obj(api_req_t *q, int status, const cJSON *obj)
 {
     char *s = cJSON_PrintUnformatted(obj);
-    api_send_json(q, status, s, strlen(s));
+    sim_api_send_json(q, status, s, strlen(s));
     free(s);
 }
 
-void api_send_status(api_req_t *q, int http_code, const char *reason, const char *message)
+void sim_api_send_status(api_req_t *q, int http_code, const char *reason, const char *message)
 {
     buf_t b = {0};
-    api_status_json(&b, http_code, reason, message, &q->path, q->kind);
-    api_send_buf(q, http_code, &b);
+    sim_api_status_json(&b, http_code, reason, message, &q->path, q->kind);
+    sim_api_send_buf(q, http_code, &b);
 }
 
-void api_send_error(api_req_t *q, int code, const char *msg)
+void sim_api_send_error(api_req_t *q, int code, const char *msg)
 {
-    api_send_status(q, api_err_http(code), api_err_reason(code), msg);
+    sim_api_send_status(q, sim_api_err_http(code), sim_api_err_reason(code), msg);
 }
 
 /* ------------------------------------------------------------------ */
 /* helpers */
 
-bool api_parse_bool(const char *v) { return v && (!strcmp(v, "1") || !strcasecmp(v, "true")); }
+bool sim_api_parse_bool(const char *v) { return v && (!strcmp(v, "1") || !strcasecmp(v, "true")); }
 
-long api_query_long(http_req_t *r, const char *name, long dflt)
+long sim_api_query_long(http_req_t *r, const char *name, long dflt)
 {
     const char *v = http_req_query(r, name);
     if (!v || !*v) return dflt;
@@ -174,12 +174,12 @@ long api_query_long(http_req_t *r, const char *name, long dflt)
     return (long)x;
 }
 
-cJSON *api_body_json(api_req_t *q, int *code, char *msg, size_t msgcap)
+cJSON *sim_api_body_json(api_req_t *q, int *code, char *msg, size_t msgcap)
 {
     sv_t body = http_req_body(q->http);
     const char *ct = http_req_header(q->http, "Content-Type");
     if (ct && !strncasecmp(ct, "application/vnd.kubernetes.protobuf", 35)) {
-        cJSON *o = api_proto_decode(body.p, body.n);
+        cJSON *o = sim_api_proto_decode(body.p, body.n);
         if (!o) {
             *code = SIM_ERR_BAD_REQUEST;
             snprintf(msg, msgcap, "the protobuf body could not be decoded");
@@ -200,7 +200,7 @@ cJSON *api_body_json(api_req_t *q, int *code, char *msg, size_t msgcap)
     return o;
 }
 
-bool api_wants_table(http_req_t *r)
+bool sim_api_wants_table(http_req_t *r)
 {
     const char *acc = http_req_header(r, "Accept");
     return acc && strstr(acc, "as=Table") != NULL;
@@ -213,7 +213,7 @@ static const char *resource_verb(const char *method, const sim_path_t *p, http_r
 {
     bool named = p->name[0] != '\0';
     if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
-        if (api_parse_bool(http_req_query(r, "watch"))) return "watch";
+        if (sim_api_parse_bool(http_req_query(r, "watch"))) return "watch";
         return named ? "get" : "list";
     }
     if (!strcmp(method, "POST")) return "create";
@@ -333,7 +333,7 @@ static void forbidden(api_req_t *q)
             snprintf(msg, sizeof msg, "%s is forbidden: User \"%s\" cannot %s resource \"%s\" in API group \"%s\" %s",
                      what, q->user.name, q->verb, res, group, scope);
     }
-    api_send_status(q, 403, "Forbidden", msg);
+    sim_api_send_status(q, 403, "Forbidden", msg);
 }
 
 static void route(api_req_t *q)
@@ -343,36 +343,36 @@ static void route(api_req_t *q)
     const char *ct = http_req_header(q->http, "Content-Type");
     if (ct && !strncasecmp(ct, "application/vnd.kubernetes.protobuf", 35) && http_req_body(q->http).n &&
         !(q->kind && !strcmp(q->kind->group, "rbac.authorization.k8s.io") && strstr(q->kind->kind, "Binding"))) {
-        api_send_status(q, 415, "UnsupportedMediaType",
+        sim_api_send_status(q, 415, "UnsupportedMediaType",
                         "the body of the request was in an unknown format - accepted media types include: "
                         "application/json, application/yaml");
         return;
     }
     if (q->path.type != SIM_PATH_RESOURCE) {
-        api_discovery(q);
+        sim_api_discovery(q);
         return;
     }
     if (!q->kind) {
-        api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
+        sim_api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
         return;
     }
     if (sim_kind_is_virtual(q->kind)) {
-        api_metrics(q);
+        sim_api_metrics(q);
         return;
     }
     if (sim_kind_is_review(q->kind)) {
-        api_review(q);
+        sim_api_review(q);
         return;
     }
     if (q->path.sub[0] || !strcmp(q->kind->resource, "bindings")) {
-        api_subresource(q);
+        sim_api_subresource(q);
         return;
     }
     if (!strcmp(q->verb, "watch")) {
-        api_watch_start(q);
+        sim_api_watch_start(q);
         return;
     }
-    api_resource(q);
+    sim_api_resource(q);
 }
 
 typedef struct delayed {
@@ -398,13 +398,13 @@ static void delayed_abort(http_req_t *r, void *ud)
     delayed_t *d = ud;
     d->aborted = true;
     d->q->api->inflight--;
-    api_req_free(d->q);
+    sim_api_req_free(d->q);
 }
 
 static bool is_long_running(const api_req_t *q)
 {
     if (q->verb && !strcmp(q->verb, "watch")) return true;
-    if (!strcmp(q->path.sub, "log") && api_parse_bool(http_req_query(q->http, "follow"))) return true;
+    if (!strcmp(q->path.sub, "log") && sim_api_parse_bool(http_req_query(q->http, "follow"))) return true;
     return false;
 }
 
@@ -423,7 +423,7 @@ static void on_request(http_req_t *r, void *ud)
         lower(lm, sizeof lm, method);
         q->verb = "get";
         q->path.type = SIM_PATH_NONRESOURCE;
-        api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
+        sim_api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
         return;
     }
     char nonres_verb[16];
@@ -431,7 +431,7 @@ static void on_request(http_req_t *r, void *ud)
         q->verb = resource_verb(method, &q->path, r);
         if (!q->verb) {
             q->verb = "unknown";
-            api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested "
+            sim_api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested "
                                                         "resource");
             return;
         }
@@ -451,13 +451,13 @@ static void on_request(http_req_t *r, void *ud)
     bool have_cert = http_req_client_cert(r, &cn, orgs, &norgs, 16);
     if (sim_authenticate(api->auth, http_req_header(r, "Authorization"), have_cert ? cn : NULL, orgs, norgs,
                          &q->user) < 0) {
-        api_send_status(q, 401, "Unauthorized", "Unauthorized");
+        sim_api_send_status(q, 401, "Unauthorized", "Unauthorized");
         return;
     }
     char msg[1024];
     int rc = impersonate(q, msg, sizeof msg);
     if (rc < 0) {
-        api_send_error(q, rc, msg);
+        sim_api_send_error(q, rc, msg);
         return;
     }
     /* Faults: in-flight limit first (like API priority and fairness), then
@@ -465,7 +465,7 @@ static void on_request(http_req_t *r, void *ud)
     int maxin = sim_faults_max_inflight(api->faults);
     if (maxin > 0 && !is_long_running(q) && api->inflight > maxin) {
         http_res_header(r, "Retry-After", "1");
-        api_send_status(q, 429, "TooManyRequests", "Too many requests, please try again later.");
+        sim_api_send_status(q, 429, "TooManyRequests", "Too many requests, please try again later.");
         return;
     }
     sim_fault_t f;
@@ -485,7 +485,7 @@ static void on_request(http_req_t *r, void *ud)
                         : f.status == 503 ? "the server is currently unable to handle the request"
                                           : "an error on the server (\"injected fault\") has prevented the request "
                                             "from succeeding";
-        api_send_status(q, f.status, reason, m);
+        sim_api_send_status(q, f.status, reason, m);
         return;
     }
     /* Authorization. */
@@ -538,13 +538,13 @@ sim_api_t *sim_api_new(sim_ctx_t *ctx, http_server_t *srv, sim_auth_t *auth, sim
     return api;
 }
 
-void api_watch_shutdown_all(sim_api_t *api);
+void sim_api_watch_shutdown_all(sim_api_t *api);
 
 void sim_api_shutdown(sim_api_t *api)
 {
     if (!api) return;
     api->shutting_down = true;
-    api_watch_shutdown_all(api);
+    sim_api_watch_shutdown_all(api);
 }
 
 void sim_api_free(sim_api_t *api)

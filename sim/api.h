@@ -90,45 +90,45 @@ struct sim_api {
 };
 
 /* Responses: each logs the request once. */
-void api_send_json(api_req_t *q, int status, const char *json, size_t len);
-void api_send_buf(api_req_t *q, int status, buf_t *body);
-void api_send_obj(api_req_t *q, int status, const cJSON *obj);
+void sim_api_send_json(api_req_t *q, int status, const char *json, size_t len);
+void sim_api_send_buf(api_req_t *q, int status, buf_t *body);
+void sim_api_send_obj(api_req_t *q, int status, const cJSON *obj);
 /* A Status object for an error code from store.h / err.h (message from err). */
-void api_send_error(api_req_t *q, int code, const char *msg);
+void sim_api_send_error(api_req_t *q, int code, const char *msg);
 /* A Status with an explicit HTTP code, reason and details kind/name. */
-void api_send_status(api_req_t *q, int http_code, const char *reason, const char *message);
-void api_log_request(api_req_t *q, int status);
-void api_req_free(api_req_t *q);
-int api_err_http(int code);
-const char *api_err_reason(int code);
+void sim_api_send_status(api_req_t *q, int http_code, const char *reason, const char *message);
+void sim_api_log_request(api_req_t *q, int status);
+void sim_api_req_free(api_req_t *q);
+int sim_api_err_http(int code);
+const char *sim_api_err_reason(int code);
 /* Build a Status JSON into b. */
-void api_status_json(buf_t *b, int http_code, const char *reason, const char *message, const sim_path_t *p,
+void sim_api_status_json(buf_t *b, int http_code, const char *reason, const char *message, const sim_path_t *p,
                      const sim_kind_t *k);
 
 /* Handlers. */
-void api_discovery(api_req_t *q);
-void api_resource(api_req_t *q);
-void api_watch_start(api_req_t *q);
-void api_subresource(api_req_t *q);
-void api_review(api_req_t *q);
-void api_metrics(api_req_t *q);
+void sim_api_discovery(api_req_t *q);
+void sim_api_resource(api_req_t *q);
+void sim_api_watch_start(api_req_t *q);
+void sim_api_subresource(api_req_t *q);
+void sim_api_review(api_req_t *q);
+void sim_api_metrics(api_req_t *q);
 /* Table for kubectl get: rows for the objects; b receives the JSON. */
 /* begin returns the CRD's printer columns (borrowed, NULL for built-ins),
  * which each row of the same table takes. */
-const cJSON *api_table_begin(buf_t *b, const sim_kind_t *k, sim_store_t *s);
-void api_table_row(buf_t *b, const sim_kind_t *k, const sim_obj_t *o, int include /* 0 none 1 meta 2 obj */,
+const cJSON *sim_api_table_begin(buf_t *b, const sim_kind_t *k, sim_store_t *s);
+void sim_api_table_row(buf_t *b, const sim_kind_t *k, const sim_obj_t *o, int include /* 0 none 1 meta 2 obj */,
                    bool first, const cJSON *crd_cols);
-void api_table_end(buf_t *b, uint64_t rv, const char *cont, long remaining);
-void api_table_event(buf_t *b, const sim_kind_t *k, const char *type, const sim_obj_t *o, int include,
+void sim_api_table_end(buf_t *b, uint64_t rv, const char *cont, long remaining);
+void sim_api_table_event(buf_t *b, const sim_kind_t *k, const char *type, const sim_obj_t *o, int include,
                      sim_store_t *s);
-bool api_wants_table(http_req_t *r);
+bool sim_api_wants_table(http_req_t *r);
 
 /* A protobuf body (RoleBinding, ClusterRoleBinding) as JSON, or NULL. */
-cJSON *api_proto_decode(const void *data, size_t len);
+cJSON *sim_api_proto_decode(const void *data, size_t len);
 
 /* Helpers shared by the handlers. */
-bool api_parse_bool(const char *v);
-long api_query_long(http_req_t *r, const char *name, long dflt);
-cJSON *api_body_json(api_req_t *q, int *code, char *msg, size_t msgcap);
+bool sim_api_parse_bool(const char *v);
+long sim_api_query_long(http_req_t *r, const char *name, long dflt);
+cJSON *sim_api_body_json(api_req_t *q, int *code, char *msg, size_t msgcap);
 
 #endif

@@ -125,10 +125,10 @@ static void not_found(api_req_t *q)
     if (q->kind->group[0]) snprintf(desc, sizeof desc, "%s.%s", q->kind->resource, q->kind->group);
     else snprintf(desc, sizeof desc, "%s", q->kind->resource);
     snprintf(msg, sizeof msg, "%s \"%s\" not found", desc, q->path.name);
-    api_send_status(q, 404, "NotFound", msg);
+    sim_api_send_status(q, 404, "NotFound", msg);
 }
 
-static void send_err(api_req_t *q, int rc, const err_t *e) { api_send_error(q, rc, e->msg[0] ? e->msg : err_name(rc)); }
+static void send_err(api_req_t *q, int rc, const err_t *e) { sim_api_send_error(q, rc, e->msg[0] ? e->msg : err_name(rc)); }
 
 static int parse_selectors(api_req_t *q, sim_selector_t **ls, sim_selector_t **fs, err_t *err)
 {
@@ -171,16 +171,16 @@ static void do_get(api_req_t *q)
         not_found(q);
         return;
     }
-    if (api_wants_table(q->http)) {
+    if (sim_api_wants_table(q->http)) {
         buf_t b = {0};
-        const cJSON *cols = api_table_begin(&b, q->kind, q->api->store);
-        api_table_row(&b, q->kind, o, include_mode(q->http), true, cols);
-        api_table_end(&b, sim_obj_rv(o), NULL, 0);
-        api_send_buf(q, 200, &b);
+        const cJSON *cols = sim_api_table_begin(&b, q->kind, q->api->store);
+        sim_api_table_row(&b, q->kind, o, include_mode(q->http), true, cols);
+        sim_api_table_end(&b, sim_obj_rv(o), NULL, 0);
+        sim_api_send_buf(q, 200, &b);
         return;
     }
     sv_t bytes = sim_obj_bytes(o);
-    api_send_json(q, 200, bytes.p, bytes.n);
+    sim_api_send_json(q, 200, bytes.p, bytes.n);
 }
 
 static void do_list(api_req_t *q)
@@ -194,7 +194,7 @@ static void do_list(api_req_t *q)
         send_err(q, rc, &err);
         return;
     }
-    long limit = api_query_long(r, "limit", 0);
+    long limit = sim_api_query_long(r, "limit", 0);
     if (limit < 0) limit = 0;
     const char *cont = http_req_query(r, "continue");
     const char *rvs = http_req_query(r, "resourceVersion");
@@ -240,7 +240,7 @@ static void do_list(api_req_t *q)
                      (unsigned long long)sim_store_rv(s));
             sim_selector_free(sel.l);
             sim_selector_free(sel.f);
-            api_send_status(q, 504, "Timeout", msg);
+            sim_api_send_status(q, 504, "Timeout", msg);
             return;
         }
         if (rvm && !strcmp(rvm, "Exact")) {
@@ -264,11 +264,11 @@ static void do_list(api_req_t *q)
     sim_selector_free(sel.f);
     char *next = page.next_key ? continue_encode(page.rv, page.next_key) : NULL;
     buf_t b = {0};
-    if (api_wants_table(r)) {
+    if (sim_api_wants_table(r)) {
         int inc = include_mode(r);
-        const cJSON *cols = api_table_begin(&b, q->kind, s);
-        for (size_t i = 0; i < page.n; i++) api_table_row(&b, q->kind, page.items[i], inc, i == 0, cols);
-        api_table_end(&b, page.rv, next, page.remaining);
+        const cJSON *cols = sim_api_table_begin(&b, q->kind, s);
+        for (size_t i = 0; i < page.n; i++) sim_api_table_row(&b, q->kind, page.items[i], inc, i == 0, cols);
+        sim_api_table_end(&b, page.rv, next, page.remaining);
     } else {
         size_t total = 0;
         for (size_t i = 0; i < page.n; i++) total += sim_obj_bytes(page.items[i]).n + 1;
@@ -291,7 +291,7 @@ static void do_list(api_req_t *q)
     }
     free(next);
     sim_page_free(&page);
-    api_send_buf(q, 200, &b);
+    sim_api_send_buf(q, 200, &b);
     return;
 fail:
     sim_selector_free(sel.l);
@@ -326,7 +326,7 @@ static cJSON *read_body(api_req_t *q, err_t *err, int *rc)
 {
     char msg[256];
     int code = 0;
-    cJSON *o = api_body_json(q, &code, msg, sizeof msg);
+    cJSON *o = sim_api_body_json(q, &code, msg, sizeof msg);
     if (!o) {
         *rc = err_set(err, code, "%s", msg);
         return NULL;
@@ -342,7 +342,7 @@ static cJSON *read_body(api_req_t *q, err_t *err, int *rc)
 static void send_obj_version(api_req_t *q, int status, const sim_obj_t *o)
 {
     sv_t b = sim_obj_bytes(o);
-    api_send_json(q, status, b.p, b.n);
+    sim_api_send_json(q, status, b.p, b.n);
 }
 
 /* What the real server's Service REST storage does on create: a cluster
@@ -403,7 +403,7 @@ static void do_create(api_req_t *q)
     err_t err = {0};
     int rc = 0;
     if (q->kind->namespaced && !q->path.ns[0]) {
-        api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+        sim_api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         return;
     }
     cJSON *obj = read_body(q, &err, &rc);
@@ -497,7 +497,7 @@ static void do_patch(api_req_t *q, bool status_only)
         snprintf(msg, sizeof msg, "the body of the request was in an unknown format - accepted media types include: "
                                   "application/json-patch+json, application/merge-patch+json, "
                                   "application/apply-patch+yaml");
-        api_send_status(q, 415, "UnsupportedMediaType", msg);
+        sim_api_send_status(q, 415, "UnsupportedMediaType", msg);
         return;
     }
     bool apply = ct && !strncasecmp(ct, "application/apply-patch+yaml", 28);
@@ -576,7 +576,7 @@ static int delete_options(api_req_t *q, sim_delete_opts_t *o, char *pre_uid, cha
             rc = err_set(err, ERR_INVALID, "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported "
                                            "value: \"%s\": supported values: \"Foreground\", \"Background\", "
                                            "\"Orphan\"", pp);
-    } else if ((cJSON_IsTrue(bo)) || api_parse_bool(orphan)) {
+    } else if ((cJSON_IsTrue(bo)) || sim_api_parse_bool(orphan)) {
         o->propagation = SIM_PROPAGATE_ORPHAN;
     }
     cJSON_Delete(opts);
@@ -651,7 +651,7 @@ static void do_deletecollection(api_req_t *q)
     b.len += (size_t)rvn;
     sim_selector_free(sel.l);
     sim_selector_free(sel.f);
-    api_send_buf(q, 200, &b);
+    sim_api_send_buf(q, 200, &b);
     return;
 fail:
     sim_selector_free(sel.l);
@@ -659,14 +659,14 @@ fail:
     send_err(q, rc, &err);
 }
 
-void api_resource(api_req_t *q)
+void sim_api_resource(api_req_t *q)
 {
     if (!scope_ok(q)) {
-        api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
+        sim_api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
         return;
     }
     if (!verb_allowed(q->kind, q->verb)) {
-        api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+        sim_api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         return;
     }
     const char *v = q->verb;
@@ -677,14 +677,14 @@ void api_resource(api_req_t *q)
     else if (!strcmp(v, "patch")) do_patch(q, false);
     else if (!strcmp(v, "delete")) do_delete(q);
     else if (!strcmp(v, "deletecollection")) do_deletecollection(q);
-    else api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    else sim_api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 }
 
 /* For api_sub.c: status subresource. */
-void api_status_sub(api_req_t *q)
+void sim_api_status_sub(api_req_t *q)
 {
     if (!strcmp(q->verb, "get")) do_get(q);
     else if (!strcmp(q->verb, "update")) do_update(q, true);
     else if (!strcmp(q->verb, "patch")) do_patch(q, true);
-    else api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    else sim_api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 }

@@ -204,13 +204,13 @@ static bool openapi_v3(api_req_t *q, sv_t p, buf_t *b, bool metrics)
 
 static void send_text(api_req_t *q, const char *text)
 {
-    api_log_request(q, 200);
+    sim_api_log_request(q, 200);
     http_res_send(q->http, 200, "text/plain; charset=utf-8", text, strlen(text));
     q->api->inflight--;
-    api_req_free(q);
+    sim_api_req_free(q);
 }
 
-void api_discovery(api_req_t *q)
+void sim_api_discovery(api_req_t *q)
 {
     sim_api_t *api = q->api;
     sv_t p = http_req_path(q->http);
@@ -275,9 +275,9 @@ void api_discovery(api_req_t *q)
     } else {
         goto not_found;
     }
-    api_send_buf(q, 200, &b);
+    sim_api_send_buf(q, 200, &b);
     return;
 not_found:
     buf_free(&b);
-    api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
+    sim_api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
 }

@@ -163,7 +163,7 @@ fail:
     return NULL;
 }
 
-cJSON *api_proto_decode(const void *data, size_t len)
+cJSON *sim_api_proto_decode(const void *data, size_t len)
 {
     static const unsigned char magic[4] = {'k', '8', 's', 0};
     if (len < 4 || memcmp(data, magic, 4) != 0) return NULL;

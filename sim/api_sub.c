@@ -18,11 +18,11 @@
 #include "patch.h"
 #include "select.h"
 
-void api_status_sub(api_req_t *q);
+void sim_api_status_sub(api_req_t *q);
 
 static void method_not_allowed(api_req_t *q)
 {
-    api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    sim_api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
 }
 
 static void send_success(api_req_t *q, int code)
@@ -31,7 +31,7 @@ static void send_success(api_req_t *q, int code)
     int n = snprintf(body, sizeof body,
                      "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":%d}",
                      code);
-    api_send_json(q, code, body, (size_t)n);
+    sim_api_send_json(q, code, body, (size_t)n);
 }
 
 static void obj_not_found(api_req_t *q)
@@ -39,7 +39,7 @@ static void obj_not_found(api_req_t *q)
     char msg[600];
     if (q->kind->group[0]) snprintf(msg, sizeof msg, "%s.%s \"%s\" not found", q->kind->resource, q->kind->group, q->path.name);
     else snprintf(msg, sizeof msg, "%s \"%s\" not found", q->kind->resource, q->path.name);
-    api_send_status(q, 404, "NotFound", msg);
+    sim_api_send_status(q, 404, "NotFound", msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -91,7 +91,7 @@ static void do_scale(api_req_t *q)
 {
     sim_store_t *s = q->api->store;
     if (!(q->kind->subresources & SIM_SUB_SCALE)) {
-        api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
+        sim_api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
         return;
     }
     cJSON *cur = sim_get_copy(s, q->kind, q->path.ns, q->path.name);
@@ -101,7 +101,7 @@ static void do_scale(api_req_t *q)
     }
     if (!strcmp(q->verb, "get")) {
         cJSON *sc = scale_of(cur);
-        api_send_obj(q, 200, sc);
+        sim_api_send_obj(q, 200, sc);
         cJSON_Delete(sc);
         cJSON_Delete(cur);
         return;
@@ -156,14 +156,14 @@ static void do_scale(api_req_t *q)
     cur = NULL;
     if (rc < 0) goto fail;
     cJSON *sc = scale_of(sim_obj_json(out));
-    api_send_obj(q, 200, sc);
+    sim_api_send_obj(q, 200, sc);
     cJSON_Delete(sc);
     return;
 fail:
     cJSON_Delete(cur);
     cJSON_Delete(want);
     cJSON_Delete(patch);
-    api_send_error(q, rc, err.msg);
+    sim_api_send_error(q, rc, err.msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -192,7 +192,7 @@ static void follow_end(void *ud)
     http_req_on_abort(af->q->http, NULL, NULL);
     http_res_stream_end(af->q->http);
     af->q->api->inflight--;
-    api_req_free(af->q);
+    sim_api_req_free(af->q);
     free(af);
 }
 
@@ -203,7 +203,7 @@ static void follow_abort(http_req_t *r, void *ud)
     af->done = true;
     sim_logs_follow_stop(af->f);
     af->q->api->inflight--;
-    api_req_free(af->q);
+    sim_api_req_free(af->q);
     free(af);
 }
 
@@ -217,25 +217,25 @@ static void do_log(api_req_t *q)
     sim_log_opts_t o = {0};
     o.container = http_req_query(r, "container");
     if (o.container && !*o.container) o.container = NULL;
-    o.tail_lines = api_query_long(r, "tailLines", -1);
-    o.since_seconds = api_query_long(r, "sinceSeconds", 0);
-    o.limit_bytes = api_query_long(r, "limitBytes", 0);
-    o.timestamps = api_parse_bool(http_req_query(r, "timestamps"));
-    o.previous = api_parse_bool(http_req_query(r, "previous"));
-    o.follow = api_parse_bool(http_req_query(r, "follow"));
+    o.tail_lines = sim_api_query_long(r, "tailLines", -1);
+    o.since_seconds = sim_api_query_long(r, "sinceSeconds", 0);
+    o.limit_bytes = sim_api_query_long(r, "limitBytes", 0);
+    o.timestamps = sim_api_parse_bool(http_req_query(r, "timestamps"));
+    o.previous = sim_api_parse_bool(http_req_query(r, "previous"));
+    o.follow = sim_api_parse_bool(http_req_query(r, "follow"));
     err_t err = {0};
     if (!o.follow) {
         buf_t out = {0};
         int rc = sim_logs_read(q->api->ctx, q->path.ns, q->path.name, &o, &out, &err);
         if (rc < 0) {
             buf_free(&out);
-            api_send_error(q, rc, err.msg);
+            sim_api_send_error(q, rc, err.msg);
             return;
         }
-        api_log_request(q, 200);
+        sim_api_log_request(q, 200);
         http_res_send_buf(r, 200, "text/plain", &out);
         q->api->inflight--;
-        api_req_free(q);
+        sim_api_req_free(q);
         return;
     }
     api_follow_t *af = xcalloc(1, sizeof *af);
@@ -243,10 +243,10 @@ static void do_log(api_req_t *q)
     af->f = sim_logs_follow(q->api->ctx, q->path.ns, q->path.name, &o, follow_data, follow_end, af, &err);
     if (!af->f) {
         free(af);
-        api_send_error(q, err.code ? err.code : ERR_NOTFOUND, err.msg);
+        sim_api_send_error(q, err.code ? err.code : ERR_NOTFOUND, err.msg);
         return;
     }
-    api_log_request(q, 200);
+    sim_api_log_request(q, 200);
     http_req_on_abort(r, follow_abort, af);
     http_res_stream_begin(r, 200, "text/plain");
 }
@@ -259,9 +259,9 @@ static void bind_pod(api_req_t *q, const char *pod_name)
     sim_store_t *s = q->api->store;
     char msg[256];
     int code = 0;
-    cJSON *b = api_body_json(q, &code, msg, sizeof msg);
+    cJSON *b = sim_api_body_json(q, &code, msg, sizeof msg);
     if (!b) {
-        api_send_error(q, code, msg);
+        sim_api_send_error(q, code, msg);
         return;
     }
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(b, "target");
@@ -275,14 +275,14 @@ static void bind_pod(api_req_t *q, const char *pod_name)
     if (!cJSON_IsString(node) || !pod_name) {
         cJSON_Delete(b);
         cJSON_Delete(pod);
-        api_send_status(q, 422, "Invalid", "Binding is invalid: target.name: Required value");
+        sim_api_send_status(q, 422, "Invalid", "Binding is invalid: target.name: Required value");
         return;
     }
     if (!pod) {
         char m[600];
         snprintf(m, sizeof m, "pods \"%s\" not found", pod_name);
         cJSON_Delete(b);
-        api_send_status(q, 404, "NotFound", m);
+        sim_api_send_status(q, 404, "NotFound", m);
         return;
     }
     cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
@@ -294,7 +294,7 @@ static void bind_pod(api_req_t *q, const char *pod_name)
                               "\"%s\"", pod_name, pod_name, cur->valuestring);
         cJSON_Delete(b);
         cJSON_Delete(pod);
-        api_send_status(q, 409, "Conflict", m);
+        sim_api_send_status(q, 409, "Conflict", m);
         return;
     }
     cJSON_AddStringToObject(spec, "nodeName", node->valuestring);
@@ -302,7 +302,7 @@ static void bind_pod(api_req_t *q, const char *pod_name)
     err_t err = {0};
     int rc = sim_update(s, pods, q->path.ns, pod, NULL, NULL, &err);
     if (rc < 0) {
-        api_send_error(q, rc, err.msg);
+        sim_api_send_error(q, rc, err.msg);
         return;
     }
     send_success(q, 201);
@@ -313,13 +313,13 @@ static void evict_pod(api_req_t *q)
     err_t err = {0};
     int rc = sim_delete(q->api->store, q->kind, q->path.ns, q->path.name, NULL, NULL, NULL, &err);
     if (rc < 0) {
-        api_send_error(q, rc, err.msg);
+        sim_api_send_error(q, rc, err.msg);
         return;
     }
     send_success(q, 201);
 }
 
-void api_subresource(api_req_t *q)
+void sim_api_subresource(api_req_t *q)
 {
     const char *sub = q->path.sub;
     const sim_kind_t *k = q->kind;
@@ -328,7 +328,7 @@ void api_subresource(api_req_t *q)
         else bind_pod(q, NULL);
         return;
     }
-    if (!strcmp(sub, "status") && (k->subresources & SIM_SUB_STATUS)) api_status_sub(q);
+    if (!strcmp(sub, "status") && (k->subresources & SIM_SUB_STATUS)) sim_api_status_sub(q);
     else if (!strcmp(sub, "scale")) do_scale(q);
     else if (!strcmp(sub, "log") && (k->subresources & SIM_SUB_LOG)) do_log(q);
     else if (!strcmp(sub, "binding") && (k->subresources & SIM_SUB_BINDING)) {
@@ -338,16 +338,16 @@ void api_subresource(api_req_t *q)
         if (strcmp(q->verb, "create") != 0) method_not_allowed(q);
         else evict_pod(q);
     } else if (!strcmp(sub, "finalize") && !strcmp(k->resource, "namespaces") && !k->group[0]) {
-        api_status_sub(q); /* spec.finalizers live in spec; good enough as a status-like write */
+        sim_api_status_sub(q); /* spec.finalizers live in spec; good enough as a status-like write */
     } else {
-        api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
+        sim_api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
     }
 }
 
 /* ------------------------------------------------------------------ */
 /* metrics.k8s.io */
 
-void api_metrics(api_req_t *q)
+void sim_api_metrics(api_req_t *q)
 {
     if (strcmp(q->verb, "get") != 0 && strcmp(q->verb, "list") != 0) {
         method_not_allowed(q);
@@ -363,10 +363,10 @@ void api_metrics(api_req_t *q)
             cJSON_Delete(items);
             char msg[600];
             snprintf(msg, sizeof msg, "%s.metrics.k8s.io \"%s\" not found", q->kind->resource, name);
-            api_send_status(q, 404, "NotFound", msg);
+            sim_api_send_status(q, 404, "NotFound", msg);
             return;
         }
-        api_send_obj(q, 200, it);
+        sim_api_send_obj(q, 200, it);
         cJSON_Delete(items);
         return;
     }
@@ -374,7 +374,7 @@ void api_metrics(api_req_t *q)
     sim_selector_t *ls = NULL;
     if (sim_label_selector_parse(http_req_query(q->http, "labelSelector"), &ls, &err) < 0) {
         cJSON_Delete(items);
-        api_send_error(q, SIM_ERR_BAD_REQUEST, err.msg);
+        sim_api_send_error(q, SIM_ERR_BAD_REQUEST, err.msg);
         return;
     }
     cJSON *list = cJSON_CreateObject();
@@ -390,7 +390,7 @@ void api_metrics(api_req_t *q)
     }
     cJSON_Delete(items);
     sim_selector_free(ls);
-    api_send_obj(q, 200, list);
+    sim_api_send_obj(q, 200, list);
     cJSON_Delete(list);
 }
 
@@ -412,7 +412,7 @@ static void user_info(cJSON *parent, const char *key, const sim_user_t *u)
     for (int i = 0; i < u->ngroups; i++) cJSON_AddItemToArray(g, cJSON_CreateString(u->groups[i]));
 }
 
-void api_review(api_req_t *q)
+void sim_api_review(api_req_t *q)
 {
     if (strcmp(q->verb, "create") != 0) {
         method_not_allowed(q);
@@ -420,9 +420,9 @@ void api_review(api_req_t *q)
     }
     char msg[256];
     int code = 0;
-    cJSON *obj = api_body_json(q, &code, msg, sizeof msg);
+    cJSON *obj = sim_api_body_json(q, &code, msg, sizeof msg);
     if (!obj) {
-        api_send_error(q, code, msg);
+        sim_api_send_error(q, code, msg);
         return;
     }
     const char *res = q->kind->resource;
@@ -462,7 +462,7 @@ void api_review(api_req_t *q)
             at.path = jss(na, "path");
         } else {
             cJSON_Delete(obj);
-            api_send_status(q, 422, "Invalid", "SelfSubjectAccessReview is invalid: spec.resourceAttributes: Invalid "
+            sim_api_send_status(q, 422, "Invalid", "SelfSubjectAccessReview is invalid: spec.resourceAttributes: Invalid "
                                                "value: exactly one of nonResourceAttributes or resourceAttributes "
                                                "must be specified");
             return;
@@ -484,9 +484,9 @@ void api_review(api_req_t *q)
         user_info(status, "userInfo", &q->user);
     } else {
         cJSON_Delete(obj);
-        api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
+        sim_api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
         return;
     }
-    api_send_obj(q, 201, obj);
+    sim_api_send_obj(q, 201, obj);
     cJSON_Delete(obj);
 }

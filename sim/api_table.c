@@ -729,7 +729,7 @@ static void column(buf_t *b, const char *name, const char *type, int prio, const
     buf_printf(b, ",\"format\":\"%s\",\"description\":\"\",\"priority\":%d}", fmt, prio);
 }
 
-const cJSON *api_table_begin(buf_t *b, const sim_kind_t *k, sim_store_t *s)
+const cJSON *sim_api_table_begin(buf_t *b, const sim_kind_t *k, sim_store_t *s)
 {
     buf_puts(b, "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\",\"columnDefinitions\":[");
     const cJSON *crd_cols = crd_columns(k, s);
@@ -849,7 +849,7 @@ static void row_object(buf_t *b, const sim_kind_t *k, const sim_obj_t *o, const 
     buf_putc(b, '}');
 }
 
-void api_table_row(buf_t *b, const sim_kind_t *k, const sim_obj_t *o, int include, bool first, const cJSON *crd_cols)
+void sim_api_table_row(buf_t *b, const sim_kind_t *k, const sim_obj_t *o, int include, bool first, const cJSON *crd_cols)
 {
     const cJSON *t = sim_obj_json(o);
     if (!first) buf_putc(b, ',');
@@ -870,7 +870,7 @@ void api_table_row(buf_t *b, const sim_kind_t *k, const sim_obj_t *o, int includ
     buf_putc(b, '}');
 }
 
-void api_table_end(buf_t *b, uint64_t rv, const char *cont, long remaining)
+void sim_api_table_end(buf_t *b, uint64_t rv, const char *cont, long remaining)
 {
     buf_puts(b, "]");
     /* The list's resourceVersion and continue go last: they are known only
@@ -884,13 +884,13 @@ void api_table_end(buf_t *b, uint64_t rv, const char *cont, long remaining)
     buf_puts(b, "}}");
 }
 
-void api_table_event(buf_t *b, const sim_kind_t *k, const char *type, const sim_obj_t *o, int include, sim_store_t *s)
+void sim_api_table_event(buf_t *b, const sim_kind_t *k, const char *type, const sim_obj_t *o, int include, sim_store_t *s)
 {
     buf_puts(b, "{\"type\":\"");
     buf_puts(b, type);
     buf_puts(b, "\",\"object\":");
-    const cJSON *cols = api_table_begin(b, k, s);
-    api_table_row(b, k, o, include, true, cols);
-    api_table_end(b, sim_obj_rv(o), NULL, 0);
+    const cJSON *cols = sim_api_table_begin(b, k, s);
+    sim_api_table_row(b, k, o, include, true, cols);
+    sim_api_table_end(b, sim_obj_rv(o), NULL, 0);
     buf_puts(b, "}\n");
 }

@@ -9,7 +9,7 @@
  * buffered without bound, as the real server drops slow watchers; the
  * client resumes from its last resourceVersion.
  *
- * Lifecycle of a watch: created by api_watch_start, linked in api->watches;
+ * Lifecycle of a watch: created by sim_api_watch_start, linked in api->watches;
  * ended once (timeout, drop fault, slow client, client gone, shutdown) by
  * watch_end, which unlinks it and closes its timer; freed in the timer's
  * close callback.
@@ -58,7 +58,7 @@ static void watch_end(api_watch_t *w, bool client_gone)
         http_res_stream_end(w->q->http);
     }
     api->inflight--;
-    api_req_free(w->q);
+    sim_api_req_free(w->q);
     w->q = NULL;
     sim_selector_free(w->ls);
     sim_selector_free(w->fs);
@@ -92,7 +92,7 @@ static void send_obj(api_watch_t *w, const char *type, const sim_obj_t *o)
 {
     buf_t b = {0};
     if (w->table) {
-        api_table_event(&b, w->kind, type, o, w->include, w->api->store);
+        sim_api_table_event(&b, w->kind, type, o, w->include, w->api->store);
     } else {
         sv_t by = sim_obj_bytes(o);
         buf_reserve(&b, by.n + 40);
@@ -195,17 +195,17 @@ static void ensure_subscribed(sim_api_t *api)
     uv_timer_start(&api->bookmark_timer, bookmark_tick, 1000, 1000);
 }
 
-void api_watch_start(api_req_t *q)
+void sim_api_watch_start(api_req_t *q)
 {
     sim_api_t *api = q->api;
     http_req_t *r = q->http;
     err_t err = {0};
     if (!q->kind->namespaced && q->path.ns[0]) {
-        api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
+        sim_api_send_status(q, 404, "NotFound", "the server could not find the requested resource");
         return;
     }
     if (!(q->kind->verbs & SIM_VERB_WATCH)) {
-        api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+        sim_api_send_status(q, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         return;
     }
     sim_selector_t *ls = NULL, *fs = NULL;
@@ -213,7 +213,7 @@ void api_watch_start(api_req_t *q)
     if (rc == 0) rc = sim_field_selector_parse(http_req_query(r, "fieldSelector"), q->kind, &fs, &err);
     if (rc < 0) {
         sim_selector_free(ls);
-        api_send_error(q, rc, err.msg);
+        sim_api_send_error(q, rc, err.msg);
         return;
     }
     const char *rvs = http_req_query(r, "resourceVersion");
@@ -224,7 +224,7 @@ void api_watch_start(api_req_t *q)
         sim_selector_free(fs);
         char msg[300];
         snprintf(msg, sizeof msg, "resourceVersion: Invalid value: \"%s\": must be a valid resourceVersion", rvs);
-        api_send_status(q, 400, "BadRequest", msg);
+        sim_api_send_status(q, 400, "BadRequest", msg);
         return;
     }
     ensure_subscribed(api);
@@ -235,14 +235,14 @@ void api_watch_start(api_req_t *q)
     snprintf(w->ns, sizeof w->ns, "%s", q->path.ns);
     w->ls = ls;
     w->fs = fs;
-    w->bookmarks = api_parse_bool(http_req_query(r, "allowWatchBookmarks"));
-    w->table = api_wants_table(r);
+    w->bookmarks = sim_api_parse_bool(http_req_query(r, "allowWatchBookmarks"));
+    w->table = sim_api_wants_table(r);
     const char *inc = http_req_query(r, "includeObject");
     w->include = inc && !strcmp(inc, "None") ? 0 : inc && !strcmp(inc, "Object") ? 2 : 1;
     w->last_send_ms = clock_mono_ms();
     uv_timer_init(api->ctx->loop, &w->timer);
     w->timer.data = w;
-    long timeout = api_query_long(r, "timeoutSeconds", 1800);
+    long timeout = sim_api_query_long(r, "timeoutSeconds", 1800);
     uint64_t ms = timeout > 0 ? (uint64_t)timeout * 1000 : 1800000;
     if (q->fault.drop_after_ms && q->fault.drop_after_ms < ms) ms = q->fault.drop_after_ms;
     uv_timer_start(&w->timer, watch_timeout, ms, 0);
@@ -251,7 +251,7 @@ void api_watch_start(api_req_t *q)
     api->watches = w;
     api->nwatches++;
     http_req_on_abort(r, watch_abort, w);
-    api_log_request(q, 200);
+    sim_api_log_request(q, 200);
     http_res_stream_begin(r, 200, "application/json");
     uint64_t cur = sim_store_rv(api->store);
     if (from_rv && (q->fault.action == SIM_FAULT_GONE || (uint64_t)rv < sim_window_oldest(api->store))) {
@@ -260,7 +260,7 @@ void api_watch_start(api_req_t *q)
         snprintf(msg, sizeof msg, "too old resource version: %lld (%llu)", (long long)rv,
                  (unsigned long long)(sim_window_oldest(api->store) + 1));
         buf_puts(&b, "{\"type\":\"ERROR\",\"object\":");
-        api_status_json(&b, 410, "Expired", msg, NULL, NULL);
+        sim_api_status_json(&b, 410, "Expired", msg, NULL, NULL);
         buf_puts(&b, "}\n");
         watch_write(w, b.data, b.len);
         buf_free(&b);
@@ -275,11 +275,11 @@ void api_watch_start(api_req_t *q)
     /* No resourceVersion (or "0"): the current state as ADDED, then live. */
     w->last_rv = cur;
     sim_each(api->store, q->kind, q->path.ns[0] ? q->path.ns : NULL, send_initial, w);
-    if (!w->ended && api_parse_bool(http_req_query(r, "sendInitialEvents")) && w->bookmarks)
+    if (!w->ended && sim_api_parse_bool(http_req_query(r, "sendInitialEvents")) && w->bookmarks)
         send_bookmark(w, cur, true);
 }
 
-void api_watch_shutdown_all(sim_api_t *api)
+void sim_api_watch_shutdown_all(sim_api_t *api)
 {
     while (api->watches) watch_end(api->watches, false);
     if (api->sub_id) {

@@ -118,6 +118,8 @@ struct sim_store {
     sim_obj_t *lru_head, *lru_tail;
     size_t ncached;
     const sim_kind_t *k_namespace, *k_crd;
+    char *scratch; /* print buffer, see print_exact */
+    size_t scratch_cap;
 };
 
 static void store_crd_changed(sim_store_t *s, int type, const sim_obj_t *o);
@@ -468,6 +470,35 @@ static void pack_fields(buf_t *b, const sim_kind_t *k, const cJSON *tree)
     }
 }
 
+/* Print into the store's reusable scratch buffer, then keep one exact-size
+ * copy: cJSON's own printer grows its buffer by realloc, which under
+ * hundreds of thousands of objects spends most of its time in glibc's
+ * malloc_consolidate. */
+static char *print_exact(sim_store_t *s, const cJSON *tree, size_t *len)
+{
+    for (;;) {
+        if (!s->scratch) {
+            s->scratch_cap = s->scratch_cap ? s->scratch_cap : 64 * 1024;
+            s->scratch = xmalloc(s->scratch_cap);
+        }
+        if (cJSON_PrintPreallocated((cJSON *)tree, s->scratch, (int)s->scratch_cap - 5, 0)) {
+            *len = strlen(s->scratch);
+            return xmemdup(s->scratch, *len + 1);
+        }
+        free(s->scratch);
+        s->scratch = NULL;
+        s->scratch_cap *= 2;
+        if (s->scratch_cap > (256u << 20)) { /* absurd; let cJSON size it */
+            s->scratch_cap = 64 * 1024;
+            char *p = cJSON_PrintUnformatted(tree);
+            *len = strlen(p);
+            char *out = xmemdup(p, *len + 1);
+            free(p);
+            return out;
+        }
+    }
+}
+
 /* Build a version from a tree whose metadata is final. Takes the tree. */
 static sim_obj_t *obj_build(sim_store_t *s, const sim_kind_t *k, cJSON *tree, uint64_t rv)
 {
@@ -506,8 +537,7 @@ static sim_obj_t *obj_build(sim_store_t *s, const sim_kind_t *k, cJSON *tree, ui
             if (u && *u && o->nowners < UINT16_MAX) o->owners[o->nowners++] = xstrdup(u);
         }
     }
-    o->bytes = cJSON_PrintUnformatted(tree);
-    o->len = strlen(o->bytes);
+    o->bytes = print_exact(s, tree, &o->len);
     o->tree = tree;
     lru_push(s, o);
     s->ncached++;
@@ -883,6 +913,7 @@ void sim_store_free(sim_store_t *s)
     free(s->queue);
     free(s->subs);
     free(s->garbage);
+    free(s->scratch);
     free(s);
 }
 
@@ -1291,8 +1322,9 @@ static int do_update(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON 
     /* A write that changes nothing is not a change: no new resourceVersion,
      * no event — as the real server does. */
     set_rv(meta_of(nu), cur->rv);
-    char *printed = cJSON_PrintUnformatted(nu);
-    bool same = strlen(printed) == cur->len && memcmp(printed, cur->bytes, cur->len) == 0;
+    size_t plen;
+    char *printed = print_exact(s, nu, &plen);
+    bool same = plen == cur->len && memcmp(printed, cur->bytes, cur->len) == 0;
     free(printed);
     if (same) {
         cJSON_Delete(nu);

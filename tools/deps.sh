@@ -10,7 +10,10 @@ what=${1:-build}
 
 pkgs=(build-essential pkg-config clang libclang-rt-14-dev
       liblua5.4-dev lua5.4 libuv1-dev libcurl4-openssl-dev libcjson-dev libsqlite3-dev
-      libssl-dev libyaml-dev zlib1g-dev node-llhttp nodejs npm)
+      libssl-dev libyaml-dev zlib1g-dev node-llhttp)
+# Node.js may come from outside Debian (as on these machines); only when the
+# commands are missing do we ask apt for Debian's.
+command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 case $what in
   test) pkgs+=(lua-busted python3 python3-kubernetes curl chromium valgrind) ;;
   bench) pkgs+=(lua-busted python3 python3-kubernetes curl chromium wrk nginx-light) ;;

@@ -45,13 +45,6 @@ static uint64_t rnd(void)
     return rng_state = x;
 }
 
-static void uuid(char out[40], uint64_t n)
-{
-    uint64_t a = n * 0x9E3779B97F4A7C15ull ^ 0xabcdef, b = rnd();
-    snprintf(out, 40, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
-             (unsigned)a & 0xfff, (unsigned)(b >> 52) & 0xfff, (unsigned long long)(b & 0xffffffffffffull));
-}
-
 static void suffix(char *out, int n)
 {
     static const char al[] = "bcdfghjklmnpqrstvwxz2456789";
@@ -147,10 +140,19 @@ typedef struct world {
     bool keep; /* keep parsed trees (reference measurement) */
     cJSON **kept;
     size_t nkept;
-    /* event timing */
-    uint64_t *ev_ns;
+    /* event timing: wall and this thread's CPU time (immune to preemption
+     * on a loaded machine) */
+    uint64_t *ev_ns, *ev_cpu;
+    int *ev_class, cur_class;
     size_t nev;
 } world_t;
+
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void feed(world_t *w, int type, const store_kind_t *k)
 {
@@ -162,11 +164,15 @@ static void feed(world_t *w, int type, const store_kind_t *k)
         exit(1);
     }
     err_t err = {0};
+    uint64_t c1 = w->ev_cpu ? cpu_ns() : 0;
+    t1 = clock_mono_ns();
     if (!w->keep && store_apply_event(w->s, type, k, o, &err)) {
         fprintf(stderr, "apply: %s\n", err.msg);
         exit(1);
     }
     uint64_t t2 = clock_mono_ns();
+    if (w->ev_cpu) w->ev_cpu[w->nev] = cpu_ns() - c1;
+    if (w->ev_class) w->ev_class[w->nev] = w->cur_class * 3 + type;
     w->parse_ns += t1 - t0;
     w->apply_ns += t2 - t1;
     if (w->ev_ns) w->ev_ns[w->nev++] = t2 - t1;
@@ -176,17 +182,33 @@ static void feed(world_t *w, int type, const store_kind_t *k)
     else cJSON_Delete(o);
 }
 
+/* The uid meta() just wrote into the object being generated. */
+static void last_uid(world_t *w, char out[40])
+{
+    const char *p = strstr(w->j.data, "\"uid\":\"");
+    snprintf(out, 40, "%.36s", p ? p + 7 : "");
+}
+
 static void meta(world_t *w, const char *name, const char *ns, const char *labels, const char *owner_kind,
                  const char *owner_api, const char *owner_name, const char *owner_uid)
 {
+    /* uid and creation time are the object's own: derived from its kind,
+     * namespace and name, so every update of an object repeats them. */
+    uint64_t h = 1469598103934665603ull;
+    for (const char *c = w->j.data; *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull; /* {"apiVersion":…,"kind":… */
+    for (const char *c = ns ? ns : ""; *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull;
+    for (const char *c = name; *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull;
     char u[40];
-    uuid(u, ++w->uidn);
+    snprintf(u, sizeof u, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(h >> 32), (unsigned)(h >> 16) & 0xffff,
+             (unsigned)h & 0xfff, (unsigned)(h >> 40) & 0xfff, (unsigned long long)((h * 0x9E3779B97F4A7C15ull) & 0xffffffffffffull));
+    w->uidn++;
+    uint32_t t = (uint32_t)(h % 2000000);
     buf_printf(&w->j, "\"metadata\":{\"name\":\"%s\",", name);
     if (ns) buf_printf(&w->j, "\"namespace\":\"%s\",", ns);
     buf_printf(&w->j, "\"uid\":\"%s\",\"resourceVersion\":\"%llu\",\"generation\":1,\"creationTimestamp\":"
                       "\"2026-11-%02dT%02d:%02d:%02dZ\"",
-               u, (unsigned long long)++w->rv, 1 + (int)(w->uidn / 40000) % 27, (int)(w->uidn / 3600) % 24,
-               (int)(w->uidn / 60) % 60, (int)w->uidn % 60);
+               u, (unsigned long long)++w->rv, 1 + (int)(t / 86400) % 27, (int)(t / 3600) % 24, (int)(t / 60) % 60,
+               (int)t % 60);
     if (labels) buf_printf(&w->j, ",\"labels\":{%s}", labels);
     buf_printf(&w->j, ",\"annotations\":{\"kubilitics.io/generated\":\"bench\",\"deployment.kubernetes.io/revision\":\"3\"}");
     if (owner_kind)
@@ -222,6 +244,11 @@ static void gen_node(world_t *w, int i)
 static void gen_pod(world_t *w, const char *ns, const char *app, const char *rs, const char *rs_uid, const char *hash,
                     const char *name, int node, int cm0, int sec0, const char *state)
 {
+    /* The scheduler's choice and the pod IP are fixed for a pod's life: a
+     * status update repeats them (the caller's node only seeds new pods). */
+    uint32_t ip = 2166136261u;
+    for (const char *c = name; *c; c++) ip = (ip ^ (uint8_t)*c) * 16777619u;
+    node = (int)((ip >> 7) % (uint32_t)opt_nodes);
     buf_reset(&w->j);
     buf_puts(&w->j, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",");
     char labels[256];
@@ -260,7 +287,7 @@ static void gen_pod(world_t *w, const char *ns, const char *app, const char *rs,
                "\"started\":true,\"state\":%s},{\"name\":\"sidecar\",\"ready\":true,\"restartCount\":0,\"image\":"
                "\"registry.example.com/proxy:2.1\",\"imageID\":\"sha256:77ab\",\"started\":true,\"state\":{\"running\":{"
                "\"startedAt\":\"2026-11-20T10:00:03Z\"}}}]}}",
-               node / 256, node % 256, (int)(rnd() % 250), (int)(rnd() % 250), (int)(rnd() % 250), crash || notready ? "False" : "True",
+               node / 256, node % 256, (int)(ip >> 16 & 0xff), (int)(ip >> 8 & 0xff), (int)(ip & 0xff), crash || notready ? "False" : "True",
                crash || notready ? "False" : "True", crash || notready ? "false" : "true", crash ? 17 : 0, app, name,
                crash ? "{\"waiting\":{\"reason\":\"CrashLoopBackOff\",\"message\":\"back-off 5m0s restarting failed container\"}}"
                      : "{\"running\":{\"startedAt\":\"2026-11-20T10:00:02Z\"}}");
@@ -315,7 +342,7 @@ static void gen_world(world_t *w)
             buf_reset(&w->j);
             buf_puts(&w->j, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",");
             meta(w, dp->app, ns, labels, NULL, NULL, NULL, NULL);
-            uuid(dep_uid, w->uidn);
+            last_uid(w, dep_uid);
             buf_printf(&w->j, ",\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},\"template\":{"
                               "\"metadata\":{\"labels\":{\"app\":\"%s\"}},\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":"
                               "\"registry.example.com/%s:1.4.2\"}]}}},\"status\":{\"replicas\":%d,\"readyReplicas\":%d,"
@@ -333,7 +360,7 @@ static void gen_world(world_t *w)
                 char rl[160];
                 snprintf(rl, sizeof rl, "\"app\":\"%s\",\"pod-template-hash\":\"%s\"", dp->app, hash);
                 meta(w, rsname, ns, rl, "Deployment", "apps/v1", dp->app, dep_uid);
-                uuid(rsuid, w->uidn);
+                last_uid(w, rsuid);
                 int reps = r == RS_PER_DEP - 1 ? dep_size : 0;
                 buf_printf(&w->j, ",\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"%s\",\"pod-template-hash\":"
                                   "\"%s\"}}},\"status\":{\"replicas\":%d,\"readyReplicas\":%d,\"availableReplicas\":%d}}",
@@ -359,7 +386,7 @@ static void gen_world(world_t *w)
             buf_reset(&w->j);
             buf_puts(&w->j, "{\"apiVersion\":\"v1\",\"kind\":\"Service\",");
             meta(w, dp->app, ns, labels, NULL, NULL, NULL, NULL);
-            uuid(svc_uid, w->uidn);
+            last_uid(w, svc_uid);
             buf_printf(&w->j, ",\"spec\":{\"type\":\"ClusterIP\",\"clusterIP\":\"10.96.%d.%d\",\"selector\":{\"app\":\"%s\"},"
                               "\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080,\"protocol\":\"TCP\"}]}}",
                        (int)(rnd() % 250), (int)(rnd() % 250), dp->app);
@@ -515,6 +542,17 @@ int main(int argc, char **argv)
 
     /* ---- churn: per-event apply time ---- */
     w.ev_ns = xmalloc((size_t)opt_events * 2 * sizeof *w.ev_ns);
+    w.ev_cpu = xmalloc((size_t)opt_events * 2 * sizeof *w.ev_cpu);
+    w.ev_class = xmalloc((size_t)opt_events * 2 * sizeof *w.ev_class);
+    uint64_t cpu_overhead;
+    {
+        uint64_t tt[1000];
+        for (int i = 0; i < 1000; i++) {
+            uint64_t a = cpu_ns();
+            tt[i] = cpu_ns() - a;
+        }
+        cpu_overhead = (uint64_t)pct(tt, 1000, 0.5);
+    }
     w.nev = 0;
     uint64_t parse_before = w.parse_ns;
     size_t objects_before = w.objects;
@@ -522,6 +560,7 @@ int main(int argc, char **argv)
         dep_t *dp = &deps[rnd() % (uint64_t)ndeps];
         int kind = (int)(rnd() % 100);
         int p = (int)(rnd() % (uint64_t)dp->pods);
+        w.cur_class = kind < 70 ? 0 : kind < 90 ? 1 : kind < 95 ? 2 : 3;
         if (kind < 70) {
             /* status churn: readiness flips, crashes, recoveries */
             const char *st = kind < 40 ? "notready" : kind < 55 ? "crash" : "running";
@@ -564,6 +603,24 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nev; i++) ev_total += w.ev_ns[i];
     double ev_p50 = pct(w.ev_ns, nev, 0.50) / 1e3, ev_p99 = pct(w.ev_ns, nev, 0.99) / 1e3,
            ev_max = pct(w.ev_ns, nev, 1.0) / 1e3;
+    for (size_t i = 0; i < nev; i++) w.ev_cpu[i] = w.ev_cpu[i] > cpu_overhead ? w.ev_cpu[i] - cpu_overhead : 0;
+    {
+        /* per event class, on stderr (status / replace / service / configmap × ADDED, MODIFIED, DELETED) */
+        static const char *const cls[] = {"pod-status", "pod-replace", "svc-selector", "cm-recreate"};
+        uint64_t *tmp = xmalloc(nev * sizeof *tmp);
+        for (int c = 0; c < 12; c++) {
+            size_t k = 0;
+            for (size_t i = 0; i < nev; i++)
+                if (w.ev_class[i] == c) tmp[k++] = w.ev_cpu[i];
+            if (k) fprintf(stderr, "%s/%s: n=%zu cpu p50 %.1f us p99 %.1f us\n", cls[c / 3], c % 3 == 0 ? "ADDED" : c % 3 == 1 ? "MODIFIED" : "DELETED", k, pct(tmp, k, 0.5) / 1e3, pct(tmp, k, 0.99) / 1e3);
+        }
+        free(tmp);
+        free(w.ev_class);
+        w.ev_class = NULL;
+    }
+    double evc_p50 = pct(w.ev_cpu, nev, 0.50) / 1e3, evc_p99 = pct(w.ev_cpu, nev, 0.99) / 1e3;
+    free(w.ev_cpu);
+    w.ev_cpu = NULL;
 
     /* ---- queries ---- */
     graph_query_t q = {0};
@@ -657,25 +714,35 @@ int main(int argc, char **argv)
         fclose(ci);
     }
     size_t objs = ss.objects;
+    char loadavg[64] = "";
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la) {
+        if (!fgets(loadavg, sizeof loadavg, la)) loadavg[0] = '\0';
+        fclose(la);
+        loadavg[strcspn(loadavg, "\n")] = '\0';
+        char *sp = strchr(loadavg, ' ');
+        for (int k = 0; sp && k < 2; k++) sp = strchr(sp + 1, ' ');
+        if (sp) *sp = '\0';
+    }
     printf("{\"machine\":\"%s %s, %ld x %s\",\"objects\":%zu,\"pods\":%d,\"nodes\":%d,\"namespaces\":%d,"
            "\"edges\":%zu,\"missing\":%zu,\"jsonBytes\":%zu,"
            "\"heapBytesPerObject\":%.0f,\"rssBytesPerObject\":%.0f,\"storeBytesPerObject\":%.0f,\"graphBytesPerObject\":%.0f,"
            "\"stringBytes\":%zu,\"refKeepJsonTreeBytesPerObject\":%.0f,\"refJsonBytesPerObject\":%.0f,"
            "\"buildMs\":%.0f,\"buildApplyMs\":%.0f,\"buildParseMs\":%.0f,"
-           "\"events\":%zu,\"eventP50Us\":%.2f,\"eventP99Us\":%.2f,\"eventMaxUs\":%.0f,\"eventMeanUs\":%.2f,\"eventParseMeanUs\":%.2f,"
+           "\"events\":%zu,\"eventCpuP50Us\":%.2f,\"eventCpuP99Us\":%.2f,\"eventP50Us\":%.2f,\"eventP99Us\":%.2f,\"eventMaxUs\":%.0f,\"eventMeanUs\":%.2f,\"eventParseMeanUs\":%.2f,"
            "\"nsQueryNodes\":%zu,\"nsQueryBytes\":%zu,\"nsQueryColdMs\":%.2f,\"nsQueryP50Ms\":%.2f,\"nsQueryP99Ms\":%.2f,"
            "\"nsQueryAfterChangeP50Ms\":%.2f,\"nsQueryAfterChangeP99Ms\":%.2f,"
            "\"focusPodNodesMean\":%.0f,\"focusPodP50Ms\":%.3f,\"focusPodP99Ms\":%.3f,\"focusDeploymentP99Ms\":%.3f,"
            "\"wholeNodes\":%zu,\"wholeBytes\":%zu,\"wholeColdMs\":%.0f,\"wholeWarmMs\":%.0f,\"wholeAfterChurnMs\":%.0f,"
-           "\"reloadRecomputeMs\":%.0f,\"edgesAfterReload\":%zu}\n",
+           "\"reloadRecomputeMs\":%.0f,\"edgesAfterReload\":%zu,\"loadavg\":\"%s\"}\n",
            un.sysname, un.release, sysconf(_SC_NPROCESSORS_ONLN), cpu, objs, opt_pods, opt_nodes, opt_ns, gs.edges,
            gs.missing, w.json_bytes, (double)(heap1 - heap0) / (double)objs, (double)(rss1 - rss0) / (double)objs,
            (double)(ss.bytes_objects + ss.bytes_strings + ss.bytes_indexes) / (double)objs, (double)gs.bytes / (double)objs,
            ss.bytes_strings, (double)ref.parse_ns, (double)ref.apply_ns, (double)(t_build1 - t_build0) / 1e6,
-           (double)build_apply_ns / 1e6, (double)parse_before / 1e6, nev, ev_p50, ev_p99,
+           (double)build_apply_ns / 1e6, (double)parse_before / 1e6, nev, evc_p50, evc_p99, ev_p50, ev_p99,
            ev_max, (double)ev_total / 1e3 / (double)nev, ev_parse_us, ns_nodes, ns_bytes, (double)ns_cold / 1e6, ns_p50,
            ns_p99, ns_dirty_p50, ns_dirty_p99, (double)fnodes / NF, f_p50, f_p99, fd_p99, all_nodes, all_bytes,
            (double)all_cold / 1e6, (double)all_warm / 1e6, (double)all_churned / 1e6, (double)(t_re1 - t_re0) / 1e6,
-           gs2.edges);
+           gs2.edges, loadavg);
     return 0;
 }

@@ -158,15 +158,19 @@ static void req_aborted(http_req_t *r, void *ud)
 {
     (void)r;
     api_req_t *q = ud;
-    if (q->on_gone) q->on_gone(q);
-    if (q->call) kube_call_cancel(q->call), q->call = NULL;
-    api_flight_leave(&q->api->flights, &q->fw);
+    q->r = NULL; /* must not be used after on_abort returns */
     api_req_free(q);
 }
 
 void api_req_free(api_req_t *q)
 {
     if (!q) return;
+    if (q->on_gone) {
+        /* the handler's state goes with the request, however it ends */
+        void (*fn)(api_req_t *) = q->on_gone;
+        q->on_gone = NULL;
+        fn(q);
+    }
     if (q->r) http_req_on_abort(q->r, NULL, NULL);
     if (q->wait) api_wait_cancel(q->wait);
     api_flight_leave(&q->api->flights, &q->fw);
@@ -416,8 +420,6 @@ typedef struct fetch {
     struct fetch *prev, *next;
 } fetch_t;
 
-static fetch_t *g_unused; /* placeholder to keep the list head in api_t-free code simple */
-
 typedef struct fetch_list {
     fetch_t *head;
 } fetch_list_t;
@@ -531,16 +533,10 @@ static void fetch_start(void *ud, api_view_t *v, int what, const char *name)
     buf_free(&body);
     obs_add(api->m_access_calls, 1, NULL);
     if (!f->call) {
-        /* Answer on the next turn: the fetcher must never call back from
-         * inside fetch (the caller may be mid-iteration). */
-        kube_response_t res = {.status = 0, .err_code = ERR_UNAVAILABLE, .error = c ? e.msg : "cluster removed"};
-        f->call = NULL;
-        fetch_list_t *l = fetches(api);
-        f->next = l->head;
-        if (l->head) l->head->prev = f;
-        l->head = f;
-        (void)res;
-        return; /* picked up by the tick, which fails it */
+        /* Kept without a call: the tick fails it on a later turn, because
+         * the fetcher must never call back from inside fetch (the caller
+         * may be mid-iteration). */
+        log_warn("access review not sent", "cluster=%s error=%s", api_view_cluster(v), c ? e.msg : "cluster removed");
     }
     fetch_list_t *l = fetches(api);
     f->next = l->head;
@@ -645,7 +641,6 @@ static void copy_config(api_t *api, const api_config_t *cfg)
 api_t *api_new(uv_loop_t *loop, http_server_t *http, clusters_t *clusters, obs_registry_t *obs,
                const api_config_t *cfg, err_t *err)
 {
-    (void)g_unused;
     if (!loop || !http || !clusters || !obs) {
         err_set(err, ERR_INVALID, "api_new: loop, http, clusters and obs are required");
         return NULL;

@@ -101,6 +101,7 @@ struct api_req {
     void (*on_gone)(api_req_t *q); /* handler cleanup when the client leaves */
     void (*cont)(api_req_t *q);
     void *st;
+    int arg;                  /* a small handler argument */
 };
 
 /* Start serving r: identity, rate limit, and (with_cluster) the {c} path
@@ -126,6 +127,8 @@ size_t api_store_namespaces(store_t *s, const char ***out); /* free(*out) */
  * and returns NULL when it cannot. */
 const kube_api_resource_t *api_req_kind(api_req_t *q, const char *name);
 int64_t api_now_ms(void);
+/* "NS/NAME", "/NAME" or "NAME" after /resources/{kind}/; -1 when malformed. */
+int api_split_tail(const char *tail, char *ns, size_t nssz, char *name, size_t namesz);
 
 /* Impersonation headers of an identity (pointers into id). */
 size_t api_imp_headers(const api_identity_t *id, kube_header_t *out, size_t max);

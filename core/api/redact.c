@@ -15,7 +15,11 @@ static void redact_values(cJSON *m)
     /* take next before replacing: the replaced item is freed */
     for (cJSON *it = m->child, *next; it; it = next) {
         next = it->next;
-        if (it->string) cJSON_ReplaceItemViaPointer(m, it, cJSON_CreateString(API_REDACTED));
+        if (!it->string) continue;
+        /* the replacement needs the key: ViaPointer would leave it unnamed */
+        cJSON *n = cJSON_CreateString(API_REDACTED);
+        n->string = strdup(it->string);
+        cJSON_ReplaceItemViaPointer(m, it, n);
     }
 }
 
@@ -37,7 +41,11 @@ void api_redact(cJSON *obj)
     if (cJSON_IsObject(sdata)) redact_values(sdata);
     cJSON *ann = cJSON_IsObject(meta) ? cJSON_GetObjectItemCaseSensitive(meta, "annotations") : NULL;
     cJSON *lac = ann ? cJSON_GetObjectItemCaseSensitive(ann, "kubectl.kubernetes.io/last-applied-configuration") : NULL;
-    if (lac) cJSON_ReplaceItemViaPointer(ann, lac, cJSON_CreateString(API_REDACTED));
+    if (lac) {
+        cJSON *n = cJSON_CreateString(API_REDACTED);
+        n->string = strdup(lac->string);
+        cJSON_ReplaceItemViaPointer(ann, lac, n);
+    }
 }
 
 /* ---- YAML out ---- */
@@ -99,6 +107,7 @@ static void yaml_value_after(const cJSON *v, int ind, buf_t *out, bool in_seq)
     if ((cJSON_IsObject(v) || cJSON_IsArray(v)) && !is_empty_coll(v)) {
         if (in_seq && cJSON_IsObject(v)) {
             /* "- key: value" with the rest of the mapping aligned under key */
+            buf_putc(out, ' ');
             yaml_node(v, -(ind + 2), out);
             return;
         }

@@ -25,7 +25,7 @@ const char *err_name(int code)
     case ERR_EXISTS: return "exists";
     case ERR_IO: return "io";
     case ERR_LIMIT: return "limit";
-    case ERR_STATE: return "state";
+    case ERR_CONFLICT: return "conflict";
     case ERR_FORBIDDEN: return "forbidden";
     case ERR_UNAVAILABLE: return "unavailable";
     case ERR_TIMEOUT: return "timeout";

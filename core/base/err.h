@@ -15,7 +15,7 @@ enum {
     ERR_EXISTS = -3,
     ERR_IO = -4,        /* file or socket */
     ERR_LIMIT = -5,     /* a size, count or budget was exceeded */
-    ERR_STATE = -6,     /* the operation does not fit the object's state */
+    ERR_CONFLICT = -6,  /* the operation does not fit the current state (not ERR_STATE: OpenSSL owns that name) */
     ERR_FORBIDDEN = -7,
     ERR_UNAVAILABLE = -8,
     ERR_TIMEOUT = -9,

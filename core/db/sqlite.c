@@ -153,7 +153,7 @@ static int migrate(db_t *db, err_t *err)
     int have = db_schema_version(db);
     int newest = db_nmigrations ? db_migrations[db_nmigrations - 1].version : 0;
     if (have > newest)
-        return err_set(err, ERR_STATE,
+        return err_set(err, ERR_CONFLICT,
                        "database %s: schema version %d is newer than this build knows (%d); "
                        "use a newer kubilitics or another --data-dir",
                        db->path, have, newest);

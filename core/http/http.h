@@ -132,7 +132,7 @@ void http_res_send_buf(http_req_t *r, int status, const char *content_type, buf_
  * {"error":{"code":…,"message":…,"status":…,"requestId":…[,"cluster":…]}} */
 void http_res_error(http_req_t *r, int status, const char *code, const char *message, const char *cluster);
 void http_res_stream_begin(http_req_t *r, int status, const char *content_type);
-/* Returns 0, or ERR_STATE when the client is gone. */
+/* Returns 0, or ERR_CONFLICT when the client is gone. */
 int http_res_stream_write(http_req_t *r, const void *data, size_t len);
 void http_res_stream_end(http_req_t *r);
 size_t http_req_pending_bytes(const http_req_t *r);
@@ -179,7 +179,7 @@ typedef struct ws_handlers {
  * peer's close code, else the one the server sent (1002 protocol error, 1007
  * bad UTF-8, 1009 too big, 1001 drain, or ws_close's), else 1006. */
 int http_ws_upgrade(http_req_t *r, const ws_handlers_t *h, void *ud, int ping_interval_ms);
-/* WS_TEXT or WS_BINARY; ERR_STATE once a close was sent or the peer is gone. */
+/* WS_TEXT or WS_BINARY; ERR_CONFLICT once a close was sent or the peer is gone. */
 int ws_send(ws_conn_t *c, int opcode, const void *data, size_t len);
 /* Send a close frame; the connection ends when the peer answers (or after
  * 3 s). Nothing more may be sent. */

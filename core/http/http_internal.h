@@ -179,7 +179,7 @@ struct http_server {
 };
 
 /* ---- server.c ---- */
-/* Queue bytes for the peer (after TLS). Returns 0 or ERR_STATE when the
+/* Queue bytes for the peer (after TLS). Returns 0 or ERR_CONFLICT when the
  * connection is gone. */
 int conn_write_raw(http_conn_t *c, const uv_buf_t *bufs, int n);
 /* Queue plaintext: through TLS when on. */

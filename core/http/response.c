@@ -291,7 +291,7 @@ void http_res_stream_begin(http_req_t *r, int status, const char *content_type)
 int http_res_stream_write(http_req_t *r, const void *data, size_t len)
 {
     http_conn_t *c = r->conn;
-    if (r->res_state != RES_STREAM || c->state != CONN_ACTIVE || c->broken) return ERR_STATE;
+    if (r->res_state != RES_STREAM || c->state != CONN_ACTIVE || c->broken) return ERR_CONFLICT;
     if (!len || r->head_only) return 0;
     if (!r->chunked) {
         uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);

@@ -379,7 +379,7 @@ static void on_write(uv_write_t *w, int status)
 
 int conn_write_raw(http_conn_t *c, const uv_buf_t *bufs, int n)
 {
-    if (c->state == CONN_CLOSED || c->state == CONN_LINGER || c->broken) return ERR_STATE;
+    if (c->state == CONN_CLOSED || c->state == CONN_LINGER || c->broken) return ERR_CONFLICT;
     if (c->fake_out) {
         for (int i = 0; i < n; i++) buf_append(c->fake_out, bufs[i].base, bufs[i].len);
         return 0;
@@ -394,7 +394,7 @@ int conn_write_raw(http_conn_t *c, const uv_buf_t *bufs, int n)
              * own call: mark the connection and close it from the loop. */
             c->broken = true;
             conn_queue_resume(c);
-            return ERR_STATE;
+            return ERR_CONFLICT;
         }
     }
     for (int i = 0; i < n; i++) {
@@ -670,7 +670,7 @@ int http_server_listen(http_server_t *s, err_t *err)
 {
     struct sockaddr_storage ss;
     int r;
-    if (s->listening || s->closing) return err_set(err, ERR_STATE, "http: server already listening");
+    if (s->listening || s->closing) return err_set(err, ERR_CONFLICT, "http: server already listening");
     if (strchr(s->host, ':'))
         r = uv_ip6_addr(s->host, s->cfg.port, (struct sockaddr_in6 *)&ss);
     else

@@ -9,13 +9,9 @@
  * certificate and one they send must verify; the subject's CN and O entries
  * are kept for http_req_client_cert.
  */
-/* OpenSSL's err.h has a typedef named ERR_STATE, which base/err.h uses for
- * an error code: rename OpenSSL's while its headers are read. */
-#define ERR_STATE OSSL_ERR_STATE_
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#undef ERR_STATE
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,7 +126,7 @@ static int tls_flush(http_conn_t *c)
     int n;
     while ((n = BIO_read(c->tls->wbio, tmp, sizeof tmp)) > 0) {
         uv_buf_t b = uv_buf_init(tmp, (unsigned)n);
-        if (conn_write_raw(c, &b, 1) != 0) return ERR_STATE;
+        if (conn_write_raw(c, &b, 1) != 0) return ERR_CONFLICT;
     }
     return 0;
 }
@@ -204,7 +200,7 @@ int tls_read(http_conn_t *c, const char *data, size_t len)
 int tls_send(http_conn_t *c, const uv_buf_t *bufs, int n)
 {
     http_tls_t *t = c->tls;
-    if (c->state == CONN_CLOSED || c->state == CONN_LINGER || c->broken) return ERR_STATE;
+    if (c->state == CONN_CLOSED || c->state == CONN_LINGER || c->broken) return ERR_CONFLICT;
     size_t total = 0;
     for (int i = 0; i < n; i++) total += bufs[i].len;
     /* A head and a small body go out as one record. */
@@ -223,7 +219,7 @@ int tls_send(http_conn_t *c, const uv_buf_t *bufs, int n)
     return tls_flush(c);
 fail:
     ERR_clear_error();
-    return ERR_STATE;
+    return ERR_CONFLICT;
 }
 
 void tls_shutdown(http_conn_t *c)

@@ -8,12 +8,8 @@
  * after we send a close, it bounds the wait for the peer's. on_close runs once
  * from conn_close, with the peer's code, ours, or 1006 when neither was sent.
  */
-/* OpenSSL's types.h has a typedef named ERR_STATE, which base/err.h uses
- * for an error code: rename OpenSSL's while its headers are read. */
-#define ERR_STATE OSSL_ERR_STATE_
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#undef ERR_STATE
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -104,7 +100,7 @@ static void ws_fail(ws_conn_t *w, int code, const char *reason)
 int http_ws_upgrade(http_req_t *r, const ws_handlers_t *h, void *ud, int ping_interval_ms)
 {
     http_conn_t *c = r->conn;
-    if (r->res_state != RES_NONE || c->state != CONN_ACTIVE) return ERR_STATE;
+    if (r->res_state != RES_NONE || c->state != CONN_ACTIVE) return ERR_CONFLICT;
     if (strcmp(r->method, "GET") != 0 || r->http_minor < 1 ||
         !has_token(http_req_header(r, "Upgrade"), "websocket") ||
         !has_token(http_req_header(r, "Connection"), "upgrade")) {
@@ -299,7 +295,7 @@ void ws_drain(ws_conn_t *w)
 int ws_send(ws_conn_t *w, int opcode, const void *data, size_t len)
 {
     if (opcode != WS_TEXT && opcode != WS_BINARY) return ERR_INVALID;
-    if (w->close_sent || w->conn->state != CONN_WS || w->conn->broken) return ERR_STATE;
+    if (w->close_sent || w->conn->state != CONN_WS || w->conn->broken) return ERR_CONFLICT;
     return send_frame(w, opcode, data, len);
 }
 

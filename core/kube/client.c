@@ -1405,7 +1405,7 @@ static void call_dispatch(kube_call_t *call)
 static kube_call_t *call_new(kube_cluster_t *cl, const kube_request_t *req, bool stream, err_t *err)
 {
     if (!cl || cl->freed) {
-        err_set(err, ERR_STATE, "cluster is gone");
+        err_set(err, ERR_CONFLICT, "cluster is gone");
         return NULL;
     }
     if (!req || !req->method || !req->path || req->path[0] != '/') {

@@ -193,8 +193,8 @@ static script_counters_t *counters_for(script_host_t *h, const char *name)
 
 int script_host_reload(script_host_t *h, err_t *err)
 {
-    if (h->closing) return err_set(err, ERR_STATE, "plugin host is closing");
-    if (h->in_call) return err_set(err, ERR_STATE, "plugin reload requested from inside a plugin call");
+    if (h->closing) return err_set(err, ERR_CONFLICT, "plugin host is closing");
+    if (h->in_call) return err_set(err, ERR_CONFLICT, "plugin reload requested from inside a plugin call");
     h->last_reload_ms = clock_wall_ms();
     script_entry_t *entries = NULL;
     size_t n = 0;

@@ -182,7 +182,7 @@ int script_pcall(script_plugin_t *p, int phase, lua_CFunction fn, void *ud, cons
 {
     lua_State *L = p->L;
     if (p->depth > 0)
-        return err_set(err, ERR_STATE, "%s: re-entrant call into the plugin", script_plugin_label(p));
+        return err_set(err, ERR_CONFLICT, "%s: re-entrant call into the plugin", script_plugin_label(p));
     script_counters_t *c = p->counters ? p->counters : &p->own_counters;
     c->calls_total++;
     int base = lua_gettop(L);

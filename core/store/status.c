@@ -96,6 +96,47 @@ static void col(store_projected_t *p, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The column setters below avoid printf: they run for every object the
+ * store ingests. */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= cap) n = cap - 1;
+    if (n) memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void col_s(store_projected_t *p, const char *v)
+{
+    if (p->ncols < STORE_MAX_COLS) copy_str(p->cols[p->ncols++], sizeof p->cols[0], v);
+}
+
+static char *fmt_i(char *end, long long v)
+{
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    *--end = '\0';
+    do *--end = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) *--end = '-';
+    return end;
+}
+
+static void col_i(store_projected_t *p, long long v)
+{
+    char b[32];
+    col_s(p, fmt_i(b + sizeof b, v));
+}
+
+static void col_ratio(store_projected_t *p, long long a, long long b)
+{
+    char x[32], y[32], out[70];
+    const char *xs = fmt_i(x + sizeof x, a), *ys = fmt_i(y + sizeof y, b);
+    size_t xl = strlen(xs), yl = strlen(ys);
+    memcpy(out, xs, xl);
+    out[xl] = '/';
+    memcpy(out + xl + 1, ys, yl + 1);
+    col_s(p, out);
+}
+
 static const cJSON *condition(const cJSON *status, const char *type)
 {
     const cJSON *c;
@@ -130,7 +171,7 @@ static void pod(const cJSON *obj, store_projected_t *p)
     const cJSON *st = sj_get(obj, "status"), *spec = sj_get(obj, "spec");
     const char *phase = sj_str(st, "phase");
     char reason[80];
-    snprintf(reason, sizeof reason, "%s", sj_strd(st, "reason", phase ? phase : "Unknown"));
+    copy_str(reason, sizeof reason, sj_strd(st, "reason", phase ? phase : "Unknown"));
     int total = cJSON_GetArraySize(sj_get(spec, "containers")), ready = 0;
     long long restarts = 0;
     bool init_blocked = false;
@@ -163,10 +204,10 @@ static void pod(const cJSON *obj, store_projected_t *p)
         const cJSON *state = sj_get(c, "state");
         const char *w = sj_str(sj_get(state, "waiting"), "reason");
         const cJSON *term = sj_get(state, "terminated");
-        if (w && *w) snprintf(reason, sizeof reason, "%s", w);
+        if (w && *w) copy_str(reason, sizeof reason, w);
         else if (term) {
             const char *tr = sj_str(term, "reason");
-            if (tr) snprintf(reason, sizeof reason, "%s", tr);
+            if (tr) copy_str(reason, sizeof reason, tr);
             else snprintf(reason, sizeof reason, "ExitCode:%lld", sj_int(term, "exitCode", 0));
         } else if (sj_get(state, "running")) running_seen = true;
     }
@@ -184,11 +225,11 @@ static void pod(const cJSON *obj, store_projected_t *p)
     else setr(p, STORE_STATUS_OK, reason);
 
     if (strcmp(phase ? phase : "", "Succeeded") == 0 && strcmp(reason, "Succeeded") == 0) snprintf(reason, sizeof reason, "Completed");
-    col(p, "%d/%d", ready, total);
-    col(p, "%s", reason);
-    col(p, "%lld", restarts);
-    col(p, "%s", sj_strd(spec, "nodeName", "<none>"));
-    col(p, "%s", sj_strd(st, "podIP", "<none>"));
+    col_ratio(p, ready, total);
+    col_s(p, reason);
+    col_i(p, restarts);
+    col_s(p, sj_strd(spec, "nodeName", "<none>"));
+    col_s(p, sj_strd(st, "podIP", "<none>"));
 }
 
 /* Deployments, ReplicaSets, StatefulSets: desired vs ready/available. */
@@ -213,14 +254,14 @@ static void replicas(const char *kind, const cJSON *obj, store_projected_t *p)
     } else setr(p, STORE_STATUS_OK, "");
     if (!st) setr(p, STORE_STATUS_UNKNOWN, "");
     if (strcmp(kind, "Deployment.apps") == 0) {
-        col(p, "%lld/%lld", ready, want);
-        col(p, "%lld", upd);
-        col(p, "%lld", avail);
+        col_ratio(p, ready, want);
+        col_i(p, upd);
+        col_i(p, avail);
     } else if (is_rs) {
-        col(p, "%lld", want);
-        col(p, "%lld", have);
-        col(p, "%lld", ready);
-    } else col(p, "%lld/%lld", ready, want);
+        col_i(p, want);
+        col_i(p, have);
+        col_i(p, ready);
+    } else col_ratio(p, ready, want);
 }
 
 static void daemonset(const cJSON *obj, store_projected_t *p)
@@ -234,11 +275,11 @@ static void daemonset(const cJSON *obj, store_projected_t *p)
     if (!st) setr(p, STORE_STATUS_UNKNOWN, "");
     else if (avail < want) setr(p, STORE_STATUS_WARNING, why);
     else setr(p, STORE_STATUS_OK, "");
-    col(p, "%lld", want);
-    col(p, "%lld", cur);
-    col(p, "%lld", ready);
-    col(p, "%lld", upd);
-    col(p, "%lld", avail);
+    col_i(p, want);
+    col_i(p, cur);
+    col_i(p, ready);
+    col_i(p, upd);
+    col_i(p, avail);
 }
 
 static void job(const cJSON *obj, store_projected_t *p)
@@ -260,8 +301,8 @@ static void job(const cJSON *obj, store_projected_t *p)
              sj_int(st, "failed", 0) > 0 ? "pods failed" : "Running");
         s = "Running";
     }
-    col(p, "%s", s);
-    col(p, "%lld/%lld", done, want);
+    col_s(p, s);
+    col_ratio(p, done, want);
 }
 
 static void node(const cJSON *obj, store_projected_t *p)
@@ -288,9 +329,9 @@ static void node(const cJSON *obj, store_projected_t *p)
             rl += (size_t)snprintf(roles + rl, sizeof roles - rl, "%s%s", rl ? "," : "", l->string + sizeof pre - 1);
         if (rl >= sizeof roles) rl = sizeof roles - 1;
     }
-    col(p, "%s", rl ? roles : "<none>");
+    col_s(p, rl ? roles : "<none>");
     const char *v = sj_str(sj_get(st, "nodeInfo"), "kubeletVersion");
-    col(p, "%s", v ? v : "");
+    col_s(p, v ? v : "");
 }
 
 static const char *quantity(const cJSON *o, const char *key)
@@ -307,10 +348,10 @@ static void pvc(const cJSON *obj, store_projected_t *p)
     else if (strcmp(ph, "Bound") == 0) setr(p, STORE_STATUS_OK, ph);
     else if (strcmp(ph, "Lost") == 0) setr(p, STORE_STATUS_ERROR, ph);
     else setr(p, STORE_STATUS_WARNING, ph);
-    col(p, "%s", ph ? ph : "");
-    col(p, "%s", sj_strd(spec, "volumeName", ""));
-    col(p, "%s", quantity(sj_get(st, "capacity"), "storage"));
-    col(p, "%s", sj_strd(spec, "storageClassName", ""));
+    col_s(p, ph ? ph : "");
+    col_s(p, sj_strd(spec, "volumeName", ""));
+    col_s(p, quantity(sj_get(st, "capacity"), "storage"));
+    col_s(p, sj_strd(spec, "storageClassName", ""));
 }
 
 static void pv(const cJSON *obj, store_projected_t *p)
@@ -321,12 +362,12 @@ static void pv(const cJSON *obj, store_projected_t *p)
     else if (strcmp(ph, "Failed") == 0) setr(p, STORE_STATUS_ERROR, ph);
     else if (strcmp(ph, "Released") == 0 || strcmp(ph, "Pending") == 0) setr(p, STORE_STATUS_WARNING, ph);
     else setr(p, STORE_STATUS_OK, ph);
-    col(p, "%s", quantity(sj_get(spec, "capacity"), "storage"));
-    col(p, "%s", ph ? ph : "");
+    col_s(p, quantity(sj_get(spec, "capacity"), "storage"));
+    col_s(p, ph ? ph : "");
     const cJSON *cr = sj_get(spec, "claimRef");
     if (cr) col(p, "%s/%s", sj_strd(cr, "namespace", ""), sj_strd(cr, "name", ""));
-    else col(p, "%s", "");
-    col(p, "%s", sj_strd(spec, "storageClassName", ""));
+    else col_s(p, "");
+    col_s(p, sj_strd(spec, "storageClassName", ""));
 }
 
 static void service(const cJSON *obj, store_projected_t *p)
@@ -334,8 +375,8 @@ static void service(const cJSON *obj, store_projected_t *p)
     const cJSON *spec = sj_get(obj, "spec"), *st = sj_get(obj, "status");
     const char *type = sj_strd(spec, "type", "ClusterIP");
     setr(p, STORE_STATUS_OK, "");
-    col(p, "%s", type);
-    col(p, "%s", sj_strd(spec, "clusterIP", "<none>"));
+    col_s(p, type);
+    col_s(p, sj_strd(spec, "clusterIP", "<none>"));
     char ext[96] = "";
     size_t el = 0;
     const cJSON *i;
@@ -349,7 +390,7 @@ static void service(const cJSON *obj, store_projected_t *p)
         snprintf(ext, sizeof ext, "<pending>");
         setr(p, STORE_STATUS_WARNING, "LoadBalancer pending");
     }
-    col(p, "%s", el || ext[0] ? ext : "<none>");
+    col_s(p, el || ext[0] ? ext : "<none>");
     char ports[96] = "";
     size_t pl = 0;
     cJSON_ArrayForEach(i, sj_get(spec, "ports"))
@@ -361,7 +402,7 @@ static void service(const cJSON *obj, store_projected_t *p)
         else pl += (size_t)snprintf(ports + pl, sizeof ports - pl, "%s%lld/%s", pl ? "," : "", port, proto);
         if (pl >= sizeof ports) pl = sizeof ports - 1;
     }
-    col(p, "%s", pl ? ports : "<none>");
+    col_s(p, pl ? ports : "<none>");
 }
 
 /* Custom resources and the rest: a Ready (or Available) condition decides,
@@ -396,23 +437,23 @@ void store_status_project(const char *kind, const cJSON *obj, store_projected_t 
     else if (strcmp(kind, "CronJob.batch") == 0) {
         setr(p, cJSON_IsTrue(sj_get(spec, "suspend")) ? STORE_STATUS_WARNING : STORE_STATUS_OK,
              cJSON_IsTrue(sj_get(spec, "suspend")) ? "Suspended" : "");
-        col(p, "%s", sj_strd(spec, "schedule", ""));
-        col(p, "%s", cJSON_IsTrue(sj_get(spec, "suspend")) ? "True" : "False");
-        col(p, "%d", cJSON_GetArraySize(sj_get(st, "active")));
+        col_s(p, sj_strd(spec, "schedule", ""));
+        col_s(p, cJSON_IsTrue(sj_get(spec, "suspend")) ? "True" : "False");
+        col_i(p, cJSON_GetArraySize(sj_get(st, "active")));
     } else if (strcmp(kind, "ConfigMap") == 0) {
         setr(p, STORE_STATUS_OK, "");
-        col(p, "%d", cJSON_GetArraySize(sj_get(obj, "data")) + cJSON_GetArraySize(sj_get(obj, "binaryData")));
+        col_i(p, cJSON_GetArraySize(sj_get(obj, "data")) + cJSON_GetArraySize(sj_get(obj, "binaryData")));
     } else if (strcmp(kind, "Secret") == 0) {
         setr(p, STORE_STATUS_OK, "");
-        col(p, "%s", sj_strd(obj, "type", "Opaque"));
-        col(p, "%d", cJSON_GetArraySize(sj_get(obj, "data")));
+        col_s(p, sj_strd(obj, "type", "Opaque"));
+        col_i(p, cJSON_GetArraySize(sj_get(obj, "data")));
     } else if (strcmp(kind, "Namespace") == 0) {
         const char *ph = sj_strd(st, "phase", "Active");
         setr(p, strcmp(ph, "Active") == 0 ? STORE_STATUS_OK : STORE_STATUS_WARNING, strcmp(ph, "Active") == 0 ? "" : ph);
-        col(p, "%s", ph);
+        col_s(p, ph);
     } else if (strcmp(kind, "Ingress.networking.k8s.io") == 0) {
         setr(p, STORE_STATUS_OK, "");
-        col(p, "%s", sj_strd(spec, "ingressClassName", "<none>"));
+        col_s(p, sj_strd(spec, "ingressClassName", "<none>"));
         char hosts[96] = "";
         size_t hl = 0;
         const cJSON *r;
@@ -422,18 +463,18 @@ void store_status_project(const char *kind, const cJSON *obj, store_projected_t 
             if (h && hl + 2 < sizeof hosts) hl += (size_t)snprintf(hosts + hl, sizeof hosts - hl, "%s%s", hl ? "," : "", h);
             if (hl >= sizeof hosts) hl = sizeof hosts - 1;
         }
-        col(p, "%s", hl ? hosts : "*");
+        col_s(p, hl ? hosts : "*");
     } else if (strcmp(kind, "HorizontalPodAutoscaler.autoscaling") == 0) {
         const cJSON *ref = sj_get(spec, "scaleTargetRef");
         bool limited = cond_is(st, "ScalingActive", "False");
         setr(p, limited ? STORE_STATUS_WARNING : STORE_STATUS_OK, limited ? "ScalingInactive" : "");
         col(p, "%s/%s", sj_strd(ref, "kind", ""), sj_strd(ref, "name", ""));
-        col(p, "%lld", sj_int(spec, "minReplicas", 1));
-        col(p, "%lld", sj_int(spec, "maxReplicas", 0));
-        col(p, "%lld", sj_int(st, "currentReplicas", 0));
+        col_i(p, sj_int(spec, "minReplicas", 1));
+        col_i(p, sj_int(spec, "maxReplicas", 0));
+        col_i(p, sj_int(st, "currentReplicas", 0));
     } else if (strcmp(kind, "EndpointSlice.discovery.k8s.io") == 0) {
         setr(p, STORE_STATUS_OK, "");
-        col(p, "%s", sj_strd(obj, "addressType", ""));
-        col(p, "%d", cJSON_GetArraySize(sj_get(obj, "endpoints")));
+        col_s(p, sj_strd(obj, "addressType", ""));
+        col_i(p, cJSON_GetArraySize(sj_get(obj, "endpoints")));
     } else generic(obj, p);
 }

@@ -31,9 +31,13 @@ typedef struct store_obj {
     uint8_t uid[16];
     uint64_t rv;
     uint32_t *tail;
+    /* Hash of what labels, owners and fields were projected from: when an
+     * event carries the same inputs (a status update), that part of the
+     * tail is kept as it is, without touching the intern table. */
+    uint64_t inhash;
     uint32_t reason;
-    uint32_t derive; /* hash of labels, owners and fields: "did references change" */
     uint32_t created;
+    uint32_t pos_nk, pos_n; /* positions in the (ns, kind) and (ns) lists: O(1) removal */
     uint16_t nlabels, nowners, nfields;
     uint8_t ncols, status, gen, live;
 } store_obj_t;
@@ -577,6 +581,16 @@ static void w_push(store_t *s, uint32_t v)
 
 static uint32_t add_str(store_t *s, const char *p) { return intern_add(&s->str, p, strlen(p)); }
 
+static uint32_t add_str_like(store_t *s, const char *p, uint32_t old_id)
+{
+    size_t n = strlen(p);
+    if (old_id != INTERN_NONE && intern_len(&s->str, old_id) == n && memcmp(intern_str(&s->str, old_id), p, n) == 0) {
+        intern_ref(&s->str, old_id);
+        return old_id;
+    }
+    return intern_add(&s->str, p, n);
+}
+
 static int cmp_pair(const void *a, const void *b)
 {
     const uint32_t *x = a, *y = b;
@@ -774,11 +788,76 @@ static uint64_t parse_rv(const char *rv)
     return v;
 }
 
-/* Build the new tail for obj of kind kind_id into s->w; fill counts. */
-static void project(store_t *s, uint32_t kind_id, const cJSON *obj, store_obj_t *out)
+static inline uint64_t hmix(uint64_t h, uint64_t x)
+{
+    h = (h ^ x) * 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
+}
+
+static uint64_t hstr(uint64_t h, const char *p) { return hmix(h, p ? hash_bytes(p, strlen(p)) : 0x5bd1e995u); }
+
+/* Every scalar of a JSON value, keys included, in document order. */
+static uint64_t hash_json(uint64_t h, const cJSON *v)
+{
+    if (!v) return hmix(h, 1);
+    if (v->string) h = hstr(h, v->string);
+    if (cJSON_IsString(v)) return hstr(h, v->valuestring);
+    if (cJSON_IsNumber(v)) {
+        uint64_t bits;
+        memcpy(&bits, &v->valuedouble, 8);
+        return hmix(h, bits);
+    }
+    if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+        const cJSON *x;
+        h = hmix(h, (uint64_t)v->type << 32 | 7);
+        cJSON_ArrayForEach(x, v) h = hash_json(h, x);
+        return hmix(h, 9);
+    }
+    return hmix(h, (uint64_t)v->type);
+}
+
+static uint64_t hash_walk(const store_t *s, const ptrie_t *t, const cJSON *v, uint64_t h)
+{
+    for (uint32_t i = 0; i < t->nspecs; i++) h = hash_json(hmix(h, s->specs[t->specs[i]].spec.slot + 1000), v);
+    for (uint32_t k = 0; k < t->nkids; k++) {
+        const ptrie_t *c = t->kids[k];
+        if (c->kind == SCRIPT_SEG_KEY) {
+            const cJSON *x = cJSON_IsObject(v) ? sj_get(v, c->key) : NULL;
+            if (x) h = hash_walk(s, c, x, hmix(h, k));
+        } else if (c->kind == SCRIPT_SEG_INDEX) {
+            const cJSON *x = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, c->index) : NULL;
+            if (x) h = hash_walk(s, c, x, hmix(h, k));
+        } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+            const cJSON *x;
+            cJSON_ArrayForEach(x, v) h = hash_walk(s, c, x, hmix(h, k + 77));
+        }
+    }
+    return h;
+}
+
+/* Build the new tail for obj of kind kind_id into s->w; fill counts. When
+ * old (the stored version) was projected from the same labels, owner
+ * references and field values, its words are copied and *reused is set:
+ * the caller then hands those references over instead of dropping them. */
+static void project(store_t *s, uint32_t kind_id, const cJSON *obj, store_obj_t *out, const store_obj_t *old,
+                    bool *reused)
 {
     const cJSON *meta = sj_get(obj, "metadata");
     s->wn = 0;
+    uint64_t h = hash_json(0x1234567, sj_get(meta, "labels"));
+    h = hash_json(h, sj_get(meta, "ownerReferences"));
+    for (size_t i = 0; i < s->ntries; i++)
+        if (s->tries[i].kind_id == kind_id || s->tries[i].kind_id == INTERN_NONE) h = hash_walk(s, s->tries[i].root, obj, hmix(h, i));
+    out->inhash = h;
+    *reused = old && old->inhash == h;
+    if (*reused) {
+        size_t n = 2u * old->nlabels + TAIL_OWNER_WORDS * old->nowners + TAIL_FV_WORDS * old->nfields;
+        for (size_t i = 0; i < n; i++) w_push(s, old->tail[i]);
+        out->nlabels = old->nlabels;
+        out->nowners = old->nowners;
+        out->nfields = old->nfields;
+        goto status;
+    }
     uint16_t nl = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, sj_get(meta, "labels"))
@@ -814,21 +893,60 @@ static void project(store_t *s, uint32_t kind_id, const cJSON *obj, store_obj_t 
     out->nlabels = nl;
     out->nowners = no;
     out->nfields = nf;
-    out->derive = s->wn ? (uint32_t)hash_bytes(s->w, s->wn * sizeof *s->w) : 0;
+status:;
     store_projected_t pr;
     store_status_project(intern_str(&s->str, kind_id), obj, &pr);
-    for (int i = 0; i < pr.ncols; i++) w_push(s, add_str(s, pr.cols[i]));
+    /* Columns mostly keep their values between two versions: compare with
+     * the stored string before asking the intern table. */
+    const uint32_t *oc = old ? obj_cols(old) : NULL;
+    for (int i = 0; i < pr.ncols; i++) w_push(s, add_str_like(s, pr.cols[i], oc && i < old->ncols ? oc[i] : INTERN_NONE));
     out->ncols = (uint8_t)pr.ncols;
     out->status = (uint8_t)pr.status;
-    out->reason = add_str(s, pr.reason);
+    out->reason = add_str_like(s, pr.reason, old ? old->reason : INTERN_NONE);
     out->created = parse_created(sj_str(meta, "creationTimestamp"));
 }
 
-/* Drop the string references a tail holds. */
-static void unref_tail(store_t *s, const store_obj_t *ob)
+/* The per-namespace lists keep each member's position in the object, so
+ * removal is a swap with the last member, whatever the list's length. */
+static void nsk_add(store_t *s, store_oid_t o, uint32_t kind_or_any, uint32_t c, uint32_t *pos)
+{
+    const store_obj_t *ob = &s->objs[o];
+    uint32_t id = tmap_get(&s->nsk.map, ob->ns, kind_or_any, c);
+    if (id == UINT32_MAX) {
+        id = plist_new(&s->pool);
+        tmap_put(&s->nsk.map, ob->ns, kind_or_any, c, id);
+    }
+    plist_add(&s->pool, id, o);
+    *pos = s->pool.l[id].n - 1;
+}
+
+static void nsk_remove(store_t *s, store_oid_t o, uint32_t kind_or_any, uint32_t c)
+{
+    store_obj_t *ob = &s->objs[o];
+    uint32_t id = tmap_get(&s->nsk.map, ob->ns, kind_or_any, c);
+    if (id == UINT32_MAX) return;
+    plist_t *l = &s->pool.l[id];
+    uint32_t pos = c == 0 ? ob->pos_nk : ob->pos_n;
+    if (pos >= l->n || l->v[pos] != o) return; /* cannot happen; stay safe */
+    uint32_t last = l->v[--l->n];
+    if (last != o) {
+        l->v[pos] = last;
+        if (c == 0) s->objs[last].pos_nk = pos;
+        else s->objs[last].pos_n = pos;
+    }
+    if (!l->n) {
+        plist_release(&s->pool, id);
+        tmap_del(&s->nsk.map, ob->ns, kind_or_any, c);
+    }
+}
+
+/* Drop the string references a tail holds (only those of its columns and
+ * reason when the rest was handed over to a new tail). */
+static void unref_tail(store_t *s, const store_obj_t *ob, bool cols_only)
 {
     size_t n = tail_words(ob);
     const uint32_t *t = ob->tail;
+    if (cols_only) goto cols;
     for (size_t i = 0; i < 2u * ob->nlabels; i++) intern_unref(&s->str, t[i]);
     const store_owner_t *ow = (const store_owner_t *)(t + 2 * ob->nlabels);
     for (size_t i = 0; i < ob->nowners; i++) {
@@ -843,6 +961,7 @@ static void unref_tail(store_t *s, const store_obj_t *ob)
             if (fv[i].slot_tag & STORE_FV_HAS_NS) intern_unref(&s->str, fv[i].c);
         }
     }
+cols:;
     const uint32_t *c = obj_cols(ob);
     for (size_t i = 0; i < ob->ncols; i++) intern_unref(&s->str, c[i]);
     (void)n;
@@ -881,13 +1000,13 @@ static void remove_obj(store_t *s, store_oid_t o)
     if (s->ob.removing) s->ob.removing(s->ob_ud, o);
     index_labels(s, o, false);
     index_owners(s, o, false);
-    pindex_remove(&s->nsk, ob->ns, ob->kind, 0, o);
-    pindex_remove(&s->nsk, ob->ns, STORE_ANY, 1, o);
+    nsk_remove(s, o, ob->kind, 0);
+    nsk_remove(s, o, STORE_ANY, 1);
     tab_remove(s, s->id_tab, s->id_cap, &s->id_len, ob->hash, o, false);
     if (!uid_zero(ob->uid)) tab_remove(s, s->uid_tab, s->uid_cap, &s->uid_len, uid_hash(ob->uid), o, true);
     kind_rec_t *r = kind_rec_of(s, ob->kind);
     if (r) r->nobjs--;
-    unref_tail(s, ob);
+    unref_tail(s, ob, false);
     intern_unref(&s->str, ob->kind);
     intern_unref(&s->str, ob->ns);
     intern_unref(&s->str, ob->name);
@@ -948,7 +1067,8 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
     }
     store_obj_t nb;
     memset(&nb, 0, sizeof nb);
-    project(s, r->kind_id, obj, &nb);
+    bool reused = false;
+    project(s, r->kind_id, obj, &nb, o == STORE_NONE ? NULL : &s->objs[o], &reused);
     uint32_t *tail = xmemdup(s->w, s->wn * sizeof *s->w);
     unsigned ch;
     if (o == STORE_NONE) {
@@ -967,8 +1087,8 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
         ob->live = 1;
         tab_insert(s, &s->id_tab, &s->id_cap, &s->id_len, ob->hash, o, false);
         if (!uid_zero(uid)) tab_insert(s, &s->uid_tab, &s->uid_cap, &s->uid_len, uid_hash(uid), o, true);
-        pindex_add(&s->nsk, ob->ns, ob->kind, 0, o);
-        pindex_add(&s->nsk, ob->ns, STORE_ANY, 1, o);
+        nsk_add(s, o, ob->kind, 0, &ob->pos_nk);
+        nsk_add(s, o, STORE_ANY, 1, &ob->pos_n);
         index_labels(s, o, true);
         index_owners(s, o, true);
         r->nobjs++;
@@ -981,7 +1101,7 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
         bool owners_same = ob->nowners == nb.nowners &&
                            same_words(ob->tail + 2 * ob->nlabels, tail + 2 * nb.nlabels, TAIL_OWNER_WORDS * nb.nowners);
         if (!labels_same) ch |= STORE_CH_LABELS;
-        if (ob->derive != nb.derive || !owners_same || ob->nfields != nb.nfields) ch |= STORE_CH_REFS;
+        if (ob->inhash != nb.inhash || !owners_same || ob->nfields != nb.nfields) ch |= STORE_CH_REFS;
         if (ob->status != nb.status || ob->reason != nb.reason) ch |= STORE_CH_STATUS;
         if (!labels_same) index_labels(s, o, false);
         if (!owners_same) index_owners(s, o, false);
@@ -993,7 +1113,7 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
         ob->ncols = nb.ncols;
         ob->status = nb.status;
         ob->reason = nb.reason;
-        ob->derive = nb.derive;
+        ob->inhash = nb.inhash;
         if (nb.created) ob->created = nb.created;
         if (rv) ob->rv = rv;
         ob->gen = r->gen;
@@ -1003,7 +1123,7 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
         }
         if (!labels_same) index_labels(s, o, true);
         if (!owners_same) index_owners(s, o, true);
-        unref_tail(s, &old);
+        unref_tail(s, &old, reused);
         free(old.tail);
     }
     s->generation++;

@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 cJSON_Delete(patch);
             }
-            cJSON_Delete(api_proto_decode(body, n));
+            cJSON_Delete(sim_api_proto_decode(body, n));
             cJSON *docs = NULL;
             if (sim_yaml_parse(body, n, "fuzz", &docs, &err) == 0) cJSON_Delete(docs);
         }

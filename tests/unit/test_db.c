@@ -95,7 +95,7 @@ TEST(newer_schema_than_build_is_refused)
     CHECK_INT(db_open(&db, d, &e), 0);
     CHECK_INT(db_exec(db, "INSERT INTO schema_migrations VALUES (999, 'future', 0)", NULL, 0, &e), 0);
     db_close(db);
-    CHECK_INT(db_open(&db, d, &e), ERR_STATE);
+    CHECK_INT(db_open(&db, d, &e), ERR_CONFLICT);
     CHECK(strstr(e.msg, "schema version 999 is newer") != NULL);
 }
 

@@ -208,7 +208,8 @@ static const char *status(fx_t *f, const char *id) { return store_status_name(gr
 #define OWNER(kind, name, uid)                                                                                         \
     "\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"" kind "\",\"name\":\"" name "\",\"uid\":\"" uid      \
     "\",\"controller\":true}]"
-#define RUNNING "\"spec\":{\"containers\":[{}]},\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"ready\":true,\"state\":{\"running\":{}}}]}"
+#define RUNNING_STATUS "\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"ready\":true,\"state\":{\"running\":{}}}]}"
+#define RUNNING "\"spec\":{\"containers\":[{}]}," RUNNING_STATUS
 #define CRASHING "\"spec\":{\"containers\":[{}]},\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"ready\":false,\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}}}]}"
 
 /* ---------------------------------------------------------------- owners */
@@ -884,6 +885,60 @@ TEST(focus_query_walks_hops_in_both_directions)
     q.focus = "Pod/shop/nope";
     CHECK(graph_query_run(f.g, &q, &err) == NULL);
     CHECK_INT(err.code, ERR_NOTFOUND);
+    fx_free(&f);
+}
+
+TEST(focus_query_shows_hubs_but_does_not_expand_through_them)
+{
+    fx_t f;
+    fx_init(&f);
+    put(&f, "ServiceAccount/shop/default", NULL, NULL);
+    for (int i = 0; i < 300; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "Pod/shop/p%03d", i);
+        put(&f, id, NULL, "\"spec\":{\"serviceAccountName\":\"default\"}");
+    }
+    graph_query_t q = {.focus = "Pod/shop/p000", .depth = 2, .no_layout = true};
+    err_t err = {0};
+    graph_result_t *r = graph_query_run(f.g, &q, &err);
+    CHECK_INT(graph_result_node_count(r), 2); /* the pod and its (hub) service account */
+    graph_result_free(r);
+    q.expand_limit = SIZE_MAX;
+    r = graph_query_run(f.g, &q, &err);
+    CHECK_INT(graph_result_node_count(r), 301);
+    graph_result_free(r);
+    /* the hub itself as focus is expanded */
+    graph_query_t q2 = {.focus = "ServiceAccount/shop/default", .depth = 1, .no_layout = true};
+    r = graph_query_run(f.g, &q2, &err);
+    CHECK_INT(graph_result_node_count(r), 301);
+    graph_result_free(r);
+    fx_free(&f);
+}
+
+TEST(status_only_update_keeps_references_and_updates_status)
+{
+    fx_t f;
+    fx_init(&f);
+    put(&f, "ConfigMap/shop/cfg", NULL, NULL);
+    put(&f, "Pod/shop/p", "\"labels\":{\"app\":\"web\"}", "\"spec\":{\"containers\":[{}],\"volumes\":[{\"configMap\":{\"name\":\"cfg\"}}]}," 
+        "\"status\":{\"phase\":\"Pending\"}");
+    EDGE(&f, "Pod/shop/p", "mounts", "ConfigMap/shop/cfg");
+    CHECK_STR(status(&f, "Pod/shop/p"), "warning");
+    rec_t r = {0};
+    graph_set_listener(f.g, listener, &r);
+    mod(&f, "Pod/shop/p", "\"labels\":{\"app\":\"web\"}",
+        "\"spec\":{\"containers\":[{}],\"volumes\":[{\"configMap\":{\"name\":\"cfg\"}}]}," RUNNING_STATUS);
+    CHECK_STR(status(&f, "Pod/shop/p"), "ok");
+    CHECK_STR(r.log.data, "N+ Pod/shop/p\n"); /* no edge churn */
+    EDGE(&f, "Pod/shop/p", "mounts", "ConfigMap/shop/cfg");
+    const char *app = store_obj_label_str(f.s, oid(&f, "Pod/shop/p"), "app");
+    CHECK_STR(app, "web");
+    /* then a spec change is seen */
+    buf_reset(&r.log);
+    mod(&f, "Pod/shop/p", "\"labels\":{\"app\":\"web\"}", "\"spec\":{\"containers\":[{}]}," RUNNING_STATUS);
+    NO_EDGE(&f, "Pod/shop/p", "mounts", "ConfigMap/shop/cfg");
+    CHECK_STR(r.log.data, "N+ Pod/shop/p\nE- Pod/shop/p mounts ConfigMap/shop/cfg\n");
+    buf_free(&r.log);
     fx_free(&f);
 }
 

@@ -1,14 +1,12 @@
 /* test_http_tls.c — core/http over TLS: a CA, a server and a client
  * certificate are made in the test with OpenSSL, then requests go through an
  * OpenSSL client on a non-blocking socket while the server's loop turns. */
-#define ERR_STATE OSSL_ERR_STATE_
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#undef ERR_STATE
 
 #include <fcntl.h>
 #include <stdlib.h>

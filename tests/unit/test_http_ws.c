@@ -358,7 +358,7 @@ TEST(ws_server_close_sends_code_and_waits_for_peer)
     env_spin(&e, 10);
     CHECK(s.conn != NULL);
     ws_close(s.conn, 1000, "done");
-    CHECK_INT(ws_send(s.conn, WS_TEXT, "late", 4), ERR_STATE);
+    CHECK_INT(ws_send(s.conn, WS_TEXT, "late", 4), ERR_CONFLICT);
     wframe_t f;
     CHECK(ws_read(&e, &c, &f, 2000));
     CHECK_INT(close_code(&f), 1000);

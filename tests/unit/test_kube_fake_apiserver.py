@@ -134,7 +134,9 @@ class H(BaseHTTPRequestHandler):
                 state["gen"] += 1
                 lock.notify_all()
             elif what == "garbage":
-                state["garbage"] += 1
+                # Recorded as an event so a watch that connects after this
+                # call (but from an older resourceVersion) still sees it.
+                state["events"].append((int(bump()), "GARBAGE", None))
                 lock.notify_all()
             elif what == "silent":
                 # Mutate without recording events (as if the watch missed them).
@@ -186,12 +188,12 @@ class H(BaseHTTPRequestHandler):
                 out = []
                 for (erv, kind, obj) in state["events"]:
                     if erv > rv:
-                        out.append(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+                        if kind == "GARBAGE":
+                            out.append(b"this is not json\n")
+                            out.append(b'{"type":"ADDED","object":{"metadata":{}}}\n')
+                        else:
+                            out.append(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
                         rv = erv
-                if state["garbage"] != garbage:
-                    garbage = state["garbage"]
-                    out.append(b"this is not json\n")
-                    out.append(b'{"type":"ADDED","object":{"metadata":{}}}\n')
                 if state["gen"] != gen:
                     # Drop: close the connection without the final chunk.
                     if out:

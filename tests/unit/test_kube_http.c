@@ -709,8 +709,8 @@ TEST(metrics_reach_the_obs_registry)
     buf_free(&out);
     kube_reflector_free(c.r);
     kube_obs_detach(o);
-    obs_registry_free(reg);
     kube_obs_free(o);
+    obs_registry_free(reg);
     buf_free(&g.body);
     map_free(&c.live);
     env_done(&e);

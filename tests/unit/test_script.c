@@ -418,7 +418,7 @@ TEST(allocation_inside_pcall_still_ends_by_budget)
     route_plugin(
         "p.lua", "hog2",
         "local t = {} while true do pcall(function() t[#t + 1] = string.rep('x', 65536) .. #t end) end");
-    script_limits_t lim = {.max_memory = 4u << 20, .max_instructions = 3000000, .max_ms = 10000};
+    script_limits_t lim = {.max_memory = 4u << 20, .max_instructions = 300000, .max_ms = 5000};
     script_host_t *h = host_loaded(&lim);
     CHECK_STR(answer(h, "GET", "/api/v1/plugins/hog2/t", NULL), "503 plugin_budget_exceeded");
     CHECK_STR(answer(h, "GET", "/api/v1/plugins/hog2/ok", NULL), "200 fine"); /* t was garbage */

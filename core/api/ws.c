@@ -1,0 +1,954 @@
+/* ws.c — live topology deltas: WebSocket /api/v1/ws and its Server-Sent
+ * Events fallback /api/v1/events/stream.
+ *
+ * Data path. Each cluster graph reports a delta after every applied watch
+ * event (graph_set_listener). The delta is turned once into a record of
+ * items — node upserts with their JSON, node removals, edge upserts and
+ * removals — that is appended to the cluster's ring (kept for `since`
+ * resumes, bounded by count and bytes) and offered to every subscription of
+ * the cluster. A subscription keeps the items in its scope (namespace, or
+ * the focus object's neighbourhood) that its identity may see, in its
+ * outbox (outbox.h: coalesced per object, bounded). At the end of the loop
+ * turn (a uv_check handle) every socket with pending items sends them, so
+ * a change reaches clients in the same loop turn as the store change.
+ *
+ * Slow clients. Nothing is sent while the socket has more than the high
+ * water mark queued; the outbox then coalesces (the newest state of each
+ * object wins). An outbox past its byte budget is emptied and the client
+ * gets {"type":"resync"}; a socket held back for longer than ws_behind_ms
+ * is closed with 1008. Memory per client is therefore bounded by the
+ * outbox budget per subscription plus the high water mark.
+ *
+ * Resume. A subscribe with "since" replays the ring's records newer than
+ * that resourceVersion through the same filter, exactly the changes missed;
+ * when the ring no longer reaches back that far the answer is a resync.
+ *
+ * Visibility. Items are kept only when both ends are visible to the
+ * subscriber (access.h). A decision not yet known hides the item and, once
+ * it is known to allow, the subscription is resynced; a decision that
+ * changes on refresh resyncs every subscription of that view.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "api/kinds.h"
+#include "api/wsmsg.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+
+#define TAKE_BYTES (64u << 10) /* one delta message at most (about) */
+#define SSE_PING_MS 30000
+
+/* ---- records ---- */
+
+enum { IT_NODE = OUTBOX_NODE, IT_EDGE = OUTBOX_EDGE };
+
+typedef struct ditem {
+    uint8_t kind, op;
+    uint32_t key, klen; /* offsets into data */
+    uint32_t json, jlen;
+    uint32_t a, b;      /* NUL-terminated IDs: the node, or the edge's ends */
+} ditem_t;
+
+struct api_delta {
+    api_delta_t *next;
+    uint64_t rv;
+    bool resync;
+    buf_t data;
+    ditem_t *items;
+    size_t n;
+};
+
+struct api_sub {
+    api_sock_t *sock;
+    api_sub_t *snext;          /* in the socket */
+    api_sub_t *cprev, *cnext;  /* in the cluster */
+    char id[65];
+    api_cluster_t *ac;
+    char ns[64];
+    char *focus;
+    int depth;
+    map_t fset;                /* focus neighbourhood: ID → 1 */
+    api_view_t *view;
+    api_wait_t *wait;
+    bool ready;
+    uint64_t start_rv;
+    api_outbox_t out;
+    bool resync;
+    bool missed;               /* an item was hidden for an undecided visibility */
+    char missed_ns[64], missed_kind[256];
+    char rv[24];
+};
+
+struct api_sock {
+    api_t *api;
+    api_sock_t *prev, *next;
+    ws_conn_t *ws;
+    api_req_t *sse;            /* the SSE request (its identity is used) */
+    api_identity_t id;         /* WebSocket identity (SSE: in sse->id) */
+    api_sub_t *subs;
+    size_t nsubs;
+    bool dirty;
+    int64_t behind_since;
+    int64_t last_ping;
+    bool closing;
+};
+
+static const api_identity_t *sock_identity(const api_sock_t *k) { return k->sse ? &k->sse->id : &k->id; }
+
+static void delta_free(api_delta_t *d)
+{
+    buf_free(&d->data);
+    free(d->items);
+    free(d);
+}
+
+static uint32_t put_str(buf_t *b, const char *s, size_t n)
+{
+    uint32_t at = (uint32_t)b->len;
+    buf_append(b, s, n);
+    buf_putc(b, '\0');
+    return at;
+}
+
+static void edge_json(buf_t *b, const graph_edge_ref_t *e)
+{
+    buf_puts(b, "{\"source\":");
+    buf_json_cstr(b, e->source);
+    buf_puts(b, ",\"target\":");
+    buf_json_cstr(b, e->target);
+    buf_puts(b, ",\"type\":");
+    buf_json_cstr(b, e->type);
+    buf_putc(b, '}');
+}
+
+static api_delta_t *record(graph_t *g, const graph_delta_t *d)
+{
+    api_delta_t *r = xcalloc(1, sizeof *r);
+    r->rv = d->resource_version;
+    r->resync = d->resync;
+    if (d->resync) return r;
+    size_t n = d->n_nodes_upsert + d->n_nodes_remove + d->n_edges_upsert + d->n_edges_remove;
+    r->items = xcalloc(n ? n : 1, sizeof *r->items);
+    store_t *s = graph_store(g);
+    buf_t *b = &r->data;
+    buf_t tmp = {0};
+    for (size_t i = 0; i < d->n_nodes_upsert; i++) {
+        ditem_t *it = &r->items[r->n++];
+        it->kind = IT_NODE;
+        it->op = OUTBOX_UPSERT;
+        buf_reset(&tmp);
+        store_obj_id(s, d->nodes_upsert[i], &tmp);
+        it->a = it->key = put_str(b, tmp.data, tmp.len);
+        it->klen = (uint32_t)tmp.len;
+        it->json = (uint32_t)b->len;
+        graph_node_json(g, d->nodes_upsert[i], b);
+        it->jlen = (uint32_t)(b->len - it->json);
+        buf_putc(b, '\0');
+    }
+    for (size_t i = 0; i < d->n_nodes_remove; i++) {
+        ditem_t *it = &r->items[r->n++];
+        it->kind = IT_NODE;
+        it->op = OUTBOX_REMOVE;
+        const char *id = d->nodes_remove[i];
+        it->a = it->key = put_str(b, id, strlen(id));
+        it->klen = (uint32_t)strlen(id);
+        it->json = (uint32_t)b->len;
+        buf_json_cstr(b, id);
+        it->jlen = (uint32_t)(b->len - it->json);
+        buf_putc(b, '\0');
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        const graph_edge_ref_t *es = pass ? d->edges_remove : d->edges_upsert;
+        size_t ne = pass ? d->n_edges_remove : d->n_edges_upsert;
+        for (size_t i = 0; i < ne; i++) {
+            ditem_t *it = &r->items[r->n++];
+            it->kind = IT_EDGE;
+            it->op = pass ? OUTBOX_REMOVE : OUTBOX_UPSERT;
+            it->a = put_str(b, es[i].source, strlen(es[i].source));
+            it->b = put_str(b, es[i].target, strlen(es[i].target));
+            buf_reset(&tmp);
+            buf_printf(&tmp, "%s\x1f%s\x1f%s", es[i].source, es[i].target, es[i].type);
+            it->key = put_str(b, tmp.data, tmp.len);
+            it->klen = (uint32_t)tmp.len;
+            it->json = (uint32_t)b->len;
+            edge_json(b, &es[i]);
+            it->jlen = (uint32_t)(b->len - it->json);
+            buf_putc(b, '\0');
+        }
+    }
+    buf_free(&tmp);
+    return r;
+}
+
+/* ---- sending ---- */
+
+static size_t sock_pending(const api_sock_t *k)
+{
+    if (k->ws) return ws_pending_bytes(k->ws);
+    if (k->sse && k->sse->r) return http_req_pending_bytes(k->sse->r);
+    return 0;
+}
+
+static void sock_send(api_sock_t *k, const char *type, const char *data, size_t len)
+{
+    api_t *api = k->api;
+    if (k->closing) return;
+    obs_add(api->m_ws_msgs, 1, (const char *[]){type});
+    if (k->ws) {
+        ws_send(k->ws, WS_TEXT, data, len);
+        return;
+    }
+    if (k->sse && k->sse->r) {
+        buf_t b = {0};
+        buf_puts(&b, "data: ");
+        buf_append(&b, data, len);
+        buf_puts(&b, "\n\n");
+        http_res_stream_write(k->sse->r, b.data, b.len);
+        buf_free(&b);
+    }
+}
+
+static void sock_error(api_sock_t *k, const char *sub, const char *code, const char *msg)
+{
+    buf_t b = {0};
+    buf_puts(&b, "{\"type\":\"error\"");
+    if (sub && *sub) {
+        buf_puts(&b, ",\"sub\":");
+        buf_json_cstr(&b, sub);
+    }
+    buf_puts(&b, ",\"code\":");
+    buf_json_cstr(&b, code);
+    buf_puts(&b, ",\"message\":");
+    buf_json_cstr(&b, msg);
+    buf_putc(&b, '}');
+    sock_send(k, "error", b.data, b.len);
+    buf_free(&b);
+}
+
+static void mark_dirty(api_sock_t *k)
+{
+    k->dirty = true;
+    k->api->flush_armed = true;
+}
+
+/* ---- filtering ---- */
+
+static int id_visible(api_sub_t *s, const char *id)
+{
+    api_id_parts_t p;
+    if (api_id_split(id, &p) != 0) return 0;
+    char ns[64], kind[256];
+    if (p.ns_len >= sizeof ns || p.kind_len >= sizeof kind) return 0;
+    memcpy(ns, p.ns, p.ns_len);
+    ns[p.ns_len] = '\0';
+    memcpy(kind, p.kind, p.kind_len);
+    kind[p.kind_len] = '\0';
+    int v = api_visible(s->ac, s->view, ns, kind);
+    if (v < 0 && !s->missed) {
+        s->missed = true;
+        snprintf(s->missed_ns, sizeof s->missed_ns, "%s", ns);
+        snprintf(s->missed_kind, sizeof s->missed_kind, "%s", kind);
+    }
+    return v == 1;
+}
+
+static bool in_ns(const char *id, const char *ns)
+{
+    api_id_parts_t p;
+    return api_id_split(id, &p) == 0 && p.ns_len == strlen(ns) && memcmp(p.ns, ns, p.ns_len) == 0;
+}
+
+static bool in_scope(api_sub_t *s, const char *id)
+{
+    if (s->focus) return map_gets(&s->fset, id) != NULL;
+    if (s->ns[0]) return in_ns(id, s->ns);
+    return true;
+}
+
+static bool item_passes(api_sub_t *s, const api_delta_t *d, const ditem_t *it)
+{
+    const char *a = d->data.data + it->a;
+    const char *b = it->kind == IT_EDGE ? d->data.data + it->b : NULL;
+    if (!in_scope(s, a) || (b && !in_scope(s, b))) return false;
+    if (!s->view) return true;
+    return id_visible(s, a) && (!b || id_visible(s, b));
+}
+
+/* ---- focus neighbourhoods ---- */
+
+static void fset_free(map_t *m) { map_free(m); }
+
+/* Recompute the focus set; returns false when the focus object is gone. */
+static bool fset_compute(api_sub_t *s, map_t *out)
+{
+    graph_t *g = cluster_graph(s->ac->c);
+    if (!g) return false;
+    graph_query_t q = {.focus = s->focus, .depth = s->depth, .no_layout = true, .limit = 20000};
+    err_t e = {0};
+    graph_result_t *r = graph_query_run(g, &q, &e);
+    if (!r) return false;
+    store_t *st = graph_store(g);
+    buf_t id = {0};
+    for (size_t i = 0; i < graph_result_node_count(r); i++) {
+        store_oid_t o;
+        double x, y;
+        graph_result_node(r, i, &o, &x, &y);
+        buf_reset(&id);
+        store_obj_id(st, o, &id);
+        map_put(out, id.data, id.len, (void *)1);
+    }
+    buf_free(&id);
+    graph_result_free(r);
+    return true;
+}
+
+static bool touches_fset(api_sub_t *s, const api_delta_t *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        const ditem_t *it = &d->items[i];
+        if (map_gets(&s->fset, d->data.data + it->a)) return true;
+        if (it->kind == IT_EDGE && map_gets(&s->fset, d->data.data + it->b)) return true;
+    }
+    return false;
+}
+
+/* ---- offering a record to a subscription ---- */
+
+static void sub_resync(api_sub_t *s)
+{
+    api_outbox_clear(&s->out);
+    s->resync = true;
+    mark_dirty(s->sock);
+}
+
+static void offer(api_sub_t *s, const api_delta_t *d)
+{
+    if (!s->ready || s->resync) return;
+    if (d->resync) {
+        sub_resync(s);
+        return;
+    }
+    if (s->focus && touches_fset(s, d)) {
+        /* the neighbourhood may have changed: nodes that left it are
+         * removed for this client (all of them when the focus object is
+         * gone); nodes that joined it without being in this delta need
+         * their full state, which a resync asks the client to fetch */
+        map_t fresh = {0};
+        fset_compute(s, &fresh);
+        map_slot_t *sl;
+        for (size_t it = 0; map_next(&s->fset, &it, &sl);) {
+            if (map_get(&fresh, sl->key, sl->klen)) continue;
+            buf_t j = {0};
+            buf_json_str(&j, sl->key, sl->klen);
+            api_outbox_put(&s->out, OUTBOX_NODE, OUTBOX_REMOVE, sl->key, sl->klen, j.data, j.len, NULL);
+            buf_free(&j);
+        }
+        bool joined = false;
+        for (size_t it = 0; map_next(&fresh, &it, &sl) && !joined;) {
+            if (map_get(&s->fset, sl->key, sl->klen)) continue;
+            bool in_delta = false;
+            for (size_t i = 0; i < d->n && !in_delta; i++)
+                in_delta = d->items[i].kind == IT_NODE && d->items[i].klen == sl->klen &&
+                           !memcmp(d->data.data + d->items[i].key, sl->key, sl->klen);
+            joined = !in_delta;
+        }
+        fset_free(&s->fset);
+        s->fset = fresh;
+        if (joined) {
+            sub_resync(s);
+            return;
+        }
+        mark_dirty(s->sock);
+    }
+    snprintf(s->rv, sizeof s->rv, "%llu", (unsigned long long)d->rv);
+    bool any = false;
+    for (size_t i = 0; i < d->n; i++) {
+        const ditem_t *it = &d->items[i];
+        if (!item_passes(s, d, it)) continue;
+        api_outbox_put(&s->out, it->kind, it->op, d->data.data + it->key, it->klen, d->data.data + it->json, it->jlen,
+                       s->rv);
+        any = true;
+    }
+    if (s->out.overflowed) {
+        sub_resync(s);
+        return;
+    }
+    if (any) mark_dirty(s->sock);
+}
+
+/* ---- the ring ---- */
+
+static void ring_push(api_cluster_t *ac, api_delta_t *d)
+{
+    api_t *api = ac->api;
+    d->next = NULL;
+    if (ac->ring_tail) ac->ring_tail->next = d;
+    else ac->ring_head = d;
+    ac->ring_tail = d;
+    ac->ring_n++;
+    ac->ring_bytes += d->data.cap + d->n * sizeof *d->items + sizeof *d;
+    while (ac->ring_head && (ac->ring_n > api->cfg.delta_ring || ac->ring_bytes > api->cfg.delta_ring_bytes) &&
+           ac->ring_head != d) {
+        api_delta_t *o = ac->ring_head;
+        ac->ring_head = o->next;
+        ac->ring_n--;
+        ac->ring_bytes -= o->data.cap + o->n * sizeof *o->items + sizeof *o;
+        if (o->rv > ac->ring_floor) ac->ring_floor = o->rv;
+        delta_free(o);
+    }
+}
+
+static void ring_free(api_cluster_t *ac)
+{
+    for (api_delta_t *d = ac->ring_head, *n; d; d = n) {
+        n = d->next;
+        delta_free(d);
+    }
+    ac->ring_head = ac->ring_tail = NULL;
+    ac->ring_n = ac->ring_bytes = 0;
+}
+
+/* Replay everything newer than since into s; false when the ring does not
+ * reach back that far (or holds a resync in that range). */
+static bool replay(api_sub_t *s, uint64_t since)
+{
+    api_cluster_t *ac = s->ac;
+    if (since >= ac->last_rv) return true;
+    if (since < ac->ring_floor) return false;
+    for (api_delta_t *d = ac->ring_head; d; d = d->next) {
+        if (d->rv <= since) continue;
+        if (d->resync) return false;
+        offer(s, d);
+        if (s->resync) return true;
+    }
+    return true;
+}
+
+static void on_delta(graph_t *g, const graph_delta_t *gd, void *ud)
+{
+    api_cluster_t *ac = ud;
+    api_t *api = ac->api;
+    uint64_t t0 = clock_mono_ns();
+    api_delta_t *d = record(g, gd);
+    if (d->rv > ac->last_rv) ac->last_rv = d->rv;
+    else d->rv = ac->last_rv; /* keep the ring ordered even if a relist reports an older version */
+    for (api_sub_t *s = ac->subs; s; s = s->cnext) offer(s, d);
+    ring_push(ac, d);
+    obs_observe(api->m_delta_seconds, (double)(clock_mono_ns() - t0) / 1e9, NULL);
+}
+
+void api_ws_attach(api_cluster_t *ac)
+{
+    graph_t *g = cluster_graph(ac->c);
+    if (!g || g == ac->graph) return;
+    ac->graph = g;
+    graph_set_listener(g, on_delta, ac);
+    uint64_t rv = store_resource_version(cluster_store(ac->c));
+    ac->ring_floor = rv;
+    if (rv > ac->last_rv) ac->last_rv = rv;
+}
+
+/* ---- subscriptions ---- */
+
+static void sub_unlink_cluster(api_sub_t *s)
+{
+    if (!s->ac) return;
+    if (s->cprev) s->cprev->cnext = s->cnext;
+    else s->ac->subs = s->cnext;
+    if (s->cnext) s->cnext->cprev = s->cprev;
+    s->cprev = s->cnext = NULL;
+    s->ac = NULL;
+}
+
+static void sub_free(api_sub_t *s)
+{
+    sub_unlink_cluster(s);
+    if (s->wait) api_wait_cancel(s->wait);
+    api_view_release(s->view);
+    api_outbox_free(&s->out);
+    fset_free(&s->fset);
+    free(s->focus);
+    free(s);
+}
+
+static void sub_remove(api_sock_t *k, api_sub_t *s)
+{
+    for (api_sub_t **pp = &k->subs; *pp; pp = &(*pp)->snext) {
+        if (*pp != s) continue;
+        *pp = s->snext;
+        k->nsubs--;
+        break;
+    }
+    sub_free(s);
+}
+
+static api_sub_t *sub_find(api_sock_t *k, const char *id)
+{
+    for (api_sub_t *s = k->subs; s; s = s->snext)
+        if (strcmp(s->id, id) == 0) return s;
+    return NULL;
+}
+
+static void sub_ready(void *ud)
+{
+    api_sub_t *s = ud;
+    s->wait = NULL;
+    s->ready = true;
+    if (s->focus) {
+        map_t f = {0};
+        if (!fset_compute(s, &f)) {
+            fset_free(&f);
+            sock_error(s->sock, s->id, "not_found", "the focus object is not in the cluster");
+            sub_remove(s->sock, s);
+            return;
+        }
+        s->fset = f;
+        /* the focus object itself must be visible */
+        if (s->view && !id_visible(s, s->focus)) {
+            sock_error(s->sock, s->id, "not_found", "the focus object is not in the cluster");
+            sub_remove(s->sock, s);
+            return;
+        }
+    }
+    buf_t b = {0};
+    buf_puts(&b, "{\"sub\":");
+    buf_json_cstr(&b, s->id);
+    buf_puts(&b, ",\"type\":\"subscribed\",\"cluster\":");
+    buf_json_cstr(&b, s->ac->id);
+    buf_printf(&b, ",\"resourceVersion\":\"%llu\"}", (unsigned long long)s->ac->last_rv);
+    sock_send(s->sock, "subscribed", b.data, b.len);
+    buf_free(&b);
+    if (!replay(s, s->start_rv)) sub_resync(s);
+}
+
+static void subscribe(api_sock_t *k, const api_wsmsg_t *m)
+{
+    api_t *api = k->api;
+    char msg[512];
+    if (api->draining) {
+        sock_error(k, m->id, "unavailable", "the server is shutting down");
+        return;
+    }
+    if (sub_find(k, m->id)) {
+        snprintf(msg, sizeof msg, "subscription \"%s\" exists already; unsubscribe it first", m->id);
+        sock_error(k, m->id, "conflict", msg);
+        return;
+    }
+    if (k->nsubs >= api->cfg.ws_max_subscriptions) {
+        snprintf(msg, sizeof msg, "at most %zu subscriptions per connection", api->cfg.ws_max_subscriptions);
+        sock_error(k, m->id, "rate_limited", msg);
+        return;
+    }
+    cluster_t *c = clusters_get(api->clusters, m->cluster);
+    api_cluster_t *ac = c ? api_cluster_find(api, m->cluster) : NULL;
+    if (!ac) {
+        snprintf(msg, sizeof msg, "cluster \"%s\" not found", m->cluster);
+        sock_error(k, m->id, "not_found", msg);
+        return;
+    }
+    api_ws_attach(ac);
+    api_sub_t *s = xcalloc(1, sizeof *s);
+    s->sock = k;
+    snprintf(s->id, sizeof s->id, "%s", m->id);
+    snprintf(s->ns, sizeof s->ns, "%s", m->ns);
+    s->focus = m->focus[0] ? xstrdup(m->focus) : NULL;
+    s->depth = m->depth;
+    s->ac = ac;
+    s->start_rv = m->has_since ? m->since : ac->last_rv;
+    api_outbox_init(&s->out, api->cfg.ws_outbox_bytes);
+    s->cnext = ac->subs;
+    if (ac->subs) ac->subs->cprev = s;
+    ac->subs = s;
+    s->snext = k->subs;
+    k->subs = s;
+    k->nsubs++;
+    const api_identity_t *id = sock_identity(k);
+    if (!id->user) {
+        sub_ready(s);
+        return;
+    }
+    buf_t key = {0};
+    api_identity_key(id, &key);
+    s->view = api_access_view(api->access, key.data, key.len, ac->id);
+    buf_free(&key);
+    const char **nss;
+    size_t nns;
+    if (s->ns[0] && !s->focus) {
+        nss = xcalloc(1, sizeof *nss);
+        nss[0] = s->ns;
+        nns = 1;
+    } else nns = api_store_namespaces(cluster_store(ac->c), &nss);
+    bool now = api_view_need(s->view, api_now_ms(), nss, nns, NULL, 0, sub_ready, s, &s->wait);
+    free(nss);
+    if (now) sub_ready(s);
+}
+
+static void handle_message(api_sock_t *k, const char *data, size_t len)
+{
+    api_wsmsg_t m;
+    err_t e = {0};
+    if (api_wsmsg_parse(data, len, &m, &e) != 0) {
+        sock_error(k, m.id, "bad_request", e.msg);
+        return;
+    }
+    if (m.op == API_WS_UNSUBSCRIBE) {
+        api_sub_t *s = sub_find(k, m.id);
+        if (!s) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "no subscription \"%s\"", m.id);
+            sock_error(k, m.id, "not_found", msg);
+            return;
+        }
+        sub_remove(k, s);
+        buf_t b = {0};
+        buf_puts(&b, "{\"sub\":");
+        buf_json_cstr(&b, m.id);
+        buf_puts(&b, ",\"type\":\"unsubscribed\"}");
+        sock_send(k, "unsubscribed", b.data, b.len);
+        buf_free(&b);
+        return;
+    }
+    subscribe(k, &m);
+}
+
+/* ---- sockets ---- */
+
+static void sock_link(api_t *api, api_sock_t *k)
+{
+    k->next = api->socks;
+    if (api->socks) api->socks->prev = k;
+    api->socks = k;
+    api->nsocks++;
+    obs_set(api->m_ws_clients, (double)api->nsocks, NULL);
+}
+
+static void sock_free(api_sock_t *k)
+{
+    api_t *api = k->api;
+    if (k->prev) k->prev->next = k->next;
+    else api->socks = k->next;
+    if (k->next) k->next->prev = k->prev;
+    api->nsocks--;
+    obs_set(api->m_ws_clients, (double)api->nsocks, NULL);
+    while (k->subs) {
+        api_sub_t *s = k->subs;
+        k->subs = s->snext;
+        sub_free(s);
+    }
+    api_identity_free(&k->id);
+    free(k);
+}
+
+static void ws_open(ws_conn_t *c, void *ud)
+{
+    api_sock_t *k = ud;
+    k->ws = c;
+    ws_set_data(c, k);
+}
+
+static void ws_message(ws_conn_t *c, int opcode, const char *data, size_t len, void *ud)
+{
+    api_sock_t *k = ud;
+    if (opcode != WS_TEXT) {
+        sock_error(k, NULL, "bad_request", "messages are JSON text frames");
+        return;
+    }
+    handle_message(k, data, len);
+}
+
+static void ws_closed(ws_conn_t *c, int code, const char *reason, void *ud)
+{
+    api_sock_t *k = ud;
+    k->ws = NULL;
+    if (!k->api) {
+        free(k); /* orphaned by api_free: nothing else left */
+        return;
+    }
+    sock_free(k);
+}
+
+static void h_ws(http_req_t *r, void *ud)
+{
+    api_t *api = ud;
+    api_req_t *q = api_req_begin(api, r, false);
+    if (!q) return;
+    if (api->draining) {
+        api_req_error(q, 503, "unavailable", "the server is shutting down");
+        return;
+    }
+    api_sock_t *k = xcalloc(1, sizeof *k);
+    k->api = api;
+    k->id = q->id; /* the identity moves to the socket */
+    memset(&q->id, 0, sizeof q->id);
+    k->last_ping = api_now_ms();
+    sock_link(api, k);
+    ws_handlers_t h = {ws_open, ws_message, ws_closed};
+    /* the request is finished by the upgrade either way */
+    http_req_on_abort(r, NULL, NULL);
+    q->r = NULL;
+    api_req_free(q);
+    if (http_ws_upgrade(r, &h, k, 0) != 0) sock_free(k);
+}
+
+/* ---- SSE ---- */
+
+static void sse_gone(api_req_t *q)
+{
+    api_sock_t *k = q->st;
+    q->st = NULL;
+    if (k) {
+        k->sse = NULL;
+        sock_free(k);
+    }
+}
+
+static void h_sse(http_req_t *r, void *ud)
+{
+    api_t *api = ud;
+    const char *cluster = http_req_query(r, "cluster");
+    if (!cluster || !*cluster) {
+        http_res_error(r, 400, "bad_request", "cluster: required (the cluster ID to follow)", NULL);
+        return;
+    }
+    api_req_t *q = api_req_begin_cluster(api, r, cluster);
+    if (!q) return;
+    if (api->draining) {
+        api_req_error(q, 503, "unavailable", "the server is shutting down");
+        return;
+    }
+    /* the same validation as a WebSocket subscribe message */
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "op", "subscribe");
+    cJSON_AddStringToObject(o, "id", "sse");
+    cJSON_AddStringToObject(o, "cluster", cluster);
+    const char *v;
+    if ((v = http_req_query(r, "namespace")) && *v) cJSON_AddStringToObject(o, "namespace", v);
+    if ((v = http_req_query(r, "focus")) && *v) cJSON_AddStringToObject(o, "focus", v);
+    if ((v = http_req_query(r, "depth")) && *v) {
+        char *end;
+        long d = strtol(v, &end, 10);
+        cJSON_AddItemToObject(o, "depth", *end ? cJSON_CreateString(v) : cJSON_CreateNumber((double)d));
+    }
+    v = http_req_query(r, "since");
+    if (!v || !*v) v = http_req_header(r, "Last-Event-ID");
+    if (v && *v) cJSON_AddStringToObject(o, "since", v);
+    char *txt = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    api_wsmsg_t m;
+    err_t e = {0};
+    int rc = api_wsmsg_parse(txt, strlen(txt), &m, &e);
+    free(txt);
+    if (rc != 0) {
+        api_req_error(q, 400, "bad_request", "%s", e.msg);
+        return;
+    }
+    api_sock_t *k = xcalloc(1, sizeof *k);
+    k->api = api;
+    k->sse = q;
+    k->last_ping = api_now_ms();
+    sock_link(api, k);
+    q->st = k;
+    q->on_gone = sse_gone;
+    http_res_header(r, "Cache-Control", "no-store");
+    http_res_header(r, "X-Accel-Buffering", "no");
+    http_res_stream_begin(r, 200, "text/event-stream");
+    static const char hello[] = "retry: 2000\n\n";
+    http_res_stream_write(r, hello, sizeof hello - 1);
+    subscribe(k, &m);
+}
+
+/* ---- flushing, ticking ---- */
+
+static void sock_flush(api_sock_t *k, int64_t now)
+{
+    api_t *api = k->api;
+    k->dirty = false;
+    bool held = false;
+    for (api_sub_t *s = k->subs; s; s = s->snext) {
+        if (s->resync) {
+            if (sock_pending(k) >= api->cfg.ws_high_water) {
+                held = true;
+                continue;
+            }
+            buf_t b = {0};
+            buf_puts(&b, "{\"sub\":");
+            buf_json_cstr(&b, s->id);
+            buf_printf(&b, ",\"type\":\"resync\",\"resourceVersion\":\"%llu\"}",
+                       (unsigned long long)(s->ac ? s->ac->last_rv : 0));
+            sock_send(k, "resync", b.data, b.len);
+            buf_free(&b);
+            obs_add(api->m_ws_resyncs, 1, NULL);
+            s->resync = false;
+            api_outbox_clear(&s->out);
+        }
+        while (s->out.head) {
+            if (sock_pending(k) >= api->cfg.ws_high_water) {
+                held = true;
+                break;
+            }
+            buf_t b = {0};
+            api_outbox_take(&s->out, s->id, TAKE_BYTES, &b);
+            sock_send(k, "delta", b.data, b.len);
+            buf_free(&b);
+        }
+    }
+    if (held) {
+        if (!k->behind_since) k->behind_since = now;
+        k->dirty = true; /* try again on a later turn */
+    } else k->behind_since = 0;
+}
+
+void api_ws_flush(api_t *api)
+{
+    if (!api->flush_armed) return;
+    api->flush_armed = false;
+    int64_t now = api_now_ms();
+    for (api_sock_t *k = api->socks; k; k = k->next)
+        if (k->dirty && !k->closing) sock_flush(k, now);
+    /* sockets still held back are retried by the tick */
+}
+
+static void sock_end(api_sock_t *k, int code, const char *reason)
+{
+    if (k->closing) return;
+    k->closing = true;
+    if (k->ws) {
+        ws_close(k->ws, code, reason); /* on_close frees k */
+        return;
+    }
+    if (k->sse && k->sse->r) {
+        api_req_t *q = k->sse;
+        http_req_t *r = q->r;
+        http_req_on_abort(r, NULL, NULL);
+        q->r = NULL;
+        q->on_gone = NULL;
+        q->st = NULL;
+        http_res_stream_end(r);
+        k->sse = NULL;
+        api_req_free(q);
+        sock_free(k);
+    }
+}
+
+void api_ws_tick(api_t *api, int64_t now)
+{
+    for (api_sock_t *k = api->socks, *n; k; k = n) {
+        n = k->next;
+        if (k->closing) continue;
+        if (k->behind_since && now - k->behind_since > api->cfg.ws_behind_ms) {
+            log_warn("subscriber dropped: not reading", "peer=%s behindMs=%lld", k->ws ? ws_peer(k->ws) : "sse",
+                     (long long)(now - k->behind_since));
+            obs_add(api->m_ws_drops, 1, NULL);
+            sock_end(k, 1008, "not reading: resubscribe with since");
+            continue;
+        }
+        /* a hidden item whose visibility has since been decided as visible */
+        for (api_sub_t *s = k->subs; s; s = s->snext) {
+            if (!s->missed || !s->ac) continue;
+            int v = api_visible(s->ac, s->view, s->missed_ns, s->missed_kind);
+            if (v < 0) continue;
+            s->missed = false;
+            if (v == 1) sub_resync(s);
+        }
+        if (k->sse && now - k->last_ping >= SSE_PING_MS && k->sse->r) {
+            static const char ping[] = ": ping\n\n";
+            http_res_stream_write(k->sse->r, ping, sizeof ping - 1);
+            k->last_ping = now;
+        }
+        if (k->dirty) api->flush_armed = true;
+    }
+    api_ws_flush(api);
+}
+
+void api_ws_view_changed(api_t *api, api_view_t *v)
+{
+    for (api_sock_t *k = api->socks; k; k = k->next)
+        for (api_sub_t *s = k->subs; s; s = s->snext)
+            if (s->view == v && s->ready) sub_resync(s);
+}
+
+void api_ws_cluster_status(api_t *api, cluster_t *c)
+{
+    const char *err = NULL;
+    int64_t last = 0;
+    const char *status = cluster_status(c, &err, &last);
+    buf_t b = {0};
+    buf_puts(&b, "{\"type\":\"cluster\",\"id\":");
+    buf_json_cstr(&b, cluster_id(c));
+    buf_puts(&b, ",\"status\":");
+    buf_json_cstr(&b, status);
+    if (err) {
+        buf_puts(&b, ",\"error\":");
+        buf_json_cstr(&b, err);
+    }
+    buf_putc(&b, '}');
+    for (api_sock_t *k = api->socks; k; k = k->next) sock_send(k, "cluster", b.data, b.len);
+    buf_free(&b);
+}
+
+void api_ws_cluster_removed(api_cluster_t *ac)
+{
+    api_t *api = ac->api;
+    buf_t b = {0};
+    for (api_sock_t *k = api->socks, *n; k; k = n) {
+        n = k->next;
+        bool sse_gone_too = false;
+        for (api_sub_t *s = k->subs, *sn; s; s = sn) {
+            sn = s->snext;
+            if (s->ac != ac) continue;
+            buf_reset(&b);
+            buf_puts(&b, "{\"type\":\"cluster\",\"id\":");
+            buf_json_cstr(&b, ac->id);
+            buf_puts(&b, ",\"status\":\"removed\",\"sub\":");
+            buf_json_cstr(&b, s->id);
+            buf_putc(&b, '}');
+            sock_send(k, "cluster", b.data, b.len);
+            sub_remove(k, s);
+            sse_gone_too = k->sse != NULL;
+        }
+        if (sse_gone_too) sock_end(k, 1000, "cluster removed");
+    }
+    buf_free(&b);
+}
+
+void api_ws_free_cluster(api_cluster_t *ac)
+{
+    if (ac->graph && cluster_graph(ac->c) == ac->graph) graph_set_listener(ac->graph, NULL, NULL);
+    ac->graph = NULL;
+    ring_free(ac);
+}
+
+void api_ws_drain(api_t *api)
+{
+    for (api_sock_t *k = api->socks, *n; k; k = n) {
+        n = k->next;
+        sock_end(k, 1001, "server shutting down");
+    }
+    if (!api->freeing) return;
+    /* api_free: WebSockets still closing outlive the API; they keep only
+     * their memory, freed by their on_close */
+    while (api->socks) {
+        api_sock_t *k = api->socks;
+        api->socks = k->next;
+        while (k->subs) {
+            api_sub_t *s = k->subs;
+            k->subs = s->snext;
+            sub_free(s);
+        }
+        api_identity_free(&k->id);
+        k->api = NULL;
+        k->prev = k->next = NULL;
+        if (!k->ws) free(k);
+    }
+    api->nsocks = 0;
+}
+
+void api_ws_routes(api_t *api)
+{
+    http_route(api->http, "GET", "/api/v1/ws", h_ws, api);
+    http_route(api->http, "GET", "/api/v1/events/stream", h_sse, api);
+}
