@@ -12,9 +12,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-/* OpenSSL's ERR_CONFLICT typedef collides with base/err.h's enumerator; this
- * file only needs the other codes. */
-#define ERR_CONFLICT KB_ERR_STATE_UNUSED
 #include "base/mem.h"
 #include "tls.h"
 

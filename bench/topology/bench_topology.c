@@ -598,11 +598,13 @@ int main(int argc, char **argv)
         }
     }
     size_t nev = w.nev;
+    uint64_t *ev_ns = w.ev_ns;
+    w.ev_ns = NULL; /* later feeds are not churn events */
     double ev_parse_us = (double)(w.parse_ns - parse_before) / 1e3 / (double)(w.objects - objects_before);
     uint64_t ev_total = 0;
-    for (size_t i = 0; i < nev; i++) ev_total += w.ev_ns[i];
-    double ev_p50 = pct(w.ev_ns, nev, 0.50) / 1e3, ev_p99 = pct(w.ev_ns, nev, 0.99) / 1e3,
-           ev_max = pct(w.ev_ns, nev, 1.0) / 1e3;
+    for (size_t i = 0; i < nev; i++) ev_total += ev_ns[i];
+    double ev_p50 = pct(ev_ns, nev, 0.50) / 1e3, ev_p99 = pct(ev_ns, nev, 0.99) / 1e3, ev_max = pct(ev_ns, nev, 1.0) / 1e3;
+    free(ev_ns);
     for (size_t i = 0; i < nev; i++) w.ev_cpu[i] = w.ev_cpu[i] > cpu_overhead ? w.ev_cpu[i] - cpu_overhead : 0;
     {
         /* per event class, on stderr (status / replace / service / configmap × ADDED, MODIFIED, DELETED) */

@@ -95,8 +95,9 @@ int api_wsmsg_parse(const char *data, size_t len, api_wsmsg_t *out, err_t *err)
     }
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "depth");
     if (d && !cJSON_IsNull(d)) {
-        if (!cJSON_IsNumber(d) || d->valuedouble != (double)(int)d->valuedouble || d->valuedouble < 1 ||
-            d->valuedouble > 8) {
+        /* range first: converting an out-of-range double to int is undefined */
+        if (!cJSON_IsNumber(d) || !(d->valuedouble >= 1 && d->valuedouble <= 8) ||
+            d->valuedouble != (double)(int)d->valuedouble) {
             rc = err_set(err, ERR_INVALID, "field \"depth\" must be an integer from 1 to 8");
             goto done;
         }

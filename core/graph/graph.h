@@ -44,7 +44,9 @@ store_t *graph_store(graph_t *g);
 
 /* Compile rules (validated: a rule missing what its kind needs, or a bad
  * path or kind, fails with "plugin file:line: …" and the previous rules
- * stay). On success every edge is recomputed from the store. Kinds whose
+ * stay — except FUNCTION rules, whose Lua functions belonged to the rule set
+ * being replaced: they draw nothing more until the next successful call).
+ * On success every edge is recomputed from the store. Kinds whose
  * objects now need field values the store never extracted are reported by
  * store_stale_kinds(): relist those types to fill them in. */
 int graph_set_rules(graph_t *g, const script_relation_t *rules, size_t n, err_t *err);

@@ -111,18 +111,29 @@ static int lane_of(const char *kind)
 
 static const char *const APP_LABELS[] = {"app.kubernetes.io/part-of", "app.kubernetes.io/name", "app", "k8s-app", NULL};
 
-static const char *own_app(const graph_t *g, store_oid_t o)
+/* The application label keys as intern ids, looked up once per layout. */
+typedef struct app_keys {
+    uint32_t k[4];
+} app_keys_t;
+
+static void app_keys_init(const graph_t *g, app_keys_t *ak)
 {
-    for (int i = 0; APP_LABELS[i]; i++) {
-        const char *v = store_obj_label_str(g->s, o, APP_LABELS[i]);
-        if (v && *v) return v;
+    for (int i = 0; APP_LABELS[i]; i++) ak->k[i] = intern_find(g->str, APP_LABELS[i], strlen(APP_LABELS[i]));
+}
+
+static const char *own_app_k(const graph_t *g, const app_keys_t *ak, store_oid_t o)
+{
+    for (int i = 0; i < 4; i++) {
+        if (ak->k[i] == INTERN_NONE) continue;
+        uint32_t v = store_obj_label(g->s, o, ak->k[i]);
+        if (v != INTERN_NONE && v != 0) return store_str(g->s, v);
     }
     return NULL;
 }
 
-static const char *app_of(const graph_t *g, store_oid_t o, int depth)
+static const char *app_of_k(const graph_t *g, const app_keys_t *ak, store_oid_t o, int depth)
 {
-    const char *a = own_app(g, o);
+    const char *a = own_app_k(g, ak, o);
     if (a || depth > 3) return a;
     const gnode_t *n = &g->n[o];
     const char *best = NULL;
@@ -130,7 +141,7 @@ static const char *app_of(const graph_t *g, store_oid_t o, int depth)
     for (uint32_t i = 0; i < n->ne; i++) {
         const gedge_t *e = &n->e[i];
         if ((e->tf & GE_OUT) || !graph_rule_is_owner(g, e->rule)) continue;
-        const char *pa = app_of(g, e->other, depth + 1);
+        const char *pa = app_of_k(g, ak, e->other, depth + 1);
         if (pa && (!best || strcmp(pa, best) < 0)) best = pa;
     }
     if (best) return best;
@@ -142,7 +153,7 @@ static const char *app_of(const graph_t *g, store_oid_t o, int depth)
         if (!(e->tf & GE_OUT)) continue;
         const char *t = graph_type_str(g, ge_type(e));
         if (strcmp(t, "selects") != 0 && strcmp(t, "routes") != 0) continue;
-        const char *pa = depth < 1 ? app_of(g, e->other, depth + 2) : own_app(g, e->other);
+        const char *pa = depth < 1 ? app_of_k(g, ak, e->other, depth + 2) : own_app_k(g, ak, e->other);
         if (pa && (!best || strcmp(pa, best) < 0)) best = pa;
     }
     return best;
@@ -251,10 +262,12 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
 {
     item_t *it = xcalloc(n ? n : 1, sizeof *it);
     layout_cache_t *c = g->layout;
+    app_keys_t ak;
+    app_keys_init(g, &ak);
     for (uint32_t i = 0; i < n; i++) {
         store_oid_t o = nodes[i];
         c->pos[o] = i;
-        it[i] = (item_t){o, app_of(g, o, 0), store_str(g->s, store_obj_kind(g->s, o)), store_str(g->s, store_obj_name(g->s, o)),
+        it[i] = (item_t){o, app_of_k(g, &ak, o, 0), store_str(g->s, store_obj_kind(g->s, o)), store_str(g->s, store_obj_name(g->s, o)),
                          (uint32_t)store_obj_created(g->s, o), 0, -1, -1, -1, 0, 1, 1, false};
         it[i].lane = lane_of(it[i].kind);
     }

@@ -113,7 +113,7 @@ def get_yaml_describe_and_logs_follow(tmp):
     check_eq(len(logs.splitlines()), 3)
     p = subprocess.Popen([KUBECTLS[0], "--kubeconfig", kc, "logs", "-f", pod, "--tail=1"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
+    time.sleep(8)  # new lines come every 1.5-6 s
     p.terminate()
     out, _ = p.communicate(timeout=10)
     check(len(out.splitlines()) >= 2, "logs -f streamed new lines: %r" % out)
@@ -139,7 +139,8 @@ def get_watch_prints_new_pods(tmp):
                          stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     apply_app(tmp, kc)
-    time.sleep(3)
+    wait_for(lambda: len(running_pods(kc)) == 2, what="two Running pods")
+    time.sleep(1)
     w.terminate()
     out, _ = w.communicate(timeout=10)
     check(any(l.startswith("web-") and "Running" in l for l in out.splitlines()), "watch shows Running pods:\n" + out)
@@ -170,6 +171,18 @@ def api_resources_lists_groups_and_short_names(tmp):
     check("deploy" in lines["deployments"].split(), lines.get("deployments"))
     check("po" in lines["pods"].split(), lines.get("pods"))
     check("customresourcedefinitions" in lines, "CRDs listed")
+
+
+@test
+def tls_with_token_and_client_certificate_contexts(tmp):
+    s, kc = kubesim(tmp, "--tls", "--no-controllers")
+    check(s.url.startswith("https://"), s.url)
+    out = kubectl(kc, "get", "ns", "default", "--no-headers").stdout
+    check(out.startswith("default "), out)
+    who = kubectl(kc, "--context", "kubesim-cert", "auth", "whoami").stdout
+    check("kubesim-admin" in who and "system:masters" in who, who)
+    p = kubectl(kc, "--context", "kubesim-cert", "--token", "wrong", "get", "pods", check_rc=False)
+    check(p.returncode != 0 and "Unauthorized" in p.stderr, p.stderr)
 
 
 @test
