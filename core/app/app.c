@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "api/api.h"
 #include "app/clusters.h"
 #include "app/demo.h"
 #include "base/clock.h"
@@ -28,10 +29,13 @@ struct app {
     http_server_t *http;
     script_host_t *plugins;
     clusters_t *clusters;
+    api_t *api;
     demo_t *demo;
     obs_metric_t *m_requests, *m_duration, *m_conns, *m_rss, *m_plugin_errors, *m_plugin_kills,
         *m_plugin_reload_fail, *m_plugin_mem;
     bool draining;
+    api_identity_config_t identity;
+    char plugin_user[257]; /* req.user of the plugin route being served */
 };
 
 /* ---- metrics and access log ---- */
@@ -45,10 +49,12 @@ static void on_response(const http_req_t *r, const char *route, int status, uint
     obs_add(a->m_requests, 1, (const char *[]){rt, code});
     obs_observe(a->m_duration, (double)ns / 1e9, (const char *[]){rt});
     sv_t path = http_req_raw_path(r);
-    char p[256];
+    char p[256], user[128] = "", cluster[128] = "";
     snprintf(p, sizeof p, "%.*s", (int)(path.n < 255 ? path.n : 255), path.p);
-    log_info("request", "requestId=%s method=%s path=%s route=%s status=%d ms=%.3f peer=%s", http_req_id(r),
-             http_req_method(r), p, rt, status, (double)ns / 1e6, http_req_peer(r));
+    if (a->api) api_request_fields(a->api, r, user, sizeof user, cluster, sizeof cluster);
+    log_info("request", "requestId=%s method=%s path=%s route=%s status=%d ms=%.3f peer=%s user=%s cluster=%s",
+             http_req_id(r), http_req_method(r), p, rt, status, (double)ns / 1e6, http_req_peer(r),
+             *user ? user : NULL, *cluster ? cluster : NULL);
 }
 
 static void plugin_metric(const script_plugin_info_t *pi, void *ud)
@@ -214,6 +220,7 @@ static void drained(void *ud)
     app_t *a = ud;
     err_t e = {0};
     if (a->demo) demo_stop(a->demo), a->demo = NULL;
+    if (a->api) api_free(a->api), a->api = NULL;
     if (a->clusters) clusters_free(a->clusters), a->clusters = NULL;
     if (a->plugins) script_host_close(a->plugins), a->plugins = NULL;
     if (a->db && db_checkpoint(a->db, &e) != 0) log_warn("database flush failed", "error=%s", e.msg);
@@ -227,6 +234,7 @@ static void on_drain(void *ud)
 {
     app_t *a = ud;
     a->draining = true;
+    if (a->api) api_drain(a->api);
     http_server_drain(a->http, (uint64_t)a->cfg->drain_timeout_ms, drained, a);
 }
 
@@ -266,6 +274,22 @@ bad:
     return err_set(err, ERR_INVALID, "listen address \"%s\": expected HOST:PORT (e.g. 127.0.0.1:8080)", listen);
 }
 
+/* req.user for plugin routes: the same identity the API decides. The
+ * string lives in the app until the next plugin request. */
+static const char *plugin_user(http_req_t *r, void *ud)
+{
+    app_t *a = ud;
+    api_identity_t id;
+    err_t e = {0};
+    if (api_identity_from_request(r, &a->identity, &id, &e) != 0 || !id.user) {
+        api_identity_free(&id);
+        return NULL;
+    }
+    snprintf(a->plugin_user, sizeof a->plugin_user, "%s", id.user);
+    api_identity_free(&id);
+    return a->plugin_user;
+}
+
 static void on_plugins_swapped(script_host_t *h, void *ud)
 {
     (void)h;
@@ -302,6 +326,18 @@ static int start_clusters(app_t *a, err_t *err)
     a->clusters = clusters_new(&a->loop->uv, a->db, a->obs, a->plugins, &cc, err);
     if (!a->clusters) return err->code ? err->code : ERR_INTERNAL;
     script_host_on_swap(a->plugins, on_plugins_swapped, a);
+    a->identity = (api_identity_config_t){.trust_proxy_headers = c->trust_proxy_headers,
+                                          .default_user = c->default_user,
+                                          .default_groups = (const char *const *)c->default_groups.v,
+                                          .ndefault_groups = c->default_groups.n};
+    script_host_set_user_fn(a->plugins, plugin_user, a);
+    api_config_t ac = {
+        .identity = a->identity,
+        .read_only = c->read_only,
+        .live_timeout_ms = (int)c->kube_timeout_ms,
+    };
+    a->api = api_new(&a->loop->uv, a->http, a->clusters, a->obs, &ac, err);
+    if (!a->api) return err->code ? err->code : ERR_INTERNAL;
     if (c->demo) {
         demo_handlers_t h = {demo_ready, demo_failed};
         a->demo = demo_start(&a->loop->uv, c->data_dir, &h, a, err);
@@ -383,6 +419,7 @@ app_t *app_start(kb_loop_t *loop, const kb_config_t *cfg, err_t *err)
     return a;
 fail:
     if (a->demo) demo_stop(a->demo), a->demo = NULL;
+    if (a->api) api_free(a->api), a->api = NULL;
     if (a->clusters) clusters_free(a->clusters), a->clusters = NULL;
     if (a->plugins) script_host_close(a->plugins), a->plugins = NULL;
     if (a->http) http_server_close(a->http), a->http = NULL;
