@@ -5,6 +5,7 @@
  *                      --format json|svg|dot [-o FILE] [serve flags]
  *   kubilitics sim     [kubesim flags]   runs the kubesim binary beside this one
  *   kubilitics plugin  check PATH   validate a plugin without a server
+ *   kubilitics plugin  test PATH [BUSTED_ARGS]   run its busted specs
  *   kubilitics version
  *
  * Exit codes: 0 clean stop, 1 runtime failure, 2 bad usage or bad config.
@@ -40,6 +41,7 @@ static void usage(FILE *f)
                "  export          write a cluster's topology as JSON, SVG or DOT (kubilitics export --help)\n"
                "  sim             run kubesim, the Kubernetes API simulator (kubilitics sim --help)\n"
                "  plugin check P  load and validate the plugin file or folder P\n"
+               "  plugin test P   run the busted specs of plugin P against its fixtures\n"
                "  version         print the version\n");
 }
 
@@ -92,8 +94,14 @@ static int cmd_serve(int argc, char **argv)
 
 static int cmd_plugin(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[0], "test")) {
+        err_t terr = {0};
+        int st = script_test_path(argv[1], (const char *const *)argv + 2, (size_t)(argc - 2), stdout, &terr);
+        if (st) fprintf(stderr, "kubilitics: %s\n", terr.msg);
+        return st;
+    }
     if (argc < 2 || strcmp(argv[0], "check") != 0) {
-        fprintf(stderr, "usage: kubilitics plugin check FILE|DIR\n");
+        fprintf(stderr, "usage: kubilitics plugin check|test FILE|DIR\n");
         return 2;
     }
     buf_t report = {0};

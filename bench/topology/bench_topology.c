@@ -59,8 +59,8 @@ typedef struct rules {
     size_t n;
 } rules_t;
 
-static script_relation_t *rule(rules_t *rs, script_rel_rule_t k, const char *type, const char *from, const char *to,
-                               const char *paths)
+static script_relation_t *rule(rules_t *rs, script_rel_rule_t k, const char *type, const char *from,
+                               const char *to, const char *paths)
 {
     script_relation_t *r = &rs->r[rs->n++];
     memset(r, 0, sizeof *r);
@@ -92,31 +92,48 @@ static script_relation_t *rule(rules_t *rs, script_rel_rule_t k, const char *typ
 static void core_rules(rules_t *rs)
 {
     rule(rs, SCRIPT_REL_OWNER, "owns", "*", "*", NULL);
-    rule(rs, SCRIPT_REL_SELECTOR, "selects", "Service", "Pod", "spec.selector")->selector_form = SCRIPT_SEL_MAP;
-    rule(rs, SCRIPT_REL_SELECTOR, "selects", "PodDisruptionBudget.policy", "Pod", "spec.selector")->selector_form = SCRIPT_SEL_LABEL_SELECTOR;
-    rule(rs, SCRIPT_REL_SELECTOR, "selects", "NetworkPolicy.networking.k8s.io", "Pod", "spec.podSelector")->selector_form = SCRIPT_SEL_LABEL_SELECTOR;
-    rule(rs, SCRIPT_REL_REF, "routes", "Ingress.networking.k8s.io", "Service", "spec.rules[*].http.paths[*].backend.service.name|spec.defaultBackend.service.name");
-    rule(rs, SCRIPT_REL_REF, "routes", "HTTPRoute.gateway.networking.k8s.io", "Service", "spec.rules[*].backendRefs[*]");
-    rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "ConfigMap", "spec.volumes[*].configMap.name|spec.volumes[*].projected.sources[*].configMap.name");
-    rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "Secret", "spec.volumes[*].secret.secretName|spec.volumes[*].projected.sources[*].secret.name");
-    rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "PersistentVolumeClaim", "spec.volumes[*].persistentVolumeClaim.claimName");
+    rule(rs, SCRIPT_REL_SELECTOR, "selects", "Service", "Pod", "spec.selector")->selector_form =
+        SCRIPT_SEL_MAP;
+    rule(rs, SCRIPT_REL_SELECTOR, "selects", "PodDisruptionBudget.policy", "Pod", "spec.selector")
+        ->selector_form = SCRIPT_SEL_LABEL_SELECTOR;
+    rule(rs, SCRIPT_REL_SELECTOR, "selects", "NetworkPolicy.networking.k8s.io", "Pod", "spec.podSelector")
+        ->selector_form = SCRIPT_SEL_LABEL_SELECTOR;
+    rule(rs, SCRIPT_REL_REF, "routes", "Ingress.networking.k8s.io", "Service",
+         "spec.rules[*].http.paths[*].backend.service.name|spec.defaultBackend.service.name");
+    rule(rs, SCRIPT_REL_REF, "routes", "HTTPRoute.gateway.networking.k8s.io", "Service",
+         "spec.rules[*].backendRefs[*]");
+    rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "ConfigMap",
+         "spec.volumes[*].configMap.name|spec.volumes[*].projected.sources[*].configMap.name");
+    rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "Secret",
+         "spec.volumes[*].secret.secretName|spec.volumes[*].projected.sources[*].secret.name");
+    rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "PersistentVolumeClaim",
+         "spec.volumes[*].persistentVolumeClaim.claimName");
     rule(rs, SCRIPT_REL_REF, "references", "Pod", "ConfigMap",
-         "spec.containers[*].env[*].valueFrom.configMapKeyRef.name|spec.containers[*].envFrom[*].configMapRef.name|"
-         "spec.initContainers[*].env[*].valueFrom.configMapKeyRef.name|spec.initContainers[*].envFrom[*].configMapRef.name");
+         "spec.containers[*].env[*].valueFrom.configMapKeyRef.name|spec.containers[*].envFrom[*]."
+         "configMapRef.name|"
+         "spec.initContainers[*].env[*].valueFrom.configMapKeyRef.name|spec.initContainers[*].envFrom[*]."
+         "configMapRef.name");
     rule(rs, SCRIPT_REL_REF, "references", "Pod", "Secret",
          "spec.containers[*].env[*].valueFrom.secretKeyRef.name|spec.containers[*].envFrom[*].secretRef.name|"
-         "spec.initContainers[*].env[*].valueFrom.secretKeyRef.name|spec.initContainers[*].envFrom[*].secretRef.name|"
+         "spec.initContainers[*].env[*].valueFrom.secretKeyRef.name|spec.initContainers[*].envFrom[*]."
+         "secretRef.name|"
          "spec.imagePullSecrets[*].name");
     rule(rs, SCRIPT_REL_REF, "uses", "Pod", "ServiceAccount", "spec.serviceAccountName");
     rule(rs, SCRIPT_REL_REF, "runs-on", "Pod", "Node", "spec.nodeName")->cross_namespace = true;
-    rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolumeClaim", "PersistentVolume", "spec.volumeName")->cross_namespace = true;
-    rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolumeClaim", "StorageClass.storage.k8s.io", "spec.storageClassName")->cross_namespace = true;
-    rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolume", "StorageClass.storage.k8s.io", "spec.storageClassName")->cross_namespace = true;
+    rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolumeClaim", "PersistentVolume", "spec.volumeName")
+        ->cross_namespace = true;
+    rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolumeClaim", "StorageClass.storage.k8s.io",
+         "spec.storageClassName")
+        ->cross_namespace = true;
+    rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolume", "StorageClass.storage.k8s.io",
+         "spec.storageClassName")
+        ->cross_namespace = true;
     rule(rs, SCRIPT_REL_REF, "grants", "RoleBinding" RBAC, "Role" RBAC ",ClusterRole" RBAC, "roleRef");
     rule(rs, SCRIPT_REL_REF, "grants", "ClusterRoleBinding" RBAC, "ClusterRole" RBAC, "roleRef");
     rule(rs, SCRIPT_REL_REF, "grants", "RoleBinding" RBAC, "ServiceAccount", "subjects[*]");
     rule(rs, SCRIPT_REL_REF, "grants", "ClusterRoleBinding" RBAC, "ServiceAccount", "subjects[*]");
-    rule(rs, SCRIPT_REL_REF, "scales", "HorizontalPodAutoscaler.autoscaling", "Deployment.apps,StatefulSet.apps,ReplicaSet.apps", "spec.scaleTargetRef");
+    rule(rs, SCRIPT_REL_REF, "scales", "HorizontalPodAutoscaler.autoscaling",
+         "Deployment.apps,StatefulSet.apps,ReplicaSet.apps", "spec.scaleTargetRef");
     rule(rs, SCRIPT_REL_REF, "terminates", "Ingress.networking.k8s.io", "Secret", "spec.tls[*].secretName");
 }
 
@@ -125,8 +142,9 @@ static void core_rules(rules_t *rs)
 static const store_kind_t K_NS = {"", "v1", "Namespace", false}, K_NODE = {"", "v1", "Node", false},
                           K_POD = {"", "v1", "Pod", true}, K_DEP = {"apps", "v1", "Deployment", true},
                           K_RS = {"apps", "v1", "ReplicaSet", true}, K_SVC = {"", "v1", "Service", true},
-                          K_EPS = {"discovery.k8s.io", "v1", "EndpointSlice", true}, K_CM = {"", "v1", "ConfigMap", true},
-                          K_SEC = {"", "v1", "Secret", true}, K_SA = {"", "v1", "ServiceAccount", true};
+                          K_EPS = {"discovery.k8s.io", "v1", "EndpointSlice", true},
+                          K_CM = {"", "v1", "ConfigMap", true}, K_SEC = {"", "v1", "Secret", true},
+                          K_SA = {"", "v1", "ServiceAccount", true};
 
 typedef struct world {
     store_t *s;
@@ -178,8 +196,10 @@ static void feed(world_t *w, int type, const store_kind_t *k)
     if (w->ev_ns) w->ev_ns[w->nev++] = t2 - t1;
     w->json_bytes += w->j.len;
     w->objects++;
-    if (w->keep) w->kept[w->nkept++] = o;
-    else cJSON_Delete(o);
+    if (w->keep)
+        w->kept[w->nkept++] = o;
+    else
+        cJSON_Delete(o);
 }
 
 /* The uid meta() just wrote into the object being generated. */
@@ -195,26 +215,32 @@ static void meta(world_t *w, const char *name, const char *ns, const char *label
     /* uid and creation time are the object's own: derived from its kind,
      * namespace and name, so every update of an object repeats them. */
     uint64_t h = 1469598103934665603ull;
-    for (const char *c = w->j.data; *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull; /* {"apiVersion":…,"kind":… */
+    for (const char *c = w->j.data; *c; c++)
+        h = (h ^ (uint8_t)*c) * 1099511628211ull; /* {"apiVersion":…,"kind":… */
     for (const char *c = ns ? ns : ""; *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull;
     for (const char *c = name; *c; c++) h = (h ^ (uint8_t)*c) * 1099511628211ull;
     char u[40];
     snprintf(u, sizeof u, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(h >> 32), (unsigned)(h >> 16) & 0xffff,
-             (unsigned)h & 0xfff, (unsigned)(h >> 40) & 0xfff, (unsigned long long)((h * 0x9E3779B97F4A7C15ull) & 0xffffffffffffull));
+             (unsigned)h & 0xfff, (unsigned)(h >> 40) & 0xfff,
+             (unsigned long long)((h * 0x9E3779B97F4A7C15ull) & 0xffffffffffffull));
     w->uidn++;
     uint32_t t = (uint32_t)(h % 2000000);
     buf_printf(&w->j, "\"metadata\":{\"name\":\"%s\",", name);
     if (ns) buf_printf(&w->j, "\"namespace\":\"%s\",", ns);
-    buf_printf(&w->j, "\"uid\":\"%s\",\"resourceVersion\":\"%llu\",\"generation\":1,\"creationTimestamp\":"
-                      "\"2026-11-%02dT%02d:%02d:%02dZ\"",
-               u, (unsigned long long)++w->rv, 1 + (int)(t / 86400) % 27, (int)(t / 3600) % 24, (int)(t / 60) % 60,
-               (int)t % 60);
+    buf_printf(&w->j,
+               "\"uid\":\"%s\",\"resourceVersion\":\"%llu\",\"generation\":1,\"creationTimestamp\":"
+               "\"2026-11-%02dT%02d:%02d:%02dZ\"",
+               u, (unsigned long long)++w->rv, 1 + (int)(t / 86400) % 27, (int)(t / 3600) % 24,
+               (int)(t / 60) % 60, (int)t % 60);
     if (labels) buf_printf(&w->j, ",\"labels\":{%s}", labels);
-    buf_printf(&w->j, ",\"annotations\":{\"kubilitics.io/generated\":\"bench\",\"deployment.kubernetes.io/revision\":\"3\"}");
+    buf_printf(&w->j, ",\"annotations\":{\"kubilitics.io/generated\":\"bench\",\"deployment.kubernetes.io/"
+                      "revision\":\"3\"}");
     if (owner_kind)
-        buf_printf(&w->j, ",\"ownerReferences\":[{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\","
-                          "\"controller\":true,\"blockOwnerDeletion\":true}]",
-                   owner_api, owner_kind, owner_name, owner_uid);
+        buf_printf(
+            &w->j,
+            ",\"ownerReferences\":[{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\","
+            "\"controller\":true,\"blockOwnerDeletion\":true}]",
+            owner_api, owner_kind, owner_name, owner_uid);
     buf_puts(&w->j, "}");
 }
 
@@ -226,23 +252,30 @@ static void gen_node(world_t *w, int i)
     buf_puts(&w->j, "{\"apiVersion\":\"v1\",\"kind\":\"Node\",");
     char labels[512];
     snprintf(labels, sizeof labels,
-             "\"kubernetes.io/hostname\":\"%s\",\"node-role.kubernetes.io/worker\":\"\",\"topology.kubernetes.io/zone\":"
+             "\"kubernetes.io/hostname\":\"%s\",\"node-role.kubernetes.io/"
+             "worker\":\"\",\"topology.kubernetes.io/zone\":"
              "\"zone-%c\",\"kubernetes.io/arch\":\"amd64\",\"kubernetes.io/os\":\"linux\"",
              name, 'a' + i % 3);
     meta(w, name, NULL, labels, NULL, NULL, NULL, NULL);
-    buf_printf(&w->j, ",\"spec\":{\"podCIDR\":\"10.%d.%d.0/24\",\"providerID\":\"sim://%s\"},\"status\":{\"capacity\":"
-                      "{\"cpu\":\"16\",\"memory\":\"64Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"15800m\",\"memory\":\"62Gi\","
-                      "\"pods\":\"110\"},\"conditions\":[{\"type\":\"MemoryPressure\",\"status\":\"False\"},{\"type\":"
-                      "\"DiskPressure\",\"status\":\"False\"},{\"type\":\"PIDPressure\",\"status\":\"False\"},{\"type\":\"Ready\","
-                      "\"status\":\"True\",\"reason\":\"KubeletReady\"}],\"addresses\":[{\"type\":\"InternalIP\",\"address\":"
-                      "\"172.16.%d.%d\"},{\"type\":\"Hostname\",\"address\":\"%s\"}],\"nodeInfo\":{\"kubeletVersion\":\"v1.30.2\","
-                      "\"containerRuntimeVersion\":\"containerd://1.7.13\",\"osImage\":\"Debian GNU/Linux 12\"}}}",
-               i / 256, i % 256, name, i / 256, i % 256, name);
+    buf_printf(
+        &w->j,
+        ",\"spec\":{\"podCIDR\":\"10.%d.%d.0/24\",\"providerID\":\"sim://%s\"},\"status\":{\"capacity\":"
+        "{\"cpu\":\"16\",\"memory\":\"64Gi\",\"pods\":\"110\"},\"allocatable\":{\"cpu\":\"15800m\","
+        "\"memory\":\"62Gi\","
+        "\"pods\":\"110\"},\"conditions\":[{\"type\":\"MemoryPressure\",\"status\":\"False\"},{\"type\":"
+        "\"DiskPressure\",\"status\":\"False\"},{\"type\":\"PIDPressure\",\"status\":\"False\"},{\"type\":"
+        "\"Ready\","
+        "\"status\":\"True\",\"reason\":\"KubeletReady\"}],\"addresses\":[{\"type\":\"InternalIP\","
+        "\"address\":"
+        "\"172.16.%d.%d\"},{\"type\":\"Hostname\",\"address\":\"%s\"}],\"nodeInfo\":{\"kubeletVersion\":\"v1."
+        "30.2\","
+        "\"containerRuntimeVersion\":\"containerd://1.7.13\",\"osImage\":\"Debian GNU/Linux 12\"}}}",
+        i / 256, i % 256, name, i / 256, i % 256, name);
     feed(w, STORE_EV_ADDED, &K_NODE);
 }
 
-static void gen_pod(world_t *w, const char *ns, const char *app, const char *rs, const char *rs_uid, const char *hash,
-                    const char *name, int node, int cm0, int sec0, const char *state)
+static void gen_pod(world_t *w, const char *ns, const char *app, const char *rs, const char *rs_uid,
+                    const char *hash, const char *name, int node, int cm0, int sec0, const char *state)
 {
     /* The scheduler's choice and the pod IP are fixed for a pod's life: a
      * status update repeats them (the caller's node only seeds new pods). */
@@ -252,45 +285,71 @@ static void gen_pod(world_t *w, const char *ns, const char *app, const char *rs,
     buf_reset(&w->j);
     buf_puts(&w->j, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",");
     char labels[256];
-    snprintf(labels, sizeof labels, "\"app\":\"%s\",\"pod-template-hash\":\"%s\",\"tier\":\"backend\",\"team\":\"t%d\"", app,
-             hash, (int)(strlen(app) % 7));
+    snprintf(labels, sizeof labels,
+             "\"app\":\"%s\",\"pod-template-hash\":\"%s\",\"tier\":\"backend\",\"team\":\"t%d\"", app, hash,
+             (int)(strlen(app) % 7));
     meta(w, name, ns, labels, "ReplicaSet", "apps/v1", rs, rs_uid);
-    buf_printf(&w->j,
-               ",\"spec\":{\"nodeName\":\"worker-%05d\",\"serviceAccountName\":\"default\",\"restartPolicy\":\"Always\","
-               "\"terminationGracePeriodSeconds\":30,\"dnsPolicy\":\"ClusterFirst\",\"imagePullSecrets\":[{\"name\":\"%s-sec-0\"}],"
-               "\"volumes\":[{\"name\":\"config\",\"configMap\":{\"name\":\"%s-cm-%d\"}},{\"name\":\"certs\",\"secret\":{"
-               "\"secretName\":\"%s-sec-%d\"}},{\"name\":\"cache\",\"emptyDir\":{}},{\"name\":\"kube-api-access\",\"projected\":"
-               "{\"sources\":[{\"serviceAccountToken\":{\"expirationSeconds\":3607,\"path\":\"token\"}},{\"configMap\":{\"name\":"
-               "\"kube-root-ca.crt\",\"items\":[{\"key\":\"ca.crt\",\"path\":\"ca.crt\"}]}}]}}],"
-               "\"containers\":[{\"name\":\"app\",\"image\":\"registry.example.com/%s:1.4.2\",\"ports\":[{\"containerPort\":8080,"
-               "\"protocol\":\"TCP\"}],\"env\":[{\"name\":\"LOG_LEVEL\",\"value\":\"info\"},{\"name\":\"DB_URL\",\"valueFrom\":"
-               "{\"secretKeyRef\":{\"name\":\"%s-sec-%d\",\"key\":\"url\"}}},{\"name\":\"FEATURES\",\"valueFrom\":{"
-               "\"configMapKeyRef\":{\"name\":\"%s-cm-%d\",\"key\":\"features\"}}},{\"name\":\"POD_NAME\",\"valueFrom\":"
-               "{\"fieldRef\":{\"fieldPath\":\"metadata.name\"}}}],\"envFrom\":[{\"configMapRef\":{\"name\":\"%s-cm-%d\"}}],"
-               "\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"256Mi\"}},"
-               "\"volumeMounts\":[{\"name\":\"config\",\"mountPath\":\"/etc/app\"},{\"name\":\"certs\",\"mountPath\":\"/certs\","
-               "\"readOnly\":true},{\"name\":\"cache\",\"mountPath\":\"/cache\"},{\"name\":\"kube-api-access\",\"mountPath\":"
-               "\"/var/run/secrets/kubernetes.io/serviceaccount\",\"readOnly\":true}],\"readinessProbe\":{\"httpGet\":{\"path\":"
-               "\"/ready\",\"port\":8080},\"periodSeconds\":5},\"livenessProbe\":{\"httpGet\":{\"path\":\"/healthz\",\"port\":"
-               "8080},\"periodSeconds\":10}},{\"name\":\"sidecar\",\"image\":\"registry.example.com/proxy:2.1\",\"ports\":[{"
-               "\"containerPort\":15001}],\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"32Mi\"}}}],"
-               "\"tolerations\":[{\"key\":\"node.kubernetes.io/not-ready\",\"operator\":\"Exists\",\"effect\":\"NoExecute\","
-               "\"tolerationSeconds\":300}]}",
-               node, app, app, cm0, app, sec0, app, app, sec0 + 1, app, cm0 + 1, app, cm0 + 2);
+    buf_printf(
+        &w->j,
+        ",\"spec\":{\"nodeName\":\"worker-%05d\",\"serviceAccountName\":\"default\",\"restartPolicy\":"
+        "\"Always\","
+        "\"terminationGracePeriodSeconds\":30,\"dnsPolicy\":\"ClusterFirst\",\"imagePullSecrets\":[{\"name\":"
+        "\"%s-sec-0\"}],"
+        "\"volumes\":[{\"name\":\"config\",\"configMap\":{\"name\":\"%s-cm-%d\"}},{\"name\":\"certs\","
+        "\"secret\":{"
+        "\"secretName\":\"%s-sec-%d\"}},{\"name\":\"cache\",\"emptyDir\":{}},{\"name\":\"kube-api-access\","
+        "\"projected\":"
+        "{\"sources\":[{\"serviceAccountToken\":{\"expirationSeconds\":3607,\"path\":\"token\"}},{"
+        "\"configMap\":{\"name\":"
+        "\"kube-root-ca.crt\",\"items\":[{\"key\":\"ca.crt\",\"path\":\"ca.crt\"}]}}]}}],"
+        "\"containers\":[{\"name\":\"app\",\"image\":\"registry.example.com/"
+        "%s:1.4.2\",\"ports\":[{\"containerPort\":8080,"
+        "\"protocol\":\"TCP\"}],\"env\":[{\"name\":\"LOG_LEVEL\",\"value\":\"info\"},{\"name\":\"DB_URL\","
+        "\"valueFrom\":"
+        "{\"secretKeyRef\":{\"name\":\"%s-sec-%d\",\"key\":\"url\"}}},{\"name\":\"FEATURES\",\"valueFrom\":{"
+        "\"configMapKeyRef\":{\"name\":\"%s-cm-%d\",\"key\":\"features\"}}},{\"name\":\"POD_NAME\","
+        "\"valueFrom\":"
+        "{\"fieldRef\":{\"fieldPath\":\"metadata.name\"}}}],\"envFrom\":[{\"configMapRef\":{\"name\":\"%s-cm-"
+        "%d\"}}],"
+        "\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":"
+        "\"256Mi\"}},"
+        "\"volumeMounts\":[{\"name\":\"config\",\"mountPath\":\"/etc/"
+        "app\"},{\"name\":\"certs\",\"mountPath\":\"/certs\","
+        "\"readOnly\":true},{\"name\":\"cache\",\"mountPath\":\"/"
+        "cache\"},{\"name\":\"kube-api-access\",\"mountPath\":"
+        "\"/var/run/secrets/kubernetes.io/"
+        "serviceaccount\",\"readOnly\":true}],\"readinessProbe\":{\"httpGet\":{\"path\":"
+        "\"/ready\",\"port\":8080},\"periodSeconds\":5},\"livenessProbe\":{\"httpGet\":{\"path\":\"/"
+        "healthz\",\"port\":"
+        "8080},\"periodSeconds\":10}},{\"name\":\"sidecar\",\"image\":\"registry.example.com/"
+        "proxy:2.1\",\"ports\":[{"
+        "\"containerPort\":15001}],\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"32Mi\"}}}],"
+        "\"tolerations\":[{\"key\":\"node.kubernetes.io/"
+        "not-ready\",\"operator\":\"Exists\",\"effect\":\"NoExecute\","
+        "\"tolerationSeconds\":300}]}",
+        node, app, app, cm0, app, sec0, app, app, sec0 + 1, app, cm0 + 1, app, cm0 + 2);
     int crash = strcmp(state, "crash") == 0, notready = strcmp(state, "notready") == 0;
-    buf_printf(&w->j,
-               ",\"status\":{\"phase\":\"Running\",\"hostIP\":\"172.16.%d.%d\",\"podIP\":\"10.%d.%d.%d\",\"startTime\":"
-               "\"2026-11-20T10:00:00Z\",\"qosClass\":\"Burstable\",\"conditions\":[{\"type\":\"Initialized\",\"status\":\"True\"},"
-               "{\"type\":\"Ready\",\"status\":\"%s\"},{\"type\":\"ContainersReady\",\"status\":\"%s\"},{\"type\":"
-               "\"PodScheduled\",\"status\":\"True\"}],\"containerStatuses\":[{\"name\":\"app\",\"ready\":%s,\"restartCount\":%d,"
-               "\"image\":\"registry.example.com/%s:1.4.2\",\"imageID\":\"sha256:4f1c\",\"containerID\":\"containerd://%s\","
-               "\"started\":true,\"state\":%s},{\"name\":\"sidecar\",\"ready\":true,\"restartCount\":0,\"image\":"
-               "\"registry.example.com/proxy:2.1\",\"imageID\":\"sha256:77ab\",\"started\":true,\"state\":{\"running\":{"
-               "\"startedAt\":\"2026-11-20T10:00:03Z\"}}}]}}",
-               node / 256, node % 256, (int)(ip >> 16 & 0xff), (int)(ip >> 8 & 0xff), (int)(ip & 0xff), crash || notready ? "False" : "True",
-               crash || notready ? "False" : "True", crash || notready ? "false" : "true", crash ? 17 : 0, app, name,
-               crash ? "{\"waiting\":{\"reason\":\"CrashLoopBackOff\",\"message\":\"back-off 5m0s restarting failed container\"}}"
-                     : "{\"running\":{\"startedAt\":\"2026-11-20T10:00:02Z\"}}");
+    buf_printf(
+        &w->j,
+        ",\"status\":{\"phase\":\"Running\",\"hostIP\":\"172.16.%d.%d\",\"podIP\":\"10.%d.%d.%d\","
+        "\"startTime\":"
+        "\"2026-11-20T10:00:00Z\",\"qosClass\":\"Burstable\",\"conditions\":[{\"type\":\"Initialized\","
+        "\"status\":\"True\"},"
+        "{\"type\":\"Ready\",\"status\":\"%s\"},{\"type\":\"ContainersReady\",\"status\":\"%s\"},{\"type\":"
+        "\"PodScheduled\",\"status\":\"True\"}],\"containerStatuses\":[{\"name\":\"app\",\"ready\":%s,"
+        "\"restartCount\":%d,"
+        "\"image\":\"registry.example.com/"
+        "%s:1.4.2\",\"imageID\":\"sha256:4f1c\",\"containerID\":\"containerd://%s\","
+        "\"started\":true,\"state\":%s},{\"name\":\"sidecar\",\"ready\":true,\"restartCount\":0,\"image\":"
+        "\"registry.example.com/"
+        "proxy:2.1\",\"imageID\":\"sha256:77ab\",\"started\":true,\"state\":{\"running\":{"
+        "\"startedAt\":\"2026-11-20T10:00:03Z\"}}}]}}",
+        node / 256, node % 256, (int)(ip >> 16 & 0xff), (int)(ip >> 8 & 0xff), (int)(ip & 0xff),
+        crash || notready ? "False" : "True", crash || notready ? "False" : "True",
+        crash || notready ? "false" : "true", crash ? 17 : 0, app, name,
+        crash ? "{\"waiting\":{\"reason\":\"CrashLoopBackOff\",\"message\":\"back-off 5m0s restarting failed "
+                "container\"}}"
+              : "{\"running\":{\"startedAt\":\"2026-11-20T10:00:02Z\"}}");
     feed(w, STORE_EV_MODIFIED, &K_POD);
 }
 
@@ -304,7 +363,8 @@ static void gen_simple(world_t *w, const store_kind_t *k, const char *kind, cons
                        const char *labels, const char *body)
 {
     buf_reset(&w->j);
-    buf_printf(&w->j, "{\"apiVersion\":\"%s%s%s\",\"kind\":\"%s\",", k->group, *k->group ? "/" : "", k->version, kind);
+    buf_printf(&w->j, "{\"apiVersion\":\"%s%s%s\",\"kind\":\"%s\",", k->group, *k->group ? "/" : "",
+               k->version, kind);
     meta(w, name, ns, labels, NULL, NULL, NULL, NULL);
     if (body) buf_printf(&w->j, ",%s", body);
     buf_puts(&w->j, "}");
@@ -329,26 +389,33 @@ static void gen_world(world_t *w)
     for (int n = 0; n < opt_ns; n++) {
         char ns[32];
         snprintf(ns, sizeof ns, "team-%03d", n);
-        gen_simple(w, &K_NS, "Namespace", ns, NULL, "\"kubernetes.io/metadata.name\":\"x\"", "\"status\":{\"phase\":\"Active\"}");
+        gen_simple(w, &K_NS, "Namespace", ns, NULL, "\"kubernetes.io/metadata.name\":\"x\"",
+                   "\"status\":{\"phase\":\"Active\"}");
         gen_simple(w, &K_SA, "ServiceAccount", "default", ns, NULL, NULL);
-        gen_simple(w, &K_CM, "ConfigMap", "kube-root-ca.crt", ns, NULL, "\"data\":{\"ca.crt\":\"-----BEGIN CERTIFICATE-----\"}");
+        gen_simple(w, &K_CM, "ConfigMap", "kube-root-ca.crt", ns, NULL,
+                   "\"data\":{\"ca.crt\":\"-----BEGIN CERTIFICATE-----\"}");
         for (int d = 0; d < deps_per_ns && podn < opt_pods; d++) {
             dep_t *dp = &deps[ndeps++];
             snprintf(dp->ns, sizeof dp->ns, "%s", ns);
             snprintf(dp->app, sizeof dp->app, "svc-%03d-%02d", n, d);
             char labels[128], dep_uid[40];
-            snprintf(labels, sizeof labels, "\"app\":\"%s\",\"app.kubernetes.io/part-of\":\"shop-%d\"", dp->app, d % 5);
+            snprintf(labels, sizeof labels, "\"app\":\"%s\",\"app.kubernetes.io/part-of\":\"shop-%d\"",
+                     dp->app, d % 5);
             /* Deployment */
             buf_reset(&w->j);
             buf_puts(&w->j, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",");
             meta(w, dp->app, ns, labels, NULL, NULL, NULL, NULL);
             last_uid(w, dep_uid);
-            buf_printf(&w->j, ",\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},\"template\":{"
-                              "\"metadata\":{\"labels\":{\"app\":\"%s\"}},\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":"
-                              "\"registry.example.com/%s:1.4.2\"}]}}},\"status\":{\"replicas\":%d,\"readyReplicas\":%d,"
-                              "\"availableReplicas\":%d,\"updatedReplicas\":%d,\"conditions\":[{\"type\":\"Available\",\"status\":"
-                              "\"True\"},{\"type\":\"Progressing\",\"status\":\"True\"}]}}",
-                       dep_size, dp->app, dp->app, dp->app, dep_size, dep_size, dep_size, dep_size);
+            buf_printf(
+                &w->j,
+                ",\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},\"template\":{"
+                "\"metadata\":{\"labels\":{\"app\":\"%s\"}},\"spec\":{\"containers\":[{\"name\":\"app\","
+                "\"image\":"
+                "\"registry.example.com/%s:1.4.2\"}]}}},\"status\":{\"replicas\":%d,\"readyReplicas\":%d,"
+                "\"availableReplicas\":%d,\"updatedReplicas\":%d,\"conditions\":[{\"type\":\"Available\","
+                "\"status\":"
+                "\"True\"},{\"type\":\"Progressing\",\"status\":\"True\"}]}}",
+                dep_size, dp->app, dp->app, dp->app, dep_size, dep_size, dep_size, dep_size);
             feed(w, STORE_EV_ADDED, &K_DEP);
             /* ReplicaSets: the current one and older revisions scaled to 0 */
             for (int r = 0; r < RS_PER_DEP; r++) {
@@ -362,9 +429,12 @@ static void gen_world(world_t *w)
                 meta(w, rsname, ns, rl, "Deployment", "apps/v1", dp->app, dep_uid);
                 last_uid(w, rsuid);
                 int reps = r == RS_PER_DEP - 1 ? dep_size : 0;
-                buf_printf(&w->j, ",\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"%s\",\"pod-template-hash\":"
-                                  "\"%s\"}}},\"status\":{\"replicas\":%d,\"readyReplicas\":%d,\"availableReplicas\":%d}}",
-                           reps, dp->app, hash, reps, reps, reps);
+                buf_printf(
+                    &w->j,
+                    ",\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"%s\",\"pod-template-"
+                    "hash\":"
+                    "\"%s\"}}},\"status\":{\"replicas\":%d,\"readyReplicas\":%d,\"availableReplicas\":%d}}",
+                    reps, dp->app, hash, reps, reps, reps);
                 feed(w, STORE_EV_ADDED, &K_RS);
                 if (reps) {
                     snprintf(dp->rs, sizeof dp->rs, "%s", rsname);
@@ -376,10 +446,12 @@ static void gen_world(world_t *w)
                 char nm[80];
                 snprintf(nm, sizeof nm, "%s-cm-%d", dp->app, c);
                 gen_simple(w, &K_CM, "ConfigMap", nm, ns, labels,
-                           "\"data\":{\"features\":\"a,b,c\",\"app.yaml\":\"server:\\n  port: 8080\\n  threads: 8\\n\"}");
+                           "\"data\":{\"features\":\"a,b,c\",\"app.yaml\":\"server:\\n  port: 8080\\n  "
+                           "threads: 8\\n\"}");
                 snprintf(nm, sizeof nm, "%s-sec-%d", dp->app, c);
                 gen_simple(w, &K_SEC, "Secret", nm, ns, labels,
-                           "\"type\":\"Opaque\",\"data\":{\"url\":\"cG9zdGdyZXM6Ly9kYg==\",\"password\":\"aHVudGVyMg==\"}");
+                           "\"type\":\"Opaque\",\"data\":{\"url\":\"cG9zdGdyZXM6Ly9kYg==\",\"password\":"
+                           "\"aHVudGVyMg==\"}");
             }
             /* Service + EndpointSlices owned by it */
             char svc_uid[40];
@@ -387,22 +459,28 @@ static void gen_world(world_t *w)
             buf_puts(&w->j, "{\"apiVersion\":\"v1\",\"kind\":\"Service\",");
             meta(w, dp->app, ns, labels, NULL, NULL, NULL, NULL);
             last_uid(w, svc_uid);
-            buf_printf(&w->j, ",\"spec\":{\"type\":\"ClusterIP\",\"clusterIP\":\"10.96.%d.%d\",\"selector\":{\"app\":\"%s\"},"
-                              "\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080,\"protocol\":\"TCP\"}]}}",
-                       (int)(rnd() % 250), (int)(rnd() % 250), dp->app);
+            buf_printf(
+                &w->j,
+                ",\"spec\":{\"type\":\"ClusterIP\",\"clusterIP\":\"10.96.%d.%d\",\"selector\":{\"app\":\"%"
+                "s\"},"
+                "\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080,\"protocol\":\"TCP\"}]}}",
+                (int)(rnd() % 250), (int)(rnd() % 250), dp->app);
             feed(w, STORE_EV_ADDED, &K_SVC);
             for (int e = 0; e < EPS_PER_SVC; e++) {
                 char nm[80], sfx[8], el[200];
                 suffix(sfx, 5);
                 snprintf(nm, sizeof nm, "%s-%s", dp->app, sfx);
-                snprintf(el, sizeof el, "\"kubernetes.io/service-name\":\"%s\",\"endpointslice.kubernetes.io/managed-by\":"
-                                        "\"endpointslice-controller.k8s.io\"", dp->app);
+                snprintf(el, sizeof el,
+                         "\"kubernetes.io/service-name\":\"%s\",\"endpointslice.kubernetes.io/managed-by\":"
+                         "\"endpointslice-controller.k8s.io\"",
+                         dp->app);
                 buf_reset(&w->j);
                 buf_puts(&w->j, "{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\",");
                 meta(w, nm, ns, el, "Service", "v1", dp->app, svc_uid);
                 buf_puts(&w->j, ",\"addressType\":\"IPv4\",\"endpoints\":[");
                 for (int k = 0; k < dep_size / EPS_PER_SVC; k++)
-                    buf_printf(&w->j, "%s{\"addresses\":[\"10.1.%d.%d\"],\"conditions\":{\"ready\":true}}", k ? "," : "", e, k);
+                    buf_printf(&w->j, "%s{\"addresses\":[\"10.1.%d.%d\"],\"conditions\":{\"ready\":true}}",
+                               k ? "," : "", e, k);
                 buf_puts(&w->j, "],\"ports\":[{\"name\":\"http\",\"port\":8080,\"protocol\":\"TCP\"}]}");
                 feed(w, STORE_EV_ADDED, &K_EPS);
             }
@@ -411,8 +489,8 @@ static void gen_world(world_t *w)
                 char sfx[8];
                 suffix(sfx, 5);
                 snprintf(dp->pod[p], sizeof dp->pod[p], "%s-%s", dp->rs, sfx);
-                gen_pod(w, ns, dp->app, dp->rs, dp->rs_uid, dp->hash, dp->pod[p], (int)(rnd() % (uint64_t)opt_nodes), 0, 0,
-                        "running");
+                gen_pod(w, ns, dp->app, dp->rs, dp->rs_uid, dp->hash, dp->pod[p],
+                        (int)(rnd() % (uint64_t)opt_nodes), 0, 0, "running");
                 dp->pods++;
             }
         }
@@ -452,10 +530,15 @@ static double pct(uint64_t *v, size_t n, double p)
     return (double)v[i];
 }
 
+/* CPU time of the last timed_export: what the query costs, without the time
+ * other processes of a loaded machine took the CPU away. */
+static uint64_t last_cpu_ns;
+
 static uint64_t timed_export(graph_t *g, const graph_query_t *q, size_t *bytes, size_t *nodes)
 {
     buf_t b = {0};
     err_t err = {0};
+    uint64_t c0 = cpu_ns();
     uint64_t t0 = clock_mono_ns();
     graph_result_t *r = graph_query_run(g, q, &err);
     if (!r) {
@@ -464,6 +547,7 @@ static uint64_t timed_export(graph_t *g, const graph_query_t *q, size_t *bytes, 
     }
     graph_result_json(r, &b);
     uint64_t t1 = clock_mono_ns();
+    last_cpu_ns = cpu_ns() - c0;
     if (bytes) *bytes = b.len;
     if (nodes) *nodes = graph_result_node_count(r);
     graph_result_free(r);
@@ -476,13 +560,19 @@ static uint64_t timed_export(graph_t *g, const graph_query_t *q, size_t *bytes, 
 int main(int argc, char **argv)
 {
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--nodes")) opt_nodes = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--pods")) opt_pods = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--namespaces")) opt_ns = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--events")) opt_events = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seed")) rng_state = strtoull(argv[i + 1], NULL, 10) | 1;
+        if (!strcmp(argv[i], "--nodes"))
+            opt_nodes = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--pods"))
+            opt_pods = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--namespaces"))
+            opt_ns = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--events"))
+            opt_events = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--seed"))
+            rng_state = strtoull(argv[i + 1], NULL, 10) | 1;
         else {
-            fprintf(stderr, "usage: %s [--nodes N] [--pods N] [--namespaces N] [--events N] [--seed N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--nodes N] [--pods N] [--namespaces N] [--events N] [--seed N]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -564,18 +654,20 @@ int main(int argc, char **argv)
         if (kind < 70) {
             /* status churn: readiness flips, crashes, recoveries */
             const char *st = kind < 40 ? "notready" : kind < 55 ? "crash" : "running";
-            gen_pod(&w, dp->ns, dp->app, dp->rs, dp->rs_uid, dp->hash, dp->pod[p], (int)(rnd() % (uint64_t)opt_nodes), 0, 0, st);
+            gen_pod(&w, dp->ns, dp->app, dp->rs, dp->rs_uid, dp->hash, dp->pod[p],
+                    (int)(rnd() % (uint64_t)opt_nodes), 0, 0, st);
         } else if (kind < 90) {
             /* pod replaced: deleted, a new one created (another node) */
             buf_reset(&w.j);
-            buf_printf(&w.j, "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\",\"resourceVersion\":\"%llu\"}}", dp->pod[p],
-                       dp->ns, (unsigned long long)++w.rv);
+            buf_printf(&w.j,
+                       "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\",\"resourceVersion\":\"%llu\"}}",
+                       dp->pod[p], dp->ns, (unsigned long long)++w.rv);
             feed(&w, STORE_EV_DELETED, &K_POD);
             char sfx[8];
             suffix(sfx, 5);
             snprintf(dp->pod[p], sizeof dp->pod[p], "%s-%s", dp->rs, sfx);
-            gen_pod(&w, dp->ns, dp->app, dp->rs, dp->rs_uid, dp->hash, dp->pod[p], (int)(rnd() % (uint64_t)opt_nodes), 0, 0,
-                    "running");
+            gen_pod(&w, dp->ns, dp->app, dp->rs, dp->rs_uid, dp->hash, dp->pod[p],
+                    (int)(rnd() % (uint64_t)opt_nodes), 0, 0, "running");
         } else if (kind < 95) {
             /* service selector edited back and forth */
             char labels[128];
@@ -583,8 +675,10 @@ int main(int argc, char **argv)
             buf_reset(&w.j);
             buf_puts(&w.j, "{\"apiVersion\":\"v1\",\"kind\":\"Service\",");
             meta(&w, dp->app, dp->ns, labels, NULL, NULL, NULL, NULL);
-            buf_printf(&w.j, ",\"spec\":{\"type\":\"ClusterIP\",\"clusterIP\":\"10.96.1.1\",\"selector\":{\"app\":\"%s\"%s},"
-                             "\"ports\":[{\"port\":80}]}}",
+            buf_printf(&w.j,
+                       ",\"spec\":{\"type\":\"ClusterIP\",\"clusterIP\":\"10.96.1.1\",\"selector\":{\"app\":"
+                       "\"%s\"%s},"
+                       "\"ports\":[{\"port\":80}]}}",
                        dp->app, kind % 2 ? ",\"tier\":\"backend\"" : "");
             feed(&w, STORE_EV_MODIFIED, &K_SVC);
         } else {
@@ -603,9 +697,11 @@ int main(int argc, char **argv)
     double ev_parse_us = (double)(w.parse_ns - parse_before) / 1e3 / (double)(w.objects - objects_before);
     uint64_t ev_total = 0;
     for (size_t i = 0; i < nev; i++) ev_total += ev_ns[i];
-    double ev_p50 = pct(ev_ns, nev, 0.50) / 1e3, ev_p99 = pct(ev_ns, nev, 0.99) / 1e3, ev_max = pct(ev_ns, nev, 1.0) / 1e3;
+    double ev_p50 = pct(ev_ns, nev, 0.50) / 1e3, ev_p99 = pct(ev_ns, nev, 0.99) / 1e3,
+           ev_max = pct(ev_ns, nev, 1.0) / 1e3;
     free(ev_ns);
-    for (size_t i = 0; i < nev; i++) w.ev_cpu[i] = w.ev_cpu[i] > cpu_overhead ? w.ev_cpu[i] - cpu_overhead : 0;
+    for (size_t i = 0; i < nev; i++)
+        w.ev_cpu[i] = w.ev_cpu[i] > cpu_overhead ? w.ev_cpu[i] - cpu_overhead : 0;
     {
         /* per event class, on stderr (status / replace / service / configmap × ADDED, MODIFIED, DELETED) */
         static const char *const cls[] = {"pod-status", "pod-replace", "svc-selector", "cm-recreate"};
@@ -614,7 +710,12 @@ int main(int argc, char **argv)
             size_t k = 0;
             for (size_t i = 0; i < nev; i++)
                 if (w.ev_class[i] == c) tmp[k++] = w.ev_cpu[i];
-            if (k) fprintf(stderr, "%s/%s: n=%zu cpu p50 %.1f us p99 %.1f us\n", cls[c / 3], c % 3 == 0 ? "ADDED" : c % 3 == 1 ? "MODIFIED" : "DELETED", k, pct(tmp, k, 0.5) / 1e3, pct(tmp, k, 0.99) / 1e3);
+            if (k)
+                fprintf(stderr, "%s/%s: n=%zu cpu p50 %.1f us p99 %.1f us\n", cls[c / 3],
+                        c % 3 == 0   ? "ADDED"
+                        : c % 3 == 1 ? "MODIFIED"
+                                     : "DELETED",
+                        k, pct(tmp, k, 0.5) / 1e3, pct(tmp, k, 0.99) / 1e3);
         }
         free(tmp);
         free(w.ev_class);
@@ -634,14 +735,19 @@ int main(int argc, char **argv)
     q.limit = 1000000;
     uint64_t ns_cold = timed_export(w.g, &q, &bytes, &nn);
     size_t ns_nodes = nn, ns_bytes = bytes;
-    uint64_t ns_t[60];
-    for (int i = 0; i < 60; i++) ns_t[i] = timed_export(w.g, &q, NULL, NULL);
-    double ns_p50 = pct(ns_t, 60, 0.5) / 1e6, ns_p99 = pct(ns_t, 60, 0.99) / 1e6;
+    uint64_t ns_t[60], ns_c[60];
+    for (int i = 0; i < 60; i++) {
+        ns_t[i] = timed_export(w.g, &q, NULL, NULL);
+        ns_c[i] = last_cpu_ns;
+    }
+    double ns_p50 = pct(ns_t, 60, 0.5) / 1e6, ns_p99 = pct(ns_t, 60, 0.99) / 1e6,
+           ns_cpu_p99 = pct(ns_c, 60, 0.99) / 1e6;
     /* namespace query right after a pod in it was replaced (layout redone) */
     uint64_t ns_dirty_t[30];
     for (int i = 0; i < 30; i++) {
         dep_t *dp = &deps[ndeps / 2];
-        gen_pod(&w, dp->ns, dp->app, dp->rs, dp->rs_uid, dp->hash, dp->pod[i % dp->pods], i, 0, 0, i % 2 ? "crash" : "running");
+        gen_pod(&w, dp->ns, dp->app, dp->rs, dp->rs_uid, dp->hash, dp->pod[i % dp->pods], i, 0, 0,
+                i % 2 ? "crash" : "running");
         buf_reset(&w.j);
         buf_printf(&w.j, "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\"}}", dp->pod[0], dp->ns);
         char sfx[8];
@@ -654,7 +760,7 @@ int main(int argc, char **argv)
     double ns_dirty_p50 = pct(ns_dirty_t, 30, 0.5) / 1e6, ns_dirty_p99 = pct(ns_dirty_t, 30, 0.99) / 1e6;
     /* focus + 2 hops on random pods */
     enum { NF = 400 };
-    uint64_t *ft = xmalloc(NF * sizeof *ft);
+    uint64_t *ft = xmalloc(NF * sizeof *ft), *fc = xmalloc(NF * sizeof *fc);
     size_t fnodes = 0;
     for (int i = 0; i < NF; i++) {
         dep_t *dp = &deps[rnd() % (uint64_t)ndeps];
@@ -662,9 +768,13 @@ int main(int argc, char **argv)
         snprintf(id, sizeof id, "Pod/%s/%s", dp->ns, dp->pod[rnd() % (uint64_t)dp->pods]);
         graph_query_t fq = {.focus = id, .depth = 2, .limit = 1000000};
         ft[i] = timed_export(w.g, &fq, NULL, &nn);
+        fc[i] = last_cpu_ns;
         fnodes += nn;
     }
-    double f_p50 = pct(ft, NF, 0.5) / 1e6, f_p99 = pct(ft, NF, 0.99) / 1e6;
+    double f_p50 = pct(ft, NF, 0.5) / 1e6, f_p99 = pct(ft, NF, 0.99) / 1e6,
+           f_cpu_p99 = pct(fc, NF, 0.99) / 1e6;
+    free(ft);
+    free(fc);
     /* focus + 2 on a Deployment (narrower: its ReplicaSets and pods) */
     uint64_t fd[NF];
     for (int i = 0; i < NF; i++) {
@@ -680,6 +790,7 @@ int main(int argc, char **argv)
     malloc_trim(0);
     size_t all_bytes = 0, all_nodes = 0;
     uint64_t all_cold = timed_export(w.g, &all, &all_bytes, &all_nodes);
+    uint64_t all_cold_cpu = last_cpu_ns;
     uint64_t all_warm = timed_export(w.g, &all, NULL, NULL);
     /* whole cluster after churn in 20 namespaces */
     for (int i = 0; i < 20; i++) {
@@ -728,23 +839,31 @@ int main(int argc, char **argv)
     }
     printf("{\"machine\":\"%s %s, %ld x %s\",\"objects\":%zu,\"pods\":%d,\"nodes\":%d,\"namespaces\":%d,"
            "\"edges\":%zu,\"missing\":%zu,\"jsonBytes\":%zu,"
-           "\"heapBytesPerObject\":%.0f,\"rssBytesPerObject\":%.0f,\"storeBytesPerObject\":%.0f,\"graphBytesPerObject\":%.0f,"
+           "\"heapBytesPerObject\":%.0f,\"rssBytesPerObject\":%.0f,\"storeBytesPerObject\":%.0f,"
+           "\"graphBytesPerObject\":%.0f,"
            "\"stringBytes\":%zu,\"refKeepJsonTreeBytesPerObject\":%.0f,\"refJsonBytesPerObject\":%.0f,"
            "\"buildMs\":%.0f,\"buildApplyMs\":%.0f,\"buildParseMs\":%.0f,"
-           "\"events\":%zu,\"eventCpuP50Us\":%.2f,\"eventCpuP99Us\":%.2f,\"eventP50Us\":%.2f,\"eventP99Us\":%.2f,\"eventMaxUs\":%.0f,\"eventMeanUs\":%.2f,\"eventParseMeanUs\":%.2f,"
-           "\"nsQueryNodes\":%zu,\"nsQueryBytes\":%zu,\"nsQueryColdMs\":%.2f,\"nsQueryP50Ms\":%.2f,\"nsQueryP99Ms\":%.2f,"
+           "\"events\":%zu,\"eventCpuP50Us\":%.2f,\"eventCpuP99Us\":%.2f,\"eventP50Us\":%.2f,\"eventP99Us\":%"
+           ".2f,\"eventMaxUs\":%.0f,\"eventMeanUs\":%.2f,\"eventParseMeanUs\":%.2f,"
+           "\"nsQueryNodes\":%zu,\"nsQueryBytes\":%zu,\"nsQueryColdMs\":%.2f,\"nsQueryP50Ms\":%.2f,"
+           "\"nsQueryP99Ms\":%.2f,"
+           "\"nsQueryCpuP99Ms\":%.2f,\"focusPodCpuP99Ms\":%.3f,\"wholeColdCpuMs\":%.0f,"
            "\"nsQueryAfterChangeP50Ms\":%.2f,\"nsQueryAfterChangeP99Ms\":%.2f,"
-           "\"focusPodNodesMean\":%.0f,\"focusPodP50Ms\":%.3f,\"focusPodP99Ms\":%.3f,\"focusDeploymentP99Ms\":%.3f,"
-           "\"wholeNodes\":%zu,\"wholeBytes\":%zu,\"wholeColdMs\":%.0f,\"wholeWarmMs\":%.0f,\"wholeAfterChurnMs\":%.0f,"
+           "\"focusPodNodesMean\":%.0f,\"focusPodP50Ms\":%.3f,\"focusPodP99Ms\":%.3f,"
+           "\"focusDeploymentP99Ms\":%.3f,"
+           "\"wholeNodes\":%zu,\"wholeBytes\":%zu,\"wholeColdMs\":%.0f,\"wholeWarmMs\":%.0f,"
+           "\"wholeAfterChurnMs\":%.0f,"
            "\"reloadRecomputeMs\":%.0f,\"edgesAfterReload\":%zu,\"loadavg\":\"%s\"}\n",
-           un.sysname, un.release, sysconf(_SC_NPROCESSORS_ONLN), cpu, objs, opt_pods, opt_nodes, opt_ns, gs.edges,
-           gs.missing, w.json_bytes, (double)(heap1 - heap0) / (double)objs, (double)(rss1 - rss0) / (double)objs,
-           (double)(ss.bytes_objects + ss.bytes_strings + ss.bytes_indexes) / (double)objs, (double)gs.bytes / (double)objs,
-           ss.bytes_strings, (double)ref.parse_ns, (double)ref.apply_ns, (double)(t_build1 - t_build0) / 1e6,
-           (double)build_apply_ns / 1e6, (double)parse_before / 1e6, nev, evc_p50, evc_p99, ev_p50, ev_p99,
-           ev_max, (double)ev_total / 1e3 / (double)nev, ev_parse_us, ns_nodes, ns_bytes, (double)ns_cold / 1e6, ns_p50,
-           ns_p99, ns_dirty_p50, ns_dirty_p99, (double)fnodes / NF, f_p50, f_p99, fd_p99, all_nodes, all_bytes,
-           (double)all_cold / 1e6, (double)all_warm / 1e6, (double)all_churned / 1e6, (double)(t_re1 - t_re0) / 1e6,
-           gs2.edges, loadavg);
+           un.sysname, un.release, sysconf(_SC_NPROCESSORS_ONLN), cpu, objs, opt_pods, opt_nodes, opt_ns,
+           gs.edges, gs.missing, w.json_bytes, (double)(heap1 - heap0) / (double)objs,
+           (double)(rss1 - rss0) / (double)objs,
+           (double)(ss.bytes_objects + ss.bytes_strings + ss.bytes_indexes) / (double)objs,
+           (double)gs.bytes / (double)objs, ss.bytes_strings, (double)ref.parse_ns, (double)ref.apply_ns,
+           (double)(t_build1 - t_build0) / 1e6, (double)build_apply_ns / 1e6, (double)parse_before / 1e6, nev,
+           evc_p50, evc_p99, ev_p50, ev_p99, ev_max, (double)ev_total / 1e3 / (double)nev, ev_parse_us,
+           ns_nodes, ns_bytes, (double)ns_cold / 1e6, ns_p50, ns_p99, ns_cpu_p99, f_cpu_p99,
+           (double)all_cold_cpu / 1e6, ns_dirty_p50, ns_dirty_p99, (double)fnodes / NF, f_p50, f_p99, fd_p99,
+           all_nodes, all_bytes, (double)all_cold / 1e6, (double)all_warm / 1e6, (double)all_churned / 1e6,
+           (double)(t_re1 - t_re0) / 1e6, gs2.edges, loadavg);
     return 0;
 }

@@ -37,14 +37,18 @@ print("| full graph build (store + edges, excl. parse) | %d ms | %d ms (cJSON pa
 print("| per-event update, CPU p50 / p99 (%d events) | %.1f / %.1f µs | %.1f µs mean (cJSON parse of the event) | | ≤ 20 µs median %s |"
       % (r["events"], r["eventCpuP50Us"], r["eventCpuP99Us"], r["eventParseMeanUs"], ok(r["eventCpuP50Us"] <= 20)))
 print("| per-event update, wall p50 / p99 | %.1f / %.1f µs | | | |" % (r["eventP50Us"], r["eventP99Us"]))
-print("| namespace query, %d nodes, JSON + layout, p50 / p99 | %.2f / %.2f ms (cold %.1f) | | | ≤ 10 ms %s |"
-      % (r["nsQueryNodes"], r["nsQueryP50Ms"], r["nsQueryP99Ms"], r["nsQueryColdMs"], ok(r["nsQueryP99Ms"] <= 10)))
+print("| namespace query, %d nodes, JSON + layout, wall p50 / p99 (CPU p99) | %.2f / %.2f ms (%.2f ms); cold %.1f ms | | | ≤ 10 ms %s |"
+      % (r["nsQueryNodes"], r["nsQueryP50Ms"], r["nsQueryP99Ms"], r["nsQueryCpuP99Ms"], r["nsQueryColdMs"], ok(r["nsQueryP99Ms"] <= 10)))
 print("| namespace query right after a change in it, p50 / p99 | %.2f / %.2f ms | | | |" % (r["nsQueryAfterChangeP50Ms"], r["nsQueryAfterChangeP99Ms"]))
-print("| focus Pod + 2 hops (mean %d nodes), p50 / p99 | %.3f / %.3f ms | | | ≤ 2 ms p99 %s |"
-      % (r["focusPodNodesMean"], r["focusPodP50Ms"], r["focusPodP99Ms"], ok(r["focusPodP99Ms"] <= 2)))
+print("| focus Pod + 2 hops (mean %d nodes), wall p50 / p99 (CPU p99) | %.3f / %.3f ms (%.3f ms) | | | ≤ 2 ms p99 %s |"
+      % (r["focusPodNodesMean"], r["focusPodP50Ms"], r["focusPodP99Ms"], r["focusPodCpuP99Ms"], ok(r["focusPodP99Ms"] <= 2)))
 print("| focus Deployment + 2 hops, p99 | %.3f ms | | | |" % r["focusDeploymentP99Ms"])
-print("| whole cluster with layout, JSON (%d nodes, %.0f MB) cold / warm / after churn | %d / %d / %d ms | | | ≤ 2 s %s |"
-      % (r["wholeNodes"], r["wholeBytes"] / 1e6, r["wholeColdMs"], r["wholeWarmMs"], r["wholeAfterChurnMs"], ok(r["wholeColdMs"] <= 2000)))
+print("| whole cluster with layout, JSON (%d nodes, %.0f MB) cold (CPU) / warm / after churn | %d (%d) / %d / %d ms | | | ≤ 2 s %s |"
+      % (r["wholeNodes"], r["wholeBytes"] / 1e6, r["wholeColdMs"], r["wholeColdCpuMs"], r["wholeWarmMs"], r["wholeAfterChurnMs"], ok(r["wholeColdMs"] <= 2000)))
+print("\nWall times include what other processes took on a loaded machine (see the load average); CPU times are the "
+      "engine's own cost. Per-event figures are CPU time of store_apply_event including the graph update; the mix is "
+      "70%% pod status updates, 20%% pod replacements (delete + create), 5%% Service selector edits, 5%% ConfigMap "
+      "delete + recreate.")
 print("| reload: every edge recomputed from the store | %d ms | | | |" % r["reloadRecomputeMs"])
 PY
 tail -16 bench/RESULTS.md

@@ -33,13 +33,13 @@ static void flush(graph_t *g, bool resync);
 
 /* ---------------------------------------------------------------- small vectors */
 
-#define VPUSH(arr, n, cap, val)                                                                                        \
-    do {                                                                                                               \
-        if ((n) == (cap)) {                                                                                            \
-            (cap) = (cap) ? (cap) * 2 : 16;                                                                            \
-            (arr) = xrealloc((arr), (cap) * sizeof *(arr));                                                            \
-        }                                                                                                              \
-        (arr)[(n)++] = (val);                                                                                          \
+#define VPUSH(arr, n, cap, val)                                                                              \
+    do {                                                                                                     \
+        if ((n) == (cap)) {                                                                                  \
+            (cap) = (cap) ? (cap)*2 : 16;                                                                    \
+            (arr) = xrealloc((arr), (cap) * sizeof *(arr));                                                  \
+        }                                                                                                    \
+        (arr)[(n)++] = (val);                                                                                \
     } while (0)
 
 static void ensure_nodes(graph_t *g)
@@ -118,7 +118,10 @@ void graph_free(graph_t *g)
     free(g);
 }
 
-store_t *graph_store(graph_t *g) { return g->s; }
+store_t *graph_store(graph_t *g)
+{
+    return g->s;
+}
 
 void graph_set_fn_eval(graph_t *g, graph_fn_eval_t fn, void *ud)
 {
@@ -147,7 +150,10 @@ static void bump_ns(graph_t *g, store_oid_t o)
 
 /* ---------------------------------------------------------------- types and rules */
 
-const char *graph_type_str(const graph_t *g, uint32_t type) { return intern_str(g->str, g->types[type]); }
+const char *graph_type_str(const graph_t *g, uint32_t type)
+{
+    return intern_str(g->str, g->types[type]);
+}
 
 static uint32_t type_index(graph_t *g, const char *t)
 {
@@ -160,7 +166,10 @@ static uint32_t type_index(graph_t *g, const char *t)
     return g->ntypes++;
 }
 
-bool graph_rule_is_owner(const graph_t *g, uint16_t rule) { return rule < g->nrules && g->rules[rule].kind == SCRIPT_REL_OWNER; }
+bool graph_rule_is_owner(const graph_t *g, uint16_t rule)
+{
+    return rule < g->nrules && g->rules[rule].kind == SCRIPT_REL_OWNER;
+}
 
 static bool id_based(const grule_t *r)
 {
@@ -170,7 +179,8 @@ static bool id_based(const grule_t *r)
 
 static bool selector_based(const grule_t *r)
 {
-    return r->kind == SCRIPT_REL_SELECTOR || (r->kind == SCRIPT_REL_LABELREF && r->target_label != INTERN_NONE);
+    return r->kind == SCRIPT_REL_SELECTOR ||
+           (r->kind == SCRIPT_REL_LABELREF && r->target_label != INTERN_NONE);
 }
 
 static bool kind_in(const grule_t *r, uint32_t kind)
@@ -217,7 +227,8 @@ static uint32_t slot_for(graph_t *g, const char *kind, const char *path, int mod
     buf_printf(&k, "%s\x1f%d\x1f%d\x1f%s", kind, mode, form, path);
     void *v = map_get(&g->slots, k.data, k.len);
     uint32_t slot;
-    if (v) slot = (uint32_t)(uintptr_t)v - 1;
+    if (v)
+        slot = (uint32_t)(uintptr_t)v - 1;
     else {
         slot = g->next_slot++;
         map_put(&g->slots, k.data, k.len, (void *)(uintptr_t)(slot + 1));
@@ -235,13 +246,14 @@ typedef struct compiled {
     size_t nspecs, capspecs;
 } compiled_t;
 
-static uint32_t add_spec(graph_t *g, compiled_t *c, const char *kind, const char *text, int mode, int form, err_t *err,
-                         const script_relation_t *r)
+static uint32_t add_spec(graph_t *g, compiled_t *c, const char *kind, const char *text, int mode, int form,
+                         err_t *err, const script_relation_t *r)
 {
     script_path_t p;
     err_t e2;
     if (script_path_parse(text, &p, &e2) != 0) {
-        err_set(err, ERR_INVALID, "%s %s:%d: %s", r->plugin ? r->plugin : "?", r->file ? r->file : "?", r->line, e2.msg);
+        err_set(err, ERR_INVALID, "%s %s:%d: %s", r->plugin ? r->plugin : "?", r->file ? r->file : "?",
+                r->line, e2.msg);
         return UINT32_MAX;
     }
     VPUSH(c->paths, c->npaths, c->cappaths, p);
@@ -270,11 +282,11 @@ static void compiled_free(graph_t *g, compiled_t *c)
 static int compile_rule(graph_t *g, compiled_t *c, const script_relation_t *r, grule_t *out, err_t *err)
 {
     const char *plugin = r->plugin ? r->plugin : "?", *file = r->file ? r->file : "?";
-#define BAD(...)                                                                                                       \
-    do {                                                                                                               \
-        char m_[300];                                                                                                  \
-        snprintf(m_, sizeof m_, __VA_ARGS__);                                                                          \
-        return err_set(err, ERR_INVALID, "plugin %s %s:%d: %s", plugin, file, r->line, m_);                            \
+#define BAD(...)                                                                                             \
+    do {                                                                                                     \
+        char m_[300];                                                                                        \
+        snprintf(m_, sizeof m_, __VA_ARGS__);                                                                \
+        return err_set(err, ERR_INVALID, "plugin %s %s:%d: %s", plugin, file, r->line, m_);                  \
     } while (0)
     memset(out, 0, sizeof *out);
     out->src = r;
@@ -282,17 +294,22 @@ static int compile_rule(graph_t *g, compiled_t *c, const script_relation_t *r, g
     out->ns_slot = UINT32_MAX;
     out->label = out->target_label = INTERN_NONE;
     out->from = INTERN_NONE;
-    if (r->rule < SCRIPT_REL_OWNER || r->rule > SCRIPT_REL_FUNCTION) BAD("unknown rule kind %d", (int)r->rule);
+    if (r->rule < SCRIPT_REL_OWNER || r->rule > SCRIPT_REL_FUNCTION)
+        BAD("unknown rule kind %d", (int)r->rule);
     if (!r->type || !*r->type) BAD("relation without an edge type");
     out->type = type_index(g, r->type);
     if (out->type == UINT32_MAX) BAD("too many edge types");
     if (!r->from || !*r->from) BAD("relation without a source kind (from)");
-    if (strcmp(r->from, "*") != 0) out->from = intern_addz(g->str, r->from);
-    else if (r->rule == SCRIPT_REL_SELECTOR || r->rule == SCRIPT_REL_REF) BAD("%s rules need a source kind, not '*'", r->rule == SCRIPT_REL_SELECTOR ? "selector" : "ref");
+    if (strcmp(r->from, "*") != 0)
+        out->from = intern_addz(g->str, r->from);
+    else if (r->rule == SCRIPT_REL_SELECTOR || r->rule == SCRIPT_REL_REF)
+        BAD("%s rules need a source kind, not '*'", r->rule == SCRIPT_REL_SELECTOR ? "selector" : "ref");
     out->to = r->nto ? xcalloc(r->nto, sizeof *out->to) : NULL;
     for (size_t i = 0; i < r->nto; i++) {
-        if (!r->to[i] || strcmp(r->to[i], "*") == 0) out->to_any = true;
-        else out->to[out->nto++] = intern_addz(g->str, r->to[i]);
+        if (!r->to[i] || strcmp(r->to[i], "*") == 0)
+            out->to_any = true;
+        else
+            out->to[out->nto++] = intern_addz(g->str, r->to[i]);
     }
     if (!r->nto) out->to_any = true;
     if (r->rule == SCRIPT_REL_SELECTOR && !r->nto) BAD("selector relation needs a target kind (to)");
@@ -305,7 +322,8 @@ static int compile_rule(graph_t *g, compiled_t *c, const script_relation_t *r, g
         for (size_t i = 0; i < r->npaths; i++) {
             const char *text = r->paths[i].text;
             if (!text) BAD("path %zu without text", i);
-            uint32_t slot = add_spec(g, c, from, text, r->rule == SCRIPT_REL_SELECTOR ? STORE_FIELD_SELECTOR : STORE_FIELD_REF,
+            uint32_t slot = add_spec(g, c, from, text,
+                                     r->rule == SCRIPT_REL_SELECTOR ? STORE_FIELD_SELECTOR : STORE_FIELD_REF,
                                      r->rule == SCRIPT_REL_SELECTOR ? (int)r->selector_form : 0, err, r);
             if (slot == UINT32_MAX) return ERR_INVALID;
             out->slots[out->nslots++] = slot;
@@ -372,8 +390,10 @@ int graph_set_rules(graph_t *g, const script_relation_t *rules, size_t n, err_t 
         if (r->kind == SCRIPT_REL_OWNER) {
             if (r->to_any) plist_add(&g->rkpool, g->rk_any, (uint32_t)i);
             for (uint32_t j = 0; j < r->nto; j++) pindex_add(&g->rk, r->to[j], 0, 0, (uint32_t)i);
-        } else if (r->from == INTERN_NONE) plist_add(&g->rkpool, g->rk_any, (uint32_t)i);
-        else pindex_add(&g->rk, r->from, 0, 0, (uint32_t)i);
+        } else if (r->from == INTERN_NONE)
+            plist_add(&g->rkpool, g->rk_any, (uint32_t)i);
+        else
+            pindex_add(&g->rk, r->from, 0, 0, (uint32_t)i);
     }
     /* Recompute every edge from the store. All objects exist already, so
      * deriving each object's own rules finds every edge: selectors select
@@ -385,7 +405,8 @@ int graph_set_rules(graph_t *g, const script_relation_t *rules, size_t n, err_t 
     for (store_oid_t o = 0; o < cap; o++)
         if (store_live(g->s, o)) g->n[o].eff = (uint8_t)store_obj_status(g->s, o);
     for (store_oid_t o = 0; o < cap; o++)
-        if (store_live(g->s, o) && store_obj_status(g->s, o) >= STORE_STATUS_WARNING) refresh_eff(g, o, 0, true);
+        if (store_live(g->s, o) && store_obj_status(g->s, o) >= STORE_STATUS_WARNING)
+            refresh_eff(g, o, 0, true);
     for (uint32_t i = 0; i < g->nsver.cap; i++)
         if (g->nsver.s[i].v) g->nsver.s[i].v++;
     g->npup = g->nprm = g->nnup = g->nnrm = 0;
@@ -402,7 +423,8 @@ static uint32_t sel_get(graph_t *g, uint32_t text)
         g->sels[i].refs++;
         return i;
     }
-    if (g->nsel_free) i = g->sel_free[--g->nsel_free];
+    if (g->nsel_free)
+        i = g->sel_free[--g->nsel_free];
     else {
         if (g->nsels == g->capsels) {
             g->capsels = g->capsels ? g->capsels * 2 : 64;
@@ -415,7 +437,8 @@ static uint32_t sel_get(graph_t *g, uint32_t text)
     s->text = text;
     intern_ref(g->str, text);
     s->refs = 1;
-    s->ok = store_selector_parse(g->s, intern_str(g->str, text), intern_len(g->str, text), true, &s->sel, NULL) == 0;
+    s->ok = store_selector_parse(g->s, intern_str(g->str, text), intern_len(g->str, text), true, &s->sel,
+                                 NULL) == 0;
     tmap_put(&g->selmap, text, 0, 0, i);
     return i;
 }
@@ -439,8 +462,10 @@ static void pend_edge(graph_t *g, store_oid_t src, store_oid_t dst, uint32_t typ
 {
     if (!g->listener) return;
     gpend_t p = {src, dst, type};
-    if (up) VPUSH(g->pup, g->npup, g->cappup, p);
-    else VPUSH(g->prm, g->nprm, g->capprm, p);
+    if (up)
+        VPUSH(g->pup, g->npup, g->cappup, p);
+    else
+        VPUSH(g->prm, g->nprm, g->capprm, p);
 }
 
 static void pend_node(graph_t *g, store_oid_t o)
@@ -484,15 +509,20 @@ static void flush(graph_t *g, bool resync)
     size_t i = 0, j = 0, nu = 0, nr = 0;
     while (i < g->npup || j < g->nprm) {
         int c = i == g->npup ? 1 : j == g->nprm ? -1 : cmp_pend(&g->pup[i], &g->prm[j]);
-        if (c == 0) i++, j++;
-        else if (c < 0) g->pup[nu++] = g->pup[i++];
-        else g->prm[nr++] = g->prm[j++];
+        if (c == 0)
+            i++, j++;
+        else if (c < 0)
+            g->pup[nu++] = g->pup[i++];
+        else
+            g->prm[nr++] = g->prm[j++];
     }
     graph_edge_ref_t *eu = nu ? xcalloc(nu, sizeof *eu) : NULL, *er = nr ? xcalloc(nr, sizeof *er) : NULL;
     for (size_t k = 0; k < nu; k++)
-        eu[k] = (graph_edge_ref_t){arena_id(g, g->pup[k].src), arena_id(g, g->pup[k].dst), graph_type_str(g, g->pup[k].type)};
+        eu[k] = (graph_edge_ref_t){arena_id(g, g->pup[k].src), arena_id(g, g->pup[k].dst),
+                                   graph_type_str(g, g->pup[k].type)};
     for (size_t k = 0; k < nr; k++)
-        er[k] = (graph_edge_ref_t){arena_id(g, g->prm[k].src), arena_id(g, g->prm[k].dst), graph_type_str(g, g->prm[k].type)};
+        er[k] = (graph_edge_ref_t){arena_id(g, g->prm[k].src), arena_id(g, g->prm[k].dst),
+                                   graph_type_str(g, g->prm[k].type)};
     if (g->nnup > 1) qsort(g->nup, g->nnup, sizeof *g->nup, cmp_u32);
     size_t nn = 0;
     for (size_t k = 0; k < g->nnup; k++) {
@@ -500,8 +530,8 @@ static void flush(graph_t *g, bool resync)
         if ((nn && g->nup[nn - 1] == o) || !store_live(g->s, o)) continue;
         g->nup[nn++] = o;
     }
-    graph_delta_t d = {g->nup, nn, (const char *const *)g->nrm, g->nnrm, eu, nu, er, nr, store_resource_version(g->s),
-                       resync};
+    graph_delta_t d = {g->nup, nn, (const char *const *)g->nrm,  g->nnrm, eu, nu,
+                       er,     nr, store_resource_version(g->s), resync};
     g->npup = g->nprm = g->nnup = g->nnrm = 0;
     g->listener(g, &d, g->listener_ud);
     free(eu);
@@ -534,23 +564,32 @@ static void adj_shrink(gnode_t *n)
     }
 }
 
-/* Remove the copy of an edge from o's array: the one pointing at other with
- * this rule and type/flags. */
-static void adj_remove(graph_t *g, store_oid_t o, store_oid_t other, uint16_t rule, uint16_t tf)
+/* Swap-remove entry i of o's array; the entry moved into its place tells
+ * its twin where it went. */
+static void adj_take(graph_t *g, store_oid_t o, uint32_t i)
 {
     gnode_t *n = &g->n[o];
-    for (uint32_t i = n->ne; i-- > 0;) {
-        gedge_t *e = &n->e[i];
-        if (e->other == other && e->rule == rule && e->tf == tf) {
-            *e = n->e[--n->ne];
-            adj_shrink(n);
-            return;
-        }
+    uint32_t last = --n->ne;
+    if (i != last) {
+        n->e[i] = n->e[last];
+        g->n[n->e[i].other].e[n->e[i].mirror].mirror = i;
     }
 }
 
-static void edge_add(graph_t *g, store_oid_t deriver, store_oid_t other, uint16_t rule, uint32_t type, bool deriver_src,
-                     bool dedupe)
+/* Remove the edge whose copy is entry i of o's array, both copies. o's
+ * array is not shrunk here (callers walking it shrink it when done). */
+static gedge_t edge_remove_at(graph_t *g, store_oid_t o, uint32_t i)
+{
+    gedge_t e = g->n[o].e[i];
+    adj_take(g, e.other, e.mirror);
+    adj_shrink(&g->n[e.other]);
+    adj_take(g, o, i);
+    g->nedges--;
+    return e;
+}
+
+static void edge_add(graph_t *g, store_oid_t deriver, store_oid_t other, uint16_t rule, uint32_t type,
+                     bool deriver_src, bool dedupe)
 {
     if (deriver == other) return;
     uint16_t tf = (uint16_t)(type << 2 | (deriver_src ? GE_OUT : 0) | GE_MINE);
@@ -559,16 +598,17 @@ static void edge_add(graph_t *g, store_oid_t deriver, store_oid_t other, uint16_
         for (uint32_t i = 0; i < n->ne; i++)
             if (n->e[i].other == other && n->e[i].tf == tf) return;
     }
-    adj_push(g, deriver, (gedge_t){other, rule, tf});
-    adj_push(g, other, (gedge_t){deriver, rule, (uint16_t)(type << 2 | (deriver_src ? 0 : GE_OUT))});
+    uint32_t at_d = g->n[deriver].ne, at_o = g->n[other].ne;
+    adj_push(g, deriver, (gedge_t){other, rule, tf, at_o});
+    adj_push(g, other, (gedge_t){deriver, rule, (uint16_t)(type << 2 | (deriver_src ? 0 : GE_OUT)), at_d});
     g->nedges++;
     pend_edge(g, deriver_src ? deriver : other, deriver_src ? other : deriver, type, true);
 }
 
 /* ---------------------------------------------------------------- missing */
 
-static void miss_add(graph_t *g, store_oid_t d, uint32_t kind, uint32_t ns, uint32_t name, uint16_t rule, uint32_t type,
-                     bool deriver_src)
+static void miss_add(graph_t *g, store_oid_t d, uint32_t kind, uint32_t ns, uint32_t name, uint16_t rule,
+                     uint32_t type, bool deriver_src)
 {
     gnode_t *n = &g->n[d];
     uint16_t tf = (uint16_t)(type << 2 | (deriver_src ? GE_OUT : 0));
@@ -603,12 +643,14 @@ static void miss_drop(graph_t *g, store_oid_t d, uint16_t i)
 }
 
 /* Target of an ID-based rule: an edge when it exists, else missing. */
-static void id_target(graph_t *g, store_oid_t d, uint16_t rule, uint32_t type, uint32_t kind, uint32_t ns, uint32_t name,
-                      bool deriver_src)
+static void id_target(graph_t *g, store_oid_t d, uint16_t rule, uint32_t type, uint32_t kind, uint32_t ns,
+                      uint32_t name, bool deriver_src)
 {
     store_oid_t t = store_find_ids(g->s, kind, ns, name);
-    if (t == STORE_NONE) miss_add(g, d, kind, ns, name, rule, type, deriver_src);
-    else edge_add(g, d, t, rule, type, deriver_src, true);
+    if (t == STORE_NONE)
+        miss_add(g, d, kind, ns, name, rule, type, deriver_src);
+    else
+        edge_add(g, d, t, rule, type, deriver_src, true);
 }
 
 /* X just appeared: references waiting for its ID become edges. */
@@ -639,14 +681,18 @@ static void inst_index(graph_t *g, uint32_t ii, bool add)
     const ginst_t *in = &g->inst[ii];
     const gsel_t *s = &g->sels[in->sel];
     if (in->anchor < 0) {
-        if (add) pindex_add(&g->sidx, in->ns, INTERN_NONE, INTERN_NONE, ii);
-        else pindex_remove(&g->sidx, in->ns, INTERN_NONE, INTERN_NONE, ii);
+        if (add)
+            pindex_add(&g->sidx, in->ns, INTERN_NONE, INTERN_NONE, ii);
+        else
+            pindex_remove(&g->sidx, in->ns, INTERN_NONE, INTERN_NONE, ii);
         return;
     }
     const store_req_t *r = &s->sel.reqs[in->anchor];
     for (uint32_t j = 0; j < r->nvals; j++) {
-        if (add) pindex_add(&g->sidx, in->ns, r->key, r->vals[j], ii);
-        else pindex_remove(&g->sidx, in->ns, r->key, r->vals[j], ii);
+        if (add)
+            pindex_add(&g->sidx, in->ns, r->key, r->vals[j], ii);
+        else
+            pindex_remove(&g->sidx, in->ns, r->key, r->vals[j], ii);
     }
 }
 
@@ -672,7 +718,8 @@ static void inst_add(graph_t *g, store_oid_t x, uint16_t rule, uint32_t text)
         return;
     }
     uint32_t ii;
-    if (g->ninst_free) ii = g->inst_free[--g->ninst_free];
+    if (g->ninst_free)
+        ii = g->inst_free[--g->ninst_free];
     else {
         if (g->ninst == g->capinst) {
             g->capinst = g->capinst ? g->capinst * 2 : 64;
@@ -685,7 +732,8 @@ static void inst_add(graph_t *g, store_oid_t x, uint16_t rule, uint32_t text)
      * the data, so the index does not depend on event order. */
     int anchor = -1;
     for (uint32_t i = 0; i < sel->nreqs; i++)
-        if (sel->reqs[i].op == STORE_SEL_IN && (anchor < 0 || sel->reqs[i].nvals < sel->reqs[anchor].nvals)) anchor = (int)i;
+        if (sel->reqs[i].op == STORE_SEL_IN && (anchor < 0 || sel->reqs[i].nvals < sel->reqs[anchor].nvals))
+            anchor = (int)i;
     g->inst[ii] = (ginst_t){x, si, store_obj_ns(g->s, x), rule, (int16_t)anchor};
     inst_index(g, ii, true);
     gnode_t *n = &g->n[x];
@@ -695,7 +743,8 @@ static void inst_add(graph_t *g, store_oid_t x, uint16_t rule, uint32_t text)
     const grule_t *r = &g->rules[rule];
     sel_ctx_t c = {g, x, rule, r->type};
     if (r->to_any) store_select(g->s, store_obj_ns(g->s, x), STORE_ANY, sel, sel_found, &c);
-    for (uint32_t k = 0; k < r->nto; k++) store_select(g->s, store_obj_ns(g->s, x), r->to[k], sel, sel_found, &c);
+    for (uint32_t k = 0; k < r->nto; k++)
+        store_select(g->s, store_obj_ns(g->s, x), r->to[k], sel, sel_found, &c);
 }
 
 static void inst_drop(graph_t *g, store_oid_t x, uint16_t i)
@@ -705,7 +754,8 @@ static void inst_drop(graph_t *g, store_oid_t x, uint16_t i)
     inst_index(g, ii, false);
     sel_put(g, g->inst[ii].sel);
     g->inst[ii].src = STORE_NONE;
-    if (g->ninst_free % 64 == 0) g->inst_free = xrealloc(g->inst_free, (g->ninst_free + 64) * sizeof *g->inst_free);
+    if (g->ninst_free % 64 == 0)
+        g->inst_free = xrealloc(g->inst_free, (g->ninst_free + 64) * sizeof *g->inst_free);
     g->inst_free[g->ninst_free++] = ii;
     n->inst[i] = n->inst[--n->ninst];
     if (!n->ninst) {
@@ -723,10 +773,8 @@ static void selectors_into(graph_t *g, store_oid_t x)
     for (uint32_t i = n->ne; i-- > 0;) {
         gedge_t e = n->e[i];
         if ((e.tf & (GE_MINE | GE_OUT)) || !selector_based(&g->rules[e.rule])) continue;
-        adj_remove(g, e.other, x, e.rule, (uint16_t)(e.tf | GE_OUT | GE_MINE));
+        edge_remove_at(g, x, i);
         n = &g->n[x];
-        n->e[i] = n->e[--n->ne];
-        g->nedges--;
         pend_edge(g, e.other, x, ge_type(&e), false);
     }
     adj_shrink(&g->n[x]);
@@ -755,12 +803,12 @@ static void derived_clear(graph_t *g, store_oid_t x, unsigned mask)
     for (uint32_t i = n->ne; i-- > 0;) {
         gedge_t e = n->e[i];
         if (!(e.tf & GE_MINE) || !(mask & RULE_BIT(g->rules[e.rule].kind))) continue;
-        adj_remove(g, e.other, x, e.rule, (uint16_t)((e.tf & ~GE_MINE) ^ GE_OUT));
+        edge_remove_at(g, x, i);
         n = &g->n[x];
-        n->e[i] = n->e[--n->ne];
-        g->nedges--;
-        if (e.tf & GE_OUT) pend_edge(g, x, e.other, ge_type(&e), false);
-        else pend_edge(g, e.other, x, ge_type(&e), false);
+        if (e.tf & GE_OUT)
+            pend_edge(g, x, e.other, ge_type(&e), false);
+        else
+            pend_edge(g, e.other, x, ge_type(&e), false);
     }
     adj_shrink(&g->n[x]);
     for (uint16_t i = g->n[x].nmiss; i-- > 0;)
@@ -813,12 +861,16 @@ static void derive_fields(graph_t *g, store_oid_t x, uint16_t ri, const grule_t 
             continue;
         }
         if (tag != STORE_FV_REF) continue;
-        uint32_t dns = (fv[i].slot_tag & STORE_FV_HAS_NS) ? fv[i].c : ns_override != UINT32_MAX ? ns_override : r->cross_ns ? 0 : ns;
+        uint32_t dns = (fv[i].slot_tag & STORE_FV_HAS_NS) ? fv[i].c
+                       : ns_override != UINT32_MAX        ? ns_override
+                       : r->cross_ns                      ? 0
+                                                          : ns;
         if (fv[i].b) {
             if (!kind_in(r, fv[i].b)) continue;
             id_target(g, x, ri, r->type, fv[i].b, target_ns(g, fv[i].b, dns), fv[i].a, true);
         } else {
-            for (uint32_t k = 0; k < r->nto; k++) id_target(g, x, ri, r->type, r->to[k], target_ns(g, r->to[k], dns), fv[i].a, true);
+            for (uint32_t k = 0; k < r->nto; k++)
+                id_target(g, x, ri, r->type, r->to[k], target_ns(g, r->to[k], dns), fv[i].a, true);
         }
     }
 }
@@ -829,7 +881,8 @@ static void derive_labelref(graph_t *g, store_oid_t x, uint16_t ri, const grule_
     if (v == INTERN_NONE || v == 0) return;
     if (r->target_label == INTERN_NONE) {
         uint32_t ns = r->cross_ns ? 0 : store_obj_ns(g->s, x);
-        for (uint32_t k = 0; k < r->nto; k++) id_target(g, x, ri, r->type, r->to[k], target_ns(g, r->to[k], ns), v, true);
+        for (uint32_t k = 0; k < r->nto; k++)
+            id_target(g, x, ri, r->type, r->to[k], target_ns(g, r->to[k], ns), v, true);
         return;
     }
     buf_t t = {0};
@@ -869,8 +922,9 @@ static const char *fn_find(const char *kind, const char *ns, const char *name, s
     fn_ctx_t *c = ud;
     graph_t *g = c->g;
     intern_t *t = g->str;
-    store_oid_t o = store_find_ids(g->s, intern_find(t, kind, strlen(kind)), intern_find(t, ns ? ns : "", ns ? strlen(ns) : 0),
-                                   intern_find(t, name, strlen(name)));
+    store_oid_t o =
+        store_find_ids(g->s, intern_find(t, kind, strlen(kind)),
+                       intern_find(t, ns ? ns : "", ns ? strlen(ns) : 0), intern_find(t, name, strlen(name)));
     if (o == STORE_NONE) return NULL;
     buf_reset(&g->findbuf);
     graph_projection_json(g, o, &g->findbuf);
@@ -878,7 +932,8 @@ static const char *fn_find(const char *kind, const char *ns, const char *name, s
     return g->findbuf.data;
 }
 
-static void derive_fn(graph_t *g, store_oid_t x, uint16_t ri, const grule_t *r, const cJSON *obj, char **json, size_t *jlen)
+static void derive_fn(graph_t *g, store_oid_t x, uint16_t ri, const grule_t *r, const cJSON *obj, char **json,
+                      size_t *jlen)
 {
     if (!g->fn_eval || !r->src) return;
     if (!*json) {
@@ -937,7 +992,10 @@ static void derive(graph_t *g, store_oid_t x, unsigned mask, const cJSON *obj)
 
 /* ---------------------------------------------------------------- status */
 
-int graph_node_status(const graph_t *g, store_oid_t o) { return g->n[o].eff; }
+int graph_node_status(const graph_t *g, store_oid_t o)
+{
+    return g->n[o].eff;
+}
 
 const char *graph_node_reason(const graph_t *g, store_oid_t o)
 {
@@ -1010,7 +1068,8 @@ static void on_upserted(void *ud, store_oid_t x, unsigned ch, const cJSON *obj)
         derive(g, x, ALL_RULES, obj);
         selectors_into(g, x);
         resolve_missing(g, x);
-        refresh_eff(g, x, 0, store_obj_status(g->s, x) >= STORE_STATUS_WARNING || g->n[x].eff >= STORE_STATUS_WARNING);
+        refresh_eff(g, x, 0,
+                    store_obj_status(g->s, x) >= STORE_STATUS_WARNING || g->n[x].eff >= STORE_STATUS_WARNING);
         pend_node(g, x);
         bump_ns(g, x);
     } else {
@@ -1048,26 +1107,23 @@ static void on_removing(void *ud, store_oid_t x)
     gnode_t *n = &g->n[x];
     for (uint32_t i = 0; i < n->ne; i++) {
         const gedge_t *e = &n->e[i];
-        if (!(e->tf & GE_OUT) && g->rules[e->rule].kind == SCRIPT_REL_OWNER) VPUSH(parents, np, capp, e->other);
+        if (!(e->tf & GE_OUT) && g->rules[e->rule].kind == SCRIPT_REL_OWNER)
+            VPUSH(parents, np, capp, e->other);
     }
     uint32_t kind = store_obj_kind(g->s, x), ns = store_obj_ns(g->s, x), name = store_obj_name(g->s, x);
     for (uint32_t i = g->n[x].ne; i-- > 0;) {
-        n = &g->n[x];
-        gedge_t e = n->e[i];
-        n->e[i] = n->e[--n->ne];
-        g->nedges--;
-        if (e.tf & GE_MINE) {
-            adj_remove(g, e.other, x, e.rule, (uint16_t)((e.tf & ~GE_MINE) ^ GE_OUT));
-        } else {
-            adj_remove(g, e.other, x, e.rule, (uint16_t)((e.tf ^ GE_OUT) | GE_MINE));
+        gedge_t e = edge_remove_at(g, x, i);
+        if (!(e.tf & GE_MINE)) {
             /* The other side referred to x by ID: it now misses x. */
             if (id_based(&g->rules[e.rule])) {
                 miss_add(g, e.other, kind, ns, name, e.rule, ge_type(&e), (e.tf & GE_OUT) == 0);
                 pend_node(g, e.other);
             }
         }
-        if (e.tf & GE_OUT) pend_edge(g, x, e.other, ge_type(&e), false);
-        else pend_edge(g, e.other, x, ge_type(&e), false);
+        if (e.tf & GE_OUT)
+            pend_edge(g, x, e.other, ge_type(&e), false);
+        else
+            pend_edge(g, e.other, x, ge_type(&e), false);
     }
     n = &g->n[x];
     free(n->e);
@@ -1110,7 +1166,10 @@ static void id_of(const graph_t *g, uint32_t kind, uint32_t ns, uint32_t name, b
     buf_puts(out, intern_str(g->str, name));
 }
 
-static int cmp_cstrp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_cstrp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 size_t graph_node_missing_json(const graph_t *g, store_oid_t o, buf_t *out)
 {
@@ -1215,7 +1274,10 @@ void graph_projection_json(graph_t *g, store_oid_t o, buf_t *out)
     buf_puts(out, "}}");
 }
 
-size_t graph_edge_count(const graph_t *g) { return g->nedges; }
+size_t graph_edge_count(const graph_t *g)
+{
+    return g->nedges;
+}
 
 size_t graph_each_edge(const graph_t *g, store_oid_t o, graph_edge_fn cb, void *ud)
 {
@@ -1233,13 +1295,47 @@ size_t graph_each_edge(const graph_t *g, store_oid_t o, graph_edge_fn cb, void *
 
 bool graph_has_edge(const graph_t *g, const char *source_id, const char *target_id, const char *type)
 {
-    store_oid_t a = store_find(g->s, source_id, strlen(source_id)), b = store_find(g->s, target_id, strlen(target_id));
+    store_oid_t a = store_find(g->s, source_id, strlen(source_id)),
+                b = store_find(g->s, target_id, strlen(target_id));
     if (a == STORE_NONE || b == STORE_NONE || a >= g->ncap) return false;
     const gnode_t *n = &g->n[a];
     for (uint32_t i = 0; i < n->ne; i++)
-        if (n->e[i].other == b && (n->e[i].tf & GE_OUT) && strcmp(graph_type_str(g, ge_type(&n->e[i])), type) == 0)
+        if (n->e[i].other == b && (n->e[i].tf & GE_OUT) &&
+            strcmp(graph_type_str(g, ge_type(&n->e[i])), type) == 0)
             return true;
     return false;
+}
+
+int graph_check(const graph_t *g, err_t *err)
+{
+    size_t copies = 0, miss = 0;
+    for (uint32_t o = 0; o < g->ncap; o++) {
+        const gnode_t *n = &g->n[o];
+        if (n->ne && !store_live(g->s, o))
+            return err_set(err, ERR_INTERNAL, "dead object %u has %u edges", o, n->ne);
+        for (uint32_t i = 0; i < n->ne; i++) {
+            const gedge_t *e = &n->e[i];
+            if (e->other >= g->ncap || e->mirror >= g->n[e->other].ne)
+                return err_set(err, ERR_INTERNAL, "edge %u[%u]: bad twin index", o, i);
+            const gedge_t *t = &g->n[e->other].e[e->mirror];
+            if (t->other != o || t->mirror != i || t->rule != e->rule || (t->tf >> 2) != (e->tf >> 2) ||
+                ((t->tf ^ e->tf) & GE_OUT) == 0 || ((t->tf ^ e->tf) & GE_MINE) == 0)
+                return err_set(err, ERR_INTERNAL, "edge %u[%u] and its twin disagree", o, i);
+            copies++;
+        }
+        for (uint16_t i = 0; i < n->nmiss; i++) {
+            const plist_t *l = pindex_get(&g->midx, n->miss[i].kind, n->miss[i].ns, n->miss[i].name);
+            bool found = false;
+            for (uint32_t k = 0; l && k < l->n && !found; k++) found = l->v[k] == o;
+            if (!found) return err_set(err, ERR_INTERNAL, "missing entry of %u not indexed", o);
+            miss++;
+        }
+    }
+    if (copies != 2 * g->nedges)
+        return err_set(err, ERR_INTERNAL, "%zu edge copies for %zu edges", copies, g->nedges);
+    if (miss != g->nmissing)
+        return err_set(err, ERR_INTERNAL, "%zu missing entries, counted %zu", miss, g->nmissing);
+    return 0;
 }
 
 void graph_get_stats(const graph_t *g, graph_stats_t *out)

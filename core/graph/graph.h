@@ -128,7 +128,7 @@ typedef struct graph_query {
     size_t expand_limit;
     const char *label_selector;
     size_t limit;
-    bool no_layout;    /* skip x/y (all 0) */
+    bool no_layout; /* skip x/y (all 0) */
 } graph_query_t;
 
 typedef struct graph_result graph_result_t;
@@ -161,6 +161,11 @@ int graph_export(graph_t *g, const graph_query_t *q, const char *format, buf_t *
  * {"items":[{"cluster","id","kind","namespace","name","status"}],"truncated"}.
  * Clusters are visited in the order given, objects in ID order. */
 void graph_search_json(graph_t *const *graphs, size_t n, const char *needle, size_t limit, buf_t *out);
+
+/* Verify the graph's internal invariants (every edge copy has its twin,
+ * counts agree, missing entries are indexed). 0, or ERR_INTERNAL with what
+ * was wrong. For tests and debugging: it walks everything. */
+int graph_check(const graph_t *g, err_t *err);
 
 /* ---- accounting ---- */
 typedef struct graph_stats {

@@ -10,7 +10,9 @@
  * whose data produced it (the "deriver": the owned object for `owns`, the
  * referencing object for references, the selecting object for selectors)
  * carries GE_MINE, and recomputing that object removes exactly its MINE
- * edges. GE_OUT says the array's owner is the edge's source.
+ * edges. GE_OUT says the array's owner is the edge's source. Each copy
+ * knows its twin's index, so removing an edge never scans the other end's
+ * array (a namespace's default ServiceAccount has an edge per Pod).
  */
 #ifndef KB_GRAPH_INT_H
 #define KB_GRAPH_INT_H
@@ -29,10 +31,14 @@
 typedef struct gedge {
     uint32_t other;
     uint16_t rule;
-    uint16_t tf; /* type << 2 | GE_* */
+    uint16_t tf;     /* type << 2 | GE_* */
+    uint32_t mirror; /* index of the twin copy in other's array: removal is O(1) at hubs */
 } gedge_t;
 
-static inline uint32_t ge_type(const gedge_t *e) { return e->tf >> 2; }
+static inline uint32_t ge_type(const gedge_t *e)
+{
+    return e->tf >> 2;
+}
 
 /* A reference to an absent object, kept on the deriver. tf as in gedge_t:
  * GE_OUT when the deriver will be the edge's source. */
@@ -48,21 +54,21 @@ typedef struct gnode {
     uint32_t *inst; /* selector instances this object owns */
     uint32_t ne, ce;
     uint16_t nmiss, ninst;
-    uint8_t eff; /* effective status */
+    uint8_t eff;         /* effective status */
     uint32_t eff_reason; /* interned leaf reason when raised by children; 0 none */
 } gnode_t;
 
 typedef struct grule {
     const script_relation_t *src;
-    int kind;              /* SCRIPT_REL_* */
-    uint32_t type;         /* index into graph.types */
-    uint32_t from;         /* kind id, INTERN_NONE for "*" */
+    int kind;      /* SCRIPT_REL_* */
+    uint32_t type; /* index into graph.types */
+    uint32_t from; /* kind id, INTERN_NONE for "*" */
     uint32_t *to;
     uint32_t nto;
     bool to_any;
-    uint32_t *slots;       /* field slots of the paths */
+    uint32_t *slots; /* field slots of the paths */
     uint32_t nslots;
-    uint32_t ns_slot;      /* REF namespace_path slot or UINT32_MAX */
+    uint32_t ns_slot; /* REF namespace_path slot or UINT32_MAX */
     bool cross_ns;
     uint32_t label, target_label; /* LABELREF, intern ids or INTERN_NONE */
 } grule_t;
@@ -71,7 +77,7 @@ typedef struct gsel {
     uint32_t text; /* interned canonical text (ref held) */
     store_selector_t sel;
     uint32_t refs;
-    bool ok;       /* parsed */
+    bool ok; /* parsed */
 } gsel_t;
 
 typedef struct ginst {
@@ -99,18 +105,18 @@ struct graph {
     bool has_fn;
     plist_pool_t pool;
     plist_pool_t rkpool;
-    pindex_t rk;          /* (deriver kind,0,0) → rule indexes */
-    uint32_t rk_any;      /* plist of rules whose deriver kind is "*" */
-    pindex_t sidx;        /* (ns, key, value) → selector instances; (ns, NONE, NONE) unanchored */
-    pindex_t midx;        /* (kind, ns, name) → derivers missing it */
+    pindex_t rk;     /* (deriver kind,0,0) → rule indexes */
+    uint32_t rk_any; /* plist of rules whose deriver kind is "*" */
+    pindex_t sidx;   /* (ns, key, value) → selector instances; (ns, NONE, NONE) unanchored */
+    pindex_t midx;   /* (kind, ns, name) → derivers missing it */
     gsel_t *sels;
     uint32_t nsels, capsels, *sel_free, nsel_free;
-    tmap_t selmap;        /* (text,0,0) → sels index */
+    tmap_t selmap; /* (text,0,0) → sels index */
     ginst_t *inst;
     uint32_t ninst, capinst, *inst_free, ninst_free, live_inst;
-    uint32_t *types;      /* intern ids of edge types */
+    uint32_t *types; /* intern ids of edge types */
     uint32_t ntypes;
-    map_t slots;          /* "kind\x1fmode\x1fform\x1fpath" → slot + 1, kept across reloads */
+    map_t slots; /* "kind\x1fmode\x1fform\x1fpath" → slot + 1, kept across reloads */
     uint32_t next_slot;
     size_t nedges, nmissing;
     /* deltas */
@@ -131,7 +137,7 @@ struct graph {
     /* queries and layout */
     uint32_t *mark;
     uint32_t markcap, stamp;
-    tmap_t nsver;         /* (ns,0,0) → layout version */
+    tmap_t nsver; /* (ns,0,0) → layout version */
     layout_cache_t *layout;
 };
 
@@ -142,13 +148,19 @@ void graph_projection_json(graph_t *g, store_oid_t o, buf_t *out);
 uint32_t graph_ns_version(const graph_t *g, uint32_t ns);
 /* Stamp-based membership marks sized to the store. */
 void graph_mark_begin(graph_t *g);
-static inline void graph_mark(graph_t *g, store_oid_t o) { g->mark[o] = g->stamp; }
-static inline bool graph_marked(const graph_t *g, store_oid_t o) { return g->mark[o] == g->stamp; }
+static inline void graph_mark(graph_t *g, store_oid_t o)
+{
+    g->mark[o] = g->stamp;
+}
+static inline bool graph_marked(const graph_t *g, store_oid_t o)
+{
+    return g->mark[o] == g->stamp;
+}
 
 /* layout.c: positions for nodes (all of them live); xy receives 2 doubles
  * per node. Groups are reported for drawing. */
 typedef struct layout_group {
-    uint32_t ns, app;    /* intern ids; app 0 = none */
+    uint32_t ns, app; /* intern ids; app 0 = none */
     double x, y, w, h;
 } layout_group_t;
 
@@ -156,7 +168,7 @@ typedef struct layout_out {
     double *xy;
     layout_group_t *groups;
     size_t ngroups;
-    uint32_t *order;     /* node indexes in layout order */
+    uint32_t *order; /* node indexes in layout order */
 } layout_out_t;
 
 void layout_run(graph_t *g, const store_oid_t *nodes, size_t n, bool whole_namespaces, layout_out_t *out);

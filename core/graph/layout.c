@@ -42,11 +42,11 @@ typedef struct ns_layout {
     uint32_t ns;
     uint32_t version;
     uint32_t n;
-    store_oid_t *oids; /* in layout order */
-    float *xy;         /* local slot coordinates (col,row) per node */
+    store_oid_t *oids;      /* in layout order */
+    float *xy;              /* local slot coordinates (col,row) per node */
     layout_group_t *groups; /* local, in slots */
     uint32_t ngroups;
-    uint32_t rows;     /* frame height in rows, rounded */
+    uint32_t rows; /* frame height in rows, rounded */
 } ns_layout_t;
 
 struct layout_cache {
@@ -75,7 +75,8 @@ size_t layout_cache_bytes(const layout_cache_t *c)
 {
     if (!c) return 0;
     size_t b = tmap_bytes(&c->map) + (size_t)c->cap * sizeof *c->e + (size_t)c->poscap * 4;
-    for (uint32_t i = 0; i < c->ne; i++) b += c->e[i].n * (sizeof(store_oid_t) + 2 * sizeof(float)) + c->e[i].ngroups * sizeof(layout_group_t);
+    for (uint32_t i = 0; i < c->ne; i++)
+        b += c->e[i].n * (sizeof(store_oid_t) + 2 * sizeof(float)) + c->e[i].ngroups * sizeof(layout_group_t);
     return b;
 }
 
@@ -92,12 +93,12 @@ void layout_out_free(layout_out_t *o)
 static int lane_of(const char *kind)
 {
     static const char *const lanes[NLANES - 1][12] = {
-        {"Ingress.networking.k8s.io", "HTTPRoute.gateway.networking.k8s.io", "GRPCRoute.gateway.networking.k8s.io",
-         "Gateway.gateway.networking.k8s.io", NULL},
-        {"Service", "NetworkPolicy.networking.k8s.io", "PodDisruptionBudget.policy", "EndpointSlice.discovery.k8s.io",
-         "Endpoints", NULL},
-        {"Deployment.apps", "StatefulSet.apps", "DaemonSet.apps", "ReplicaSet.apps", "CronJob.batch", "Job.batch", "Pod",
-         "HorizontalPodAutoscaler.autoscaling", "Node", NULL},
+        {"Ingress.networking.k8s.io", "HTTPRoute.gateway.networking.k8s.io",
+         "GRPCRoute.gateway.networking.k8s.io", "Gateway.gateway.networking.k8s.io", NULL},
+        {"Service", "NetworkPolicy.networking.k8s.io", "PodDisruptionBudget.policy",
+         "EndpointSlice.discovery.k8s.io", "Endpoints", NULL},
+        {"Deployment.apps", "StatefulSet.apps", "DaemonSet.apps", "ReplicaSet.apps", "CronJob.batch",
+         "Job.batch", "Pod", "HorizontalPodAutoscaler.autoscaling", "Node", NULL},
         {"ConfigMap", "Secret", "PersistentVolumeClaim", "PersistentVolume", "ServiceAccount",
          "StorageClass.storage.k8s.io", NULL},
     };
@@ -109,7 +110,8 @@ static int lane_of(const char *kind)
 
 /* ---------------------------------------------------------------- application of an object */
 
-static const char *const APP_LABELS[] = {"app.kubernetes.io/part-of", "app.kubernetes.io/name", "app", "k8s-app", NULL};
+static const char *const APP_LABELS[] = {"app.kubernetes.io/part-of", "app.kubernetes.io/name", "app",
+                                         "k8s-app", NULL};
 
 /* The application label keys as intern ids, looked up once per layout. */
 typedef struct app_keys {
@@ -163,14 +165,14 @@ static const char *app_of_k(const graph_t *g, const app_keys_t *ak, store_oid_t 
 
 typedef struct item {
     store_oid_t o;
-    const char *app;  /* NULL none */
+    const char *app; /* NULL none */
     const char *kind, *name;
     uint32_t created;
     int lane;
-    int parent;       /* index into items or -1 */
+    int parent; /* index into items or -1 */
     int first_child, next_sibling, nchildren;
-    int w, h;         /* tree extent in slots */
-    bool grid;        /* children are drawn as a grid */
+    int w, h;  /* tree extent in slots */
+    bool grid; /* children are drawn as a grid */
 } item_t;
 
 static int cmp_str_null_last(const char *a, const char *b)
@@ -245,7 +247,8 @@ static void place(item_t *it, int i, int x, int y, float *xy, store_oid_t *order
     order[(*no)++] = (store_oid_t)i;
     if (t->grid) {
         int k = 0;
-        for (int c = t->first_child; c >= 0; c = it[c].next_sibling, k++) place(it, c, x + k % t->w, y + 1 + k / t->w, xy, order, no);
+        for (int c = t->first_child; c >= 0; c = it[c].next_sibling, k++)
+            place(it, c, x + k % t->w, y + 1 + k / t->w, xy, order, no);
         return;
     }
     int cx = x;
@@ -255,7 +258,10 @@ static void place(item_t *it, int i, int x, int y, float *xy, store_oid_t *order
     }
 }
 
-static int round4(int rows) { return (rows + 3) / 4 * 4; }
+static int round4(int rows)
+{
+    return (rows + 3) / 4 * 4;
+}
 
 /* Lay out nodes (all in namespace ns) into e: local slots, layout order. */
 static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_t n, ns_layout_t *e)
@@ -267,8 +273,19 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
     for (uint32_t i = 0; i < n; i++) {
         store_oid_t o = nodes[i];
         c->pos[o] = i;
-        it[i] = (item_t){o, app_of_k(g, &ak, o, 0), store_str(g->s, store_obj_kind(g->s, o)), store_str(g->s, store_obj_name(g->s, o)),
-                         (uint32_t)store_obj_created(g->s, o), 0, -1, -1, -1, 0, 1, 1, false};
+        it[i] = (item_t){o,
+                         app_of_k(g, &ak, o, 0),
+                         store_str(g->s, store_obj_kind(g->s, o)),
+                         store_str(g->s, store_obj_name(g->s, o)),
+                         (uint32_t)store_obj_created(g->s, o),
+                         0,
+                         -1,
+                         -1,
+                         -1,
+                         0,
+                         1,
+                         1,
+                         false};
         it[i].lane = lane_of(it[i].kind);
     }
     graph_mark_begin(g);
@@ -280,7 +297,8 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
         int best = -1;
         for (uint32_t k = 0; k < gn->ne; k++) {
             const gedge_t *ed = &gn->e[k];
-            if ((ed->tf & GE_OUT) || !graph_rule_is_owner(g, ed->rule) || !graph_marked(g, ed->other)) continue;
+            if ((ed->tf & GE_OUT) || !graph_rule_is_owner(g, ed->rule) || !graph_marked(g, ed->other))
+                continue;
             if (store_obj_ns(g->s, ed->other) != ns) continue;
             int p = (int)c->pos[ed->other];
             if (cmp_str_null_last(it[p].app, it[i].app) != 0 || p == (int)i) continue;
@@ -299,8 +317,10 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
     /* Children per parent, sorted: collect then link. */
     int *cnt = xcalloc(n + 1, sizeof *cnt), *start = xcalloc(n + 2, sizeof *start);
     for (uint32_t i = 0; i < n; i++)
-        if (it[i].parent >= 0) cnt[it[i].parent]++;
-        else roots[nroots++] = (int)i;
+        if (it[i].parent >= 0)
+            cnt[it[i].parent]++;
+        else
+            roots[nroots++] = (int)i;
     for (uint32_t i = 0; i < n; i++) start[i + 1] = start[i] + cnt[i];
     memset(cnt, 0, (n + 1) * sizeof *cnt);
     for (uint32_t i = 0; i < n; i++)
@@ -310,7 +330,8 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
         if ((size_t)cnt[i] > 1) qsort_r(kids + start[i], (size_t)cnt[i], sizeof *kids, cmp_child, it);
         it[i].nchildren = cnt[i];
         it[i].first_child = kids[start[i]];
-        for (int k = 0; k < cnt[i]; k++) it[kids[start[i] + k]].next_sibling = k + 1 < cnt[i] ? kids[start[i] + k + 1] : -1;
+        for (int k = 0; k < cnt[i]; k++)
+            it[kids[start[i] + k]].next_sibling = k + 1 < cnt[i] ? kids[start[i] + k + 1] : -1;
     }
     if ((size_t)nroots > 1) qsort_r(roots, (size_t)nroots, sizeof *roots, cmp_root, it);
     for (int r = 0; r < nroots; r++) measure(it, roots[r]);
@@ -347,7 +368,14 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
         int h = round4(bottom - y);
         groups = xrealloc(groups, (ngroups + 1) * sizeof *groups);
         uint32_t app_id = app ? intern_find(g->str, app, strlen(app)) : 0;
-        groups[ngroups++] = (layout_group_t){ns, app_id == INTERN_NONE ? 0 : app_id, 0, (double)y, (double)(maxw > LANE_X[NLANES - 1] + LANE_W[NLANES - 1] ? maxw : LANE_X[NLANES - 1] + LANE_W[NLANES - 1]), (double)h};
+        groups[ngroups++] = (layout_group_t){ns,
+                                             app_id == INTERN_NONE ? 0 : app_id,
+                                             0,
+                                             (double)y,
+                                             (double)(maxw > LANE_X[NLANES - 1] + LANE_W[NLANES - 1]
+                                                          ? maxw
+                                                          : LANE_X[NLANES - 1] + LANE_W[NLANES - 1]),
+                                             (double)h};
         y += h;
     }
     e->ns = ns;
@@ -389,7 +417,10 @@ typedef struct nsb {
     uint32_t start, n; /* range in the bucketed node array */
 } nsb_t;
 
-static int cmp_nsb(const void *a, const void *b) { return strcmp(((const nsb_t *)a)->name, ((const nsb_t *)b)->name); }
+static int cmp_nsb(const void *a, const void *b)
+{
+    return strcmp(((const nsb_t *)a)->name, ((const nsb_t *)b)->name);
+}
 
 void layout_run(graph_t *g, const store_oid_t *nodes, size_t n, bool whole_namespaces, layout_out_t *out)
 {

@@ -70,8 +70,8 @@ static bool passes(const filter_t *f, store_oid_t o)
     return !f->has_sel || store_selector_matches(f->g->s, &f->sel, o);
 }
 
-static void focus_set(graph_t *g, store_oid_t start, int depth, size_t hub, const filter_t *f, size_t limit, ovec_t *out,
-                      bool *truncated)
+static void focus_set(graph_t *g, store_oid_t start, int depth, size_t hub, const filter_t *f, size_t limit,
+                      ovec_t *out, bool *truncated)
 {
     graph_mark_begin(g);
     ovec_t level = {0}, next = {0};
@@ -131,12 +131,14 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
     size_t limit = q->limit ? q->limit : DEFAULT_LIMIT;
     intern_t *t = g->str;
     if (q->label_selector && *q->label_selector) {
-        if (store_selector_parse(g->s, q->label_selector, strlen(q->label_selector), false, &f.sel, err) != 0) return NULL;
+        if (store_selector_parse(g->s, q->label_selector, strlen(q->label_selector), false, &f.sel, err) != 0)
+            return NULL;
         f.has_sel = true;
     }
     if (q->nkinds) {
         f.kinds = xcalloc(q->nkinds, sizeof *f.kinds);
-        for (size_t i = 0; i < q->nkinds; i++) f.kinds[f.nkinds++] = intern_find(t, q->kinds[i], strlen(q->kinds[i]));
+        for (size_t i = 0; i < q->nkinds; i++)
+            f.kinds[f.nkinds++] = intern_find(t, q->kinds[i], strlen(q->kinds[i]));
     }
     if (q->focus && *q->focus) {
         store_oid_t o = store_find(g->s, q->focus, strlen(q->focus));
@@ -159,7 +161,8 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
                     for (size_t k = 0; k < f.nkinds; k++) {
                         if (f.kinds[k] != INTERN_NONE) store_each(g->s, ns, f.kinds[k], collect, &all);
                     }
-                else store_each(g->s, ns, STORE_ANY, collect, &all);
+                else
+                    store_each(g->s, ns, STORE_ANY, collect, &all);
             }
         } else if (f.nkinds) {
             for (size_t k = 0; k < f.nkinds; k++) {
@@ -167,7 +170,8 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
                 for (size_t j = 0; j < k && !dup; j++) dup = f.kinds[j] == f.kinds[k];
                 if (!dup && f.kinds[k] != INTERN_NONE) store_each(g->s, STORE_ANY, f.kinds[k], collect, &all);
             }
-        } else store_each(g->s, STORE_ANY, STORE_ANY, collect, &all);
+        } else
+            store_each(g->s, STORE_ANY, STORE_ANY, collect, &all);
         for (size_t i = 0; i < all.n; i++)
             if (!f.has_sel || store_selector_matches(g->s, &f.sel, all.v[i])) ovec_push(&nodes, all.v[i]);
         free(all.v);
@@ -229,7 +233,8 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
     free(idx);
     /* Edges were collected source by source in node order: sort each
      * source's run only. */
-    uint32_t *order = xmalloc((g->ntypes + 1) * sizeof *order), *rank = xmalloc((g->ntypes + 1) * sizeof *rank);
+    uint32_t *order = xmalloc((g->ntypes + 1) * sizeof *order),
+             *rank = xmalloc((g->ntypes + 1) * sizeof *rank);
     for (uint32_t i = 0; i < g->ntypes; i++) order[i] = i;
     if (g->ntypes > 1) qsort_r(order, g->ntypes, sizeof *order, cmp_type_name, g);
     for (uint32_t i = 0; i < g->ntypes; i++) rank[order[i]] = i;
@@ -267,9 +272,18 @@ void graph_result_free(graph_result_t *r)
     free(r);
 }
 
-size_t graph_result_node_count(const graph_result_t *r) { return r->nnodes; }
-size_t graph_result_edge_count(const graph_result_t *r) { return r->nedges; }
-bool graph_result_truncated(const graph_result_t *r) { return r->truncated; }
+size_t graph_result_node_count(const graph_result_t *r)
+{
+    return r->nnodes;
+}
+size_t graph_result_edge_count(const graph_result_t *r)
+{
+    return r->nedges;
+}
+bool graph_result_truncated(const graph_result_t *r)
+{
+    return r->truncated;
+}
 
 void graph_result_node(const graph_result_t *r, size_t i, store_oid_t *o, double *x, double *y)
 {
@@ -300,7 +314,8 @@ static void put_str(buf_t *out, const char *s, size_t n)
         out->len += n;
         out->data[out->len++] = '"';
         out->data[out->len] = '\0';
-    } else buf_json_str(out, s, n);
+    } else
+        buf_json_str(out, s, n);
 }
 
 static void put_id(const store_t *s, store_oid_t o, buf_t *out)
@@ -408,9 +423,12 @@ int graph_export(graph_t *g, const graph_query_t *q, const char *format, buf_t *
         return err_set(err, ERR_INVALID, "unknown export format '%s' (json, svg, dot)", format);
     graph_result_t *r = graph_query_run(g, q, err);
     if (!r) return err ? err->code : ERR_INVALID;
-    if (format[0] == 'j') graph_result_json(r, out);
-    else if (format[0] == 's') graph_result_svg(r, out);
-    else graph_result_dot(r, out);
+    if (format[0] == 'j')
+        graph_result_json(r, out);
+    else if (format[0] == 's')
+        graph_result_svg(r, out);
+    else
+        graph_result_dot(r, out);
     graph_result_free(r);
     return 0;
 }
@@ -519,7 +537,8 @@ void graph_search_json(graph_t *const *graphs, size_t n, const char *needle, siz
         const store_t *s = graph_store(graphs[c]);
         uint32_t capo = store_capacity(s);
         for (store_oid_t o = 0; o < capo; o++) {
-            if (!store_live(s, o) || !icontains(store_str(s, store_obj_name(s, o)), needle ? needle : "", nl)) continue;
+            if (!store_live(s, o) || !icontains(store_str(s, store_obj_name(s, o)), needle ? needle : "", nl))
+                continue;
             if (nh == cap) {
                 cap = cap ? cap * 2 : 64;
                 hits = xrealloc(hits, cap * sizeof *hits);
@@ -543,7 +562,8 @@ void graph_search_json(graph_t *const *graphs, size_t n, const char *needle, siz
         buf_json_cstr(out, store_str(s, store_obj_ns(s, o)));
         buf_puts(out, ",\"name\":");
         buf_json_cstr(out, store_str(s, store_obj_name(s, o)));
-        buf_printf(out, ",\"status\":\"%s\"}", store_status_name(graph_node_status(graphs[hits[i].cluster], o)));
+        buf_printf(out, ",\"status\":\"%s\"}",
+                   store_status_name(graph_node_status(graphs[hits[i].cluster], o)));
     }
     buf_printf(out, "],\"truncated\":%s}", nh > limit ? "true" : "false");
     free(hits);

@@ -11,10 +11,6 @@
 #include "base/log.h"
 #include "script/script_int.h"
 
-#ifndef KUBILITICS_VERSION
-#define KUBILITICS_VERSION "0.1.0"
-#endif
-
 typedef struct host_fn {
     const char *name; /* as the plugin sees it, for messages */
     lua_CFunction fn;

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
 #include "base/buf.h"
@@ -225,5 +226,15 @@ const char *script_kind_canonical(const char *name, char *out, size_t outsz);
 /* `kubilitics plugin check PATH`: load and validate one plugin file or
  * folder without a server, append a human-readable report. 0 when valid. */
 int script_check_path(const char *path, buf_t *report, err_t *err);
+
+/* `kubilitics plugin test PATH [BUSTED_ARGS…]`: check the plugin as above,
+ * then run its busted specs (`lua5.4 /usr/bin/busted`, or $KUBILITICS_LUA and
+ * $KUBILITICS_BUSTED) with LUA_PATH set so kubilitics.testing resolves; see
+ * docs/plugins.md for where specs and fixtures live. args go to busted before
+ * the spec files; progress lines (the check's report) go to out when not
+ * NULL. Returns the exit status: 0 every spec passed; 1 a spec failed or the
+ * plugin does not load (err has file:line); 2 nothing could run — no such
+ * plugin, no specs, no busted (err says which). */
+int script_test_path(const char *path, const char *const *args, size_t nargs, FILE *out, err_t *err);
 
 #endif

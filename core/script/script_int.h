@@ -9,6 +9,7 @@
  * dispatch.c  plugin HTTP routes: match, call, build the response
  * glue.c      the thin layer between core/http and dispatch
  * host.c      script_host_t: load, reload (build-aside), watch, stats
+ * testrun.c   `kubilitics plugin test`: the busted specs of one plugin
  * path.c, kinds.c  field paths and Kubernetes kind names
  */
 #ifndef KB_SCRIPT_INT_H
@@ -21,6 +22,12 @@
 
 #include "base/map.h"
 #include "script/script.h"
+
+/* The plugin API version plugins see as kubilitics.version (and specs, through
+ * KUBILITICS_API_VERSION set by `plugin test`). */
+#ifndef KUBILITICS_VERSION
+#define KUBILITICS_VERSION "0.1.0"
+#endif
 
 /* Phases: where a call into a plugin is running. Host functions declare the
  * phases they may run in. */

@@ -83,7 +83,10 @@ bool tmap_del(tmap_t *m, uint32_t a, uint32_t b, uint32_t c)
     return true;
 }
 
-size_t tmap_bytes(const tmap_t *m) { return (size_t)m->cap * sizeof *m->s; }
+size_t tmap_bytes(const tmap_t *m)
+{
+    return (size_t)m->cap * sizeof *m->s;
+}
 
 void plist_pool_init(plist_pool_t *p)
 {

@@ -52,7 +52,10 @@ void plist_release(plist_pool_t *p, uint32_t id);
 void plist_add(plist_pool_t *p, uint32_t id, uint32_t v);
 /* Remove one occurrence of v; returns the list's new length. */
 uint32_t plist_remove(plist_pool_t *p, uint32_t id, uint32_t v);
-static inline plist_t *plist_get(plist_pool_t *p, uint32_t id) { return &p->l[id]; }
+static inline plist_t *plist_get(plist_pool_t *p, uint32_t id)
+{
+    return &p->l[id];
+}
 
 /* Keyed posting lists: (a,b,c) → list, created on first add and released
  * when emptied. */

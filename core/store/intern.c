@@ -19,7 +19,10 @@ struct intern_str {
     char s[];
 };
 
-static uint32_t str_hash(const char *s, size_t n) { return (uint32_t)hash_bytes(s, n); }
+static uint32_t str_hash(const char *s, size_t n)
+{
+    return (uint32_t)hash_bytes(s, n);
+}
 
 void intern_init(intern_t *t)
 {
@@ -157,10 +160,22 @@ void intern_unref(intern_t *t, uint32_t id)
     t->free_ids[t->nfree++] = id;
 }
 
-const char *intern_str(const intern_t *t, uint32_t id) { return id < t->n && t->strs[id] ? t->strs[id]->s : ""; }
-uint32_t intern_len(const intern_t *t, uint32_t id) { return id < t->n && t->strs[id] ? t->strs[id]->len : 0; }
-uint32_t intern_hash(const intern_t *t, uint32_t id) { return t->strs[id]->hash; }
-size_t intern_count(const intern_t *t) { return t->n - t->nfree; }
+const char *intern_str(const intern_t *t, uint32_t id)
+{
+    return id < t->n && t->strs[id] ? t->strs[id]->s : "";
+}
+uint32_t intern_len(const intern_t *t, uint32_t id)
+{
+    return id < t->n && t->strs[id] ? t->strs[id]->len : 0;
+}
+uint32_t intern_hash(const intern_t *t, uint32_t id)
+{
+    return t->strs[id]->hash;
+}
+size_t intern_count(const intern_t *t)
+{
+    return t->n - t->nfree;
+}
 
 size_t intern_bytes(const intern_t *t)
 {

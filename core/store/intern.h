@@ -23,18 +23,21 @@ typedef struct intern_str intern_str_t;
 typedef struct intern {
     intern_str_t **strs; /* id → string block, NULL when free */
     uint32_t *refs;
-    uint32_t n, cap;     /* ids in use + free ids, capacity */
+    uint32_t n, cap; /* ids in use + free ids, capacity */
     uint32_t *free_ids;
     uint32_t nfree, free_cap;
-    uint32_t *table;     /* open addressing: id + 1, 0 = empty */
+    uint32_t *table; /* open addressing: id + 1, 0 = empty */
     uint32_t tcap, tlen;
-    size_t str_bytes;    /* bytes of live string blocks, for stats */
+    size_t str_bytes; /* bytes of live string blocks, for stats */
 } intern_t;
 
 void intern_init(intern_t *t);
 void intern_free(intern_t *t);
 uint32_t intern_add(intern_t *t, const char *s, size_t n);
-static inline uint32_t intern_addz(intern_t *t, const char *s) { return intern_add(t, s, s ? __builtin_strlen(s) : 0); }
+static inline uint32_t intern_addz(intern_t *t, const char *s)
+{
+    return intern_add(t, s, s ? __builtin_strlen(s) : 0);
+}
 uint32_t intern_find(const intern_t *t, const char *s, size_t n);
 void intern_ref(intern_t *t, uint32_t id);
 void intern_unref(intern_t *t, uint32_t id);

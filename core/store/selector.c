@@ -12,12 +12,15 @@
 #include "base/mem.h"
 #include "store/store_int.h"
 
-static bool sel_space(char c) { return c == ' ' || c == '\t'; }
+static bool sel_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 static bool sel_key_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '/';
 }
 
 typedef struct sel_builder {
@@ -60,7 +63,8 @@ void store_selector_release(store_t *s, store_selector_t *sel)
     memset(sel, 0, sizeof *sel);
 }
 
-int store_selector_parse(store_t *s, const char *text, size_t len, bool intern, store_selector_t *out, err_t *err)
+int store_selector_parse(store_t *s, const char *text, size_t len, bool intern, store_selector_t *out,
+                         err_t *err)
 {
     memset(out, 0, sizeof *out);
     out->interned = intern;
@@ -101,9 +105,12 @@ int store_selector_parse(store_t *s, const char *text, size_t len, bool intern, 
         } else {
             size_t w0 = i;
             while (i < len && text[i] >= 'a' && text[i] <= 'z') i++;
-            if (i - w0 == 2 && memcmp(text + w0, "in", 2) == 0) r->op = STORE_SEL_IN;
-            else if (i - w0 == 5 && memcmp(text + w0, "notin", 5) == 0) r->op = STORE_SEL_NOTIN;
-            else goto bad;
+            if (i - w0 == 2 && memcmp(text + w0, "in", 2) == 0)
+                r->op = STORE_SEL_IN;
+            else if (i - w0 == 5 && memcmp(text + w0, "notin", 5) == 0)
+                r->op = STORE_SEL_NOTIN;
+            else
+                goto bad;
             while (i < len && sel_space(text[i])) i++;
             if (i == len || text[i] != '(') goto bad;
             i++;
@@ -134,8 +141,8 @@ int store_selector_parse(store_t *s, const char *text, size_t len, bool intern, 
     return 0;
 bad:
     store_selector_release(s, out);
-    return err_set(err, ERR_INVALID, "bad label selector '%.*s' at column %zu", (int)(len > 200 ? 200 : len), text,
-                   i + 1);
+    return err_set(err, ERR_INVALID, "bad label selector '%.*s' at column %zu", (int)(len > 200 ? 200 : len),
+                   text, i + 1);
 }
 
 static bool has_val(const store_req_t *r, uint32_t v)
@@ -144,8 +151,10 @@ static bool has_val(const store_req_t *r, uint32_t v)
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
         if (r->vals[mid] == v) return true;
-        if (r->vals[mid] < v) lo = mid + 1;
-        else hi = mid;
+        if (r->vals[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return false;
 }
@@ -182,7 +191,8 @@ int store_selector_anchor(const store_t *s, const store_selector_t *sel, uint32_
         size_t n = 0;
         for (uint32_t j = 0; j < r->nvals; j++) {
             size_t pn = 0;
-            if (r->key != INTERN_NONE && r->vals[j] != INTERN_NONE) (void)store_label_postings(s, ns, r->key, r->vals[j], &pn);
+            if (r->key != INTERN_NONE && r->vals[j] != INTERN_NONE)
+                (void)store_label_postings(s, ns, r->key, r->vals[j], &pn);
             n += pn;
         }
         if (n < best_n) {
@@ -223,13 +233,15 @@ static void select_ns(sel_walk_t *w, uint32_t ns)
     const store_req_t *r = &w->sel->reqs[a];
     for (uint32_t j = 0; j < r->nvals && !w->stop; j++) {
         size_t n = 0;
-        const uint32_t *p = r->key == INTERN_NONE || r->vals[j] == INTERN_NONE ? NULL : store_label_postings(w->s, ns, r->key, r->vals[j], &n);
+        const uint32_t *p = r->key == INTERN_NONE || r->vals[j] == INTERN_NONE
+                                ? NULL
+                                : store_label_postings(w->s, ns, r->key, r->vals[j], &n);
         for (size_t k = 0; k < n && !w->stop; k++) sel_visit(p[k], w);
     }
 }
 
-size_t store_select(const store_t *s, uint32_t ns, uint32_t kind, const store_selector_t *sel, store_visit_fn cb,
-                    void *ud)
+size_t store_select(const store_t *s, uint32_t ns, uint32_t kind, const store_selector_t *sel,
+                    store_visit_fn cb, void *ud)
 {
     sel_walk_t w = {s, sel, kind, cb, ud, 0, false};
     if (ns != STORE_ANY) {

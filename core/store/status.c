@@ -13,7 +13,10 @@
 
 #include "store/store_int.h"
 
-const cJSON *sj_get(const cJSON *o, const char *key) { return o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL; }
+const cJSON *sj_get(const cJSON *o, const char *key)
+{
+    return o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
 
 const char *sj_str(const cJSON *o, const char *key)
 {
@@ -115,7 +118,8 @@ static char *fmt_i(char *end, long long v)
 {
     unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
     *--end = '\0';
-    do *--end = (char)('0' + u % 10); while (u /= 10);
+    do *--end = (char)('0' + u % 10);
+    while (u /= 10);
     if (v < 0) *--end = '-';
     return end;
 }
@@ -157,9 +161,18 @@ static bool cond_is(const cJSON *status, const char *type, const char *want)
 
 static bool is_error_reason(const char *r)
 {
-    static const char *const bad[] = {"CrashLoopBackOff",  "ImagePullBackOff",  "ErrImagePull", "CreateContainerConfigError",
-                                      "CreateContainerError", "InvalidImageName", "RunContainerError", "OOMKilled",
-                                      "Error",             "Evicted",           "Failed",       "ContainerStatusUnknown",
+    static const char *const bad[] = {"CrashLoopBackOff",
+                                      "ImagePullBackOff",
+                                      "ErrImagePull",
+                                      "CreateContainerConfigError",
+                                      "CreateContainerError",
+                                      "InvalidImageName",
+                                      "RunContainerError",
+                                      "OOMKilled",
+                                      "Error",
+                                      "Evicted",
+                                      "Failed",
+                                      "ContainerStatusUnknown",
                                       NULL};
     for (int i = 0; bad[i]; i++)
         if (strcmp(r, bad[i]) == 0) return true;
@@ -188,9 +201,13 @@ static void pod(const cJSON *obj, store_projected_t *p)
             continue;
         }
         if (!init_blocked) {
-            if (w && strcmp(w, "PodInitializing") != 0) snprintf(reason, sizeof reason, "Init:%s", w);
-            else if (term) snprintf(reason, sizeof reason, "Init:%s", sj_strd(term, "reason", "Error"));
-            else snprintf(reason, sizeof reason, "Init:%d/%d", i, cJSON_GetArraySize(sj_get(spec, "initContainers")));
+            if (w && strcmp(w, "PodInitializing") != 0)
+                snprintf(reason, sizeof reason, "Init:%s", w);
+            else if (term)
+                snprintf(reason, sizeof reason, "Init:%s", sj_strd(term, "reason", "Error"));
+            else
+                snprintf(reason, sizeof reason, "Init:%d/%d", i,
+                         cJSON_GetArraySize(sj_get(spec, "initContainers")));
             init_blocked = true;
         }
         i++;
@@ -204,27 +221,41 @@ static void pod(const cJSON *obj, store_projected_t *p)
         const cJSON *state = sj_get(c, "state");
         const char *w = sj_str(sj_get(state, "waiting"), "reason");
         const cJSON *term = sj_get(state, "terminated");
-        if (w && *w) copy_str(reason, sizeof reason, w);
+        if (w && *w)
+            copy_str(reason, sizeof reason, w);
         else if (term) {
             const char *tr = sj_str(term, "reason");
-            if (tr) copy_str(reason, sizeof reason, tr);
-            else snprintf(reason, sizeof reason, "ExitCode:%lld", sj_int(term, "exitCode", 0));
-        } else if (sj_get(state, "running")) running_seen = true;
+            if (tr)
+                copy_str(reason, sizeof reason, tr);
+            else
+                snprintf(reason, sizeof reason, "ExitCode:%lld", sj_int(term, "exitCode", 0));
+        } else if (sj_get(state, "running"))
+            running_seen = true;
     }
     (void)running_seen;
     if (sj_get(sj_get(obj, "metadata"), "deletionTimestamp")) snprintf(reason, sizeof reason, "Terminating");
 
-    if (!st || !phase) setr(p, STORE_STATUS_UNKNOWN, "Unknown");
-    else if (is_error_reason(reason)) setr(p, STORE_STATUS_ERROR, reason);
-    else if (strcmp(reason, "Terminating") == 0) setr(p, STORE_STATUS_WARNING, reason);
-    else if (strcmp(phase, "Succeeded") == 0) setr(p, STORE_STATUS_OK, "Completed");
-    else if (strcmp(phase, "Failed") == 0) setr(p, STORE_STATUS_ERROR, reason);
-    else if (strcmp(phase, "Unknown") == 0) setr(p, STORE_STATUS_UNKNOWN, reason);
-    else if (strcmp(phase, "Pending") == 0 || init_blocked) setr(p, STORE_STATUS_WARNING, reason);
-    else if (total && ready < total) setr(p, STORE_STATUS_WARNING, strcmp(reason, "Running") == 0 ? "NotReady" : reason);
-    else setr(p, STORE_STATUS_OK, reason);
+    if (!st || !phase)
+        setr(p, STORE_STATUS_UNKNOWN, "Unknown");
+    else if (is_error_reason(reason))
+        setr(p, STORE_STATUS_ERROR, reason);
+    else if (strcmp(reason, "Terminating") == 0)
+        setr(p, STORE_STATUS_WARNING, reason);
+    else if (strcmp(phase, "Succeeded") == 0)
+        setr(p, STORE_STATUS_OK, "Completed");
+    else if (strcmp(phase, "Failed") == 0)
+        setr(p, STORE_STATUS_ERROR, reason);
+    else if (strcmp(phase, "Unknown") == 0)
+        setr(p, STORE_STATUS_UNKNOWN, reason);
+    else if (strcmp(phase, "Pending") == 0 || init_blocked)
+        setr(p, STORE_STATUS_WARNING, reason);
+    else if (total && ready < total)
+        setr(p, STORE_STATUS_WARNING, strcmp(reason, "Running") == 0 ? "NotReady" : reason);
+    else
+        setr(p, STORE_STATUS_OK, reason);
 
-    if (strcmp(phase ? phase : "", "Succeeded") == 0 && strcmp(reason, "Succeeded") == 0) snprintf(reason, sizeof reason, "Completed");
+    if (strcmp(phase ? phase : "", "Succeeded") == 0 && strcmp(reason, "Succeeded") == 0)
+        snprintf(reason, sizeof reason, "Completed");
     col_ratio(p, ready, total);
     col_s(p, reason);
     col_i(p, restarts);
@@ -251,7 +282,8 @@ static void replicas(const char *kind, const cJSON *obj, store_projected_t *p)
     } else if (up < want) {
         snprintf(why, sizeof why, "%lld unavailable", want - up);
         setr(p, want > 0 && up == 0 && have > 0 ? STORE_STATUS_ERROR : STORE_STATUS_WARNING, why);
-    } else setr(p, STORE_STATUS_OK, "");
+    } else
+        setr(p, STORE_STATUS_OK, "");
     if (!st) setr(p, STORE_STATUS_UNKNOWN, "");
     if (strcmp(kind, "Deployment.apps") == 0) {
         col_ratio(p, ready, want);
@@ -261,7 +293,8 @@ static void replicas(const char *kind, const cJSON *obj, store_projected_t *p)
         col_i(p, want);
         col_i(p, have);
         col_i(p, ready);
-    } else col_ratio(p, ready, want);
+    } else
+        col_ratio(p, ready, want);
 }
 
 static void daemonset(const cJSON *obj, store_projected_t *p)
@@ -272,9 +305,12 @@ static void daemonset(const cJSON *obj, store_projected_t *p)
               avail = sj_int(st, "numberAvailable", 0);
     char why[80];
     snprintf(why, sizeof why, "%lld unavailable", want - avail);
-    if (!st) setr(p, STORE_STATUS_UNKNOWN, "");
-    else if (avail < want) setr(p, STORE_STATUS_WARNING, why);
-    else setr(p, STORE_STATUS_OK, "");
+    if (!st)
+        setr(p, STORE_STATUS_UNKNOWN, "");
+    else if (avail < want)
+        setr(p, STORE_STATUS_WARNING, why);
+    else
+        setr(p, STORE_STATUS_OK, "");
     col_i(p, want);
     col_i(p, cur);
     col_i(p, ready);
@@ -311,13 +347,17 @@ static void node(const cJSON *obj, store_projected_t *p)
     const cJSON *rc = condition(st, "Ready");
     const char *rs = sj_str(rc, "status");
     bool ready = rs && strcmp(rs, "True") == 0, unsched = cJSON_IsTrue(sj_get(spec, "unschedulable"));
-    if (!rc) setr(p, STORE_STATUS_UNKNOWN, "Unknown");
-    else if (!ready) setr(p, STORE_STATUS_ERROR, "NotReady");
-    else if (unsched) setr(p, STORE_STATUS_WARNING, "SchedulingDisabled");
+    if (!rc)
+        setr(p, STORE_STATUS_UNKNOWN, "Unknown");
+    else if (!ready)
+        setr(p, STORE_STATUS_ERROR, "NotReady");
+    else if (unsched)
+        setr(p, STORE_STATUS_WARNING, "SchedulingDisabled");
     else if (cond_is(st, "MemoryPressure", "True") || cond_is(st, "DiskPressure", "True") ||
              cond_is(st, "PIDPressure", "True"))
         setr(p, STORE_STATUS_WARNING, "Pressure");
-    else setr(p, STORE_STATUS_OK, "Ready");
+    else
+        setr(p, STORE_STATUS_OK, "Ready");
     col(p, "%s%s", !rc ? "Unknown" : ready ? "Ready" : "NotReady", unsched ? ",SchedulingDisabled" : "");
     char roles[96] = "";
     size_t rl = 0;
@@ -326,7 +366,8 @@ static void node(const cJSON *obj, store_projected_t *p)
     {
         static const char pre[] = "node-role.kubernetes.io/";
         if (l->string && strncmp(l->string, pre, sizeof pre - 1) == 0 && rl + 2 < sizeof roles)
-            rl += (size_t)snprintf(roles + rl, sizeof roles - rl, "%s%s", rl ? "," : "", l->string + sizeof pre - 1);
+            rl += (size_t)snprintf(roles + rl, sizeof roles - rl, "%s%s", rl ? "," : "",
+                                   l->string + sizeof pre - 1);
         if (rl >= sizeof roles) rl = sizeof roles - 1;
     }
     col_s(p, rl ? roles : "<none>");
@@ -344,10 +385,14 @@ static void pvc(const cJSON *obj, store_projected_t *p)
 {
     const cJSON *st = sj_get(obj, "status"), *spec = sj_get(obj, "spec");
     const char *ph = sj_str(st, "phase");
-    if (!ph) setr(p, STORE_STATUS_UNKNOWN, "");
-    else if (strcmp(ph, "Bound") == 0) setr(p, STORE_STATUS_OK, ph);
-    else if (strcmp(ph, "Lost") == 0) setr(p, STORE_STATUS_ERROR, ph);
-    else setr(p, STORE_STATUS_WARNING, ph);
+    if (!ph)
+        setr(p, STORE_STATUS_UNKNOWN, "");
+    else if (strcmp(ph, "Bound") == 0)
+        setr(p, STORE_STATUS_OK, ph);
+    else if (strcmp(ph, "Lost") == 0)
+        setr(p, STORE_STATUS_ERROR, ph);
+    else
+        setr(p, STORE_STATUS_WARNING, ph);
     col_s(p, ph ? ph : "");
     col_s(p, sj_strd(spec, "volumeName", ""));
     col_s(p, quantity(sj_get(st, "capacity"), "storage"));
@@ -358,15 +403,21 @@ static void pv(const cJSON *obj, store_projected_t *p)
 {
     const cJSON *st = sj_get(obj, "status"), *spec = sj_get(obj, "spec");
     const char *ph = sj_str(st, "phase");
-    if (!ph) setr(p, STORE_STATUS_UNKNOWN, "");
-    else if (strcmp(ph, "Failed") == 0) setr(p, STORE_STATUS_ERROR, ph);
-    else if (strcmp(ph, "Released") == 0 || strcmp(ph, "Pending") == 0) setr(p, STORE_STATUS_WARNING, ph);
-    else setr(p, STORE_STATUS_OK, ph);
+    if (!ph)
+        setr(p, STORE_STATUS_UNKNOWN, "");
+    else if (strcmp(ph, "Failed") == 0)
+        setr(p, STORE_STATUS_ERROR, ph);
+    else if (strcmp(ph, "Released") == 0 || strcmp(ph, "Pending") == 0)
+        setr(p, STORE_STATUS_WARNING, ph);
+    else
+        setr(p, STORE_STATUS_OK, ph);
     col_s(p, quantity(sj_get(spec, "capacity"), "storage"));
     col_s(p, ph ? ph : "");
     const cJSON *cr = sj_get(spec, "claimRef");
-    if (cr) col(p, "%s/%s", sj_strd(cr, "namespace", ""), sj_strd(cr, "name", ""));
-    else col_s(p, "");
+    if (cr)
+        col(p, "%s/%s", sj_strd(cr, "namespace", ""), sj_strd(cr, "name", ""));
+    else
+        col_s(p, "");
     col_s(p, sj_strd(spec, "storageClassName", ""));
 }
 
@@ -383,7 +434,8 @@ static void service(const cJSON *obj, store_projected_t *p)
     cJSON_ArrayForEach(i, sj_get(sj_get(st, "loadBalancer"), "ingress"))
     {
         const char *ip = sj_str(i, "ip") ? sj_str(i, "ip") : sj_str(i, "hostname");
-        if (ip && el + 2 < sizeof ext) el += (size_t)snprintf(ext + el, sizeof ext - el, "%s%s", el ? "," : "", ip);
+        if (ip && el + 2 < sizeof ext)
+            el += (size_t)snprintf(ext + el, sizeof ext - el, "%s%s", el ? "," : "", ip);
         if (el >= sizeof ext) el = sizeof ext - 1;
     }
     if (!el && strcmp(type, "LoadBalancer") == 0) {
@@ -398,8 +450,11 @@ static void service(const cJSON *obj, store_projected_t *p)
         long long port = sj_int(i, "port", 0), np = sj_int(i, "nodePort", 0);
         const char *proto = sj_strd(i, "protocol", "TCP");
         if (pl + 2 >= sizeof ports) break;
-        if (np) pl += (size_t)snprintf(ports + pl, sizeof ports - pl, "%s%lld:%lld/%s", pl ? "," : "", port, np, proto);
-        else pl += (size_t)snprintf(ports + pl, sizeof ports - pl, "%s%lld/%s", pl ? "," : "", port, proto);
+        if (np)
+            pl += (size_t)snprintf(ports + pl, sizeof ports - pl, "%s%lld:%lld/%s", pl ? "," : "", port, np,
+                                   proto);
+        else
+            pl += (size_t)snprintf(ports + pl, sizeof ports - pl, "%s%lld/%s", pl ? "," : "", port, proto);
         if (pl >= sizeof ports) pl = sizeof ports - 1;
     }
     col_s(p, pl ? ports : "<none>");
@@ -413,27 +468,37 @@ static void generic(const cJSON *obj, store_projected_t *p)
     const cJSON *c = condition(st, "Ready");
     if (!c) c = condition(st, "Available");
     const char *s = sj_str(c, "status");
-    if (!c) setr(p, STORE_STATUS_OK, "");
-    else if (strcmp(s ? s : "", "True") == 0) setr(p, STORE_STATUS_OK, "");
+    if (!c)
+        setr(p, STORE_STATUS_OK, "");
+    else if (strcmp(s ? s : "", "True") == 0)
+        setr(p, STORE_STATUS_OK, "");
     else if (strcmp(s ? s : "", "False") == 0)
         setr(p, STORE_STATUS_WARNING, sj_strd(c, "reason", "NotReady"));
-    else setr(p, STORE_STATUS_UNKNOWN, sj_str(c, "reason"));
+    else
+        setr(p, STORE_STATUS_UNKNOWN, sj_str(c, "reason"));
 }
 
 void store_status_project(const char *kind, const cJSON *obj, store_projected_t *p)
 {
     memset(p, 0, sizeof *p);
     const cJSON *st = sj_get(obj, "status"), *spec = sj_get(obj, "spec");
-    if (strcmp(kind, "Pod") == 0) pod(obj, p);
+    if (strcmp(kind, "Pod") == 0)
+        pod(obj, p);
     else if (strcmp(kind, "Deployment.apps") == 0 || strcmp(kind, "ReplicaSet.apps") == 0 ||
              strcmp(kind, "StatefulSet.apps") == 0)
         replicas(kind, obj, p);
-    else if (strcmp(kind, "DaemonSet.apps") == 0) daemonset(obj, p);
-    else if (strcmp(kind, "Job.batch") == 0) job(obj, p);
-    else if (strcmp(kind, "Node") == 0) node(obj, p);
-    else if (strcmp(kind, "PersistentVolumeClaim") == 0) pvc(obj, p);
-    else if (strcmp(kind, "PersistentVolume") == 0) pv(obj, p);
-    else if (strcmp(kind, "Service") == 0) service(obj, p);
+    else if (strcmp(kind, "DaemonSet.apps") == 0)
+        daemonset(obj, p);
+    else if (strcmp(kind, "Job.batch") == 0)
+        job(obj, p);
+    else if (strcmp(kind, "Node") == 0)
+        node(obj, p);
+    else if (strcmp(kind, "PersistentVolumeClaim") == 0)
+        pvc(obj, p);
+    else if (strcmp(kind, "PersistentVolume") == 0)
+        pv(obj, p);
+    else if (strcmp(kind, "Service") == 0)
+        service(obj, p);
     else if (strcmp(kind, "CronJob.batch") == 0) {
         setr(p, cJSON_IsTrue(sj_get(spec, "suspend")) ? STORE_STATUS_WARNING : STORE_STATUS_OK,
              cJSON_IsTrue(sj_get(spec, "suspend")) ? "Suspended" : "");
@@ -449,7 +514,8 @@ void store_status_project(const char *kind, const cJSON *obj, store_projected_t 
         col_i(p, cJSON_GetArraySize(sj_get(obj, "data")));
     } else if (strcmp(kind, "Namespace") == 0) {
         const char *ph = sj_strd(st, "phase", "Active");
-        setr(p, strcmp(ph, "Active") == 0 ? STORE_STATUS_OK : STORE_STATUS_WARNING, strcmp(ph, "Active") == 0 ? "" : ph);
+        setr(p, strcmp(ph, "Active") == 0 ? STORE_STATUS_OK : STORE_STATUS_WARNING,
+             strcmp(ph, "Active") == 0 ? "" : ph);
         col_s(p, ph);
     } else if (strcmp(kind, "Ingress.networking.k8s.io") == 0) {
         setr(p, STORE_STATUS_OK, "");
@@ -460,7 +526,8 @@ void store_status_project(const char *kind, const cJSON *obj, store_projected_t 
         cJSON_ArrayForEach(r, sj_get(spec, "rules"))
         {
             const char *h = sj_str(r, "host");
-            if (h && hl + 2 < sizeof hosts) hl += (size_t)snprintf(hosts + hl, sizeof hosts - hl, "%s%s", hl ? "," : "", h);
+            if (h && hl + 2 < sizeof hosts)
+                hl += (size_t)snprintf(hosts + hl, sizeof hosts - hl, "%s%s", hl ? "," : "", h);
             if (hl >= sizeof hosts) hl = sizeof hosts - 1;
         }
         col_s(p, hl ? hosts : "*");
@@ -476,5 +543,6 @@ void store_status_project(const char *kind, const cJSON *obj, store_projected_t 
         setr(p, STORE_STATUS_OK, "");
         col_s(p, sj_strd(obj, "addressType", ""));
         col_i(p, cJSON_GetArraySize(sj_get(obj, "endpoints")));
-    } else generic(obj, p);
+    } else
+        generic(obj, p);
 }

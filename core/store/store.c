@@ -154,19 +154,45 @@ void store_free(store_t *s)
     free(s);
 }
 
-const char *store_cluster(const store_t *s) { return s->cluster; }
-intern_t *store_strings(store_t *s) { return &s->str; }
-uint64_t store_resource_version(const store_t *s) { return s->rv; }
-uint64_t store_generation(const store_t *s) { return s->generation; }
-size_t store_count(const store_t *s) { return s->live; }
-uint32_t store_capacity(const store_t *s) { return s->nobjs; }
-bool store_live(const store_t *s, store_oid_t o) { return o < s->nobjs && s->objs[o].live; }
-const char *store_str(const store_t *s, uint32_t id) { return intern_str(&s->str, id); }
+const char *store_cluster(const store_t *s)
+{
+    return s->cluster;
+}
+intern_t *store_strings(store_t *s)
+{
+    return &s->str;
+}
+uint64_t store_resource_version(const store_t *s)
+{
+    return s->rv;
+}
+uint64_t store_generation(const store_t *s)
+{
+    return s->generation;
+}
+size_t store_count(const store_t *s)
+{
+    return s->live;
+}
+uint32_t store_capacity(const store_t *s)
+{
+    return s->nobjs;
+}
+bool store_live(const store_t *s, store_oid_t o)
+{
+    return o < s->nobjs && s->objs[o].live;
+}
+const char *store_str(const store_t *s, uint32_t id)
+{
+    return intern_str(&s->str, id);
+}
 
 void store_set_observer(store_t *s, const store_observer_t *ob, void *ud)
 {
-    if (ob) s->ob = *ob;
-    else memset(&s->ob, 0, sizeof s->ob);
+    if (ob)
+        s->ob = *ob;
+    else
+        memset(&s->ob, 0, sizeof s->ob);
     s->ob_ud = ud;
 }
 
@@ -199,7 +225,10 @@ static void group_of(const char *api_version, char *out, size_t outsz)
 
 /* ---------------------------------------------------------------- handle tables */
 
-static uint32_t obj_hash(uint32_t kind, uint32_t ns, uint32_t name) { return idx_hash3(kind, ns, name); }
+static uint32_t obj_hash(uint32_t kind, uint32_t ns, uint32_t name)
+{
+    return idx_hash3(kind, ns, name);
+}
 
 static uint32_t uid_hash(const uint8_t uid[16])
 {
@@ -225,7 +254,8 @@ static void tab_grow(store_t *s, uint32_t **tab, uint32_t *cap, bool by_uid)
     *cap = ncap;
 }
 
-static void tab_insert(store_t *s, uint32_t **tab, uint32_t *cap, uint32_t *len, uint32_t h, uint32_t o, bool by_uid)
+static void tab_insert(store_t *s, uint32_t **tab, uint32_t *cap, uint32_t *len, uint32_t h, uint32_t o,
+                       bool by_uid)
 {
     if ((*len + 1) * 4 > *cap * 3) tab_grow(s, tab, cap, by_uid);
     uint32_t j = h & (*cap - 1);
@@ -234,7 +264,8 @@ static void tab_insert(store_t *s, uint32_t **tab, uint32_t *cap, uint32_t *len,
     (*len)++;
 }
 
-static void tab_remove(store_t *s, uint32_t *tab, uint32_t cap, uint32_t *len, uint32_t h, uint32_t o, bool by_uid)
+static void tab_remove(store_t *s, uint32_t *tab, uint32_t cap, uint32_t *len, uint32_t h, uint32_t o,
+                       bool by_uid)
 {
     uint32_t mask = cap - 1, i = h & mask;
     while (tab[i] && tab[i] != o + 1) i = (i + 1) & mask;
@@ -331,14 +362,38 @@ static bool uid_zero(const uint8_t u[16])
 
 /* ---------------------------------------------------------------- accessors */
 
-uint32_t store_obj_kind(const store_t *s, store_oid_t o) { return s->objs[o].kind; }
-uint32_t store_obj_ns(const store_t *s, store_oid_t o) { return s->objs[o].ns; }
-uint32_t store_obj_name(const store_t *s, store_oid_t o) { return s->objs[o].name; }
-uint32_t store_obj_hash(const store_t *s, store_oid_t o) { return s->objs[o].hash; }
-uint64_t store_obj_rv(const store_t *s, store_oid_t o) { return s->objs[o].rv; }
-int64_t store_obj_created(const store_t *s, store_oid_t o) { return s->objs[o].created; }
-int store_obj_status(const store_t *s, store_oid_t o) { return s->objs[o].status; }
-const char *store_obj_reason(const store_t *s, store_oid_t o) { return intern_str(&s->str, s->objs[o].reason); }
+uint32_t store_obj_kind(const store_t *s, store_oid_t o)
+{
+    return s->objs[o].kind;
+}
+uint32_t store_obj_ns(const store_t *s, store_oid_t o)
+{
+    return s->objs[o].ns;
+}
+uint32_t store_obj_name(const store_t *s, store_oid_t o)
+{
+    return s->objs[o].name;
+}
+uint32_t store_obj_hash(const store_t *s, store_oid_t o)
+{
+    return s->objs[o].hash;
+}
+uint64_t store_obj_rv(const store_t *s, store_oid_t o)
+{
+    return s->objs[o].rv;
+}
+int64_t store_obj_created(const store_t *s, store_oid_t o)
+{
+    return s->objs[o].created;
+}
+int store_obj_status(const store_t *s, store_oid_t o)
+{
+    return s->objs[o].status;
+}
+const char *store_obj_reason(const store_t *s, store_oid_t o)
+{
+    return intern_str(&s->str, s->objs[o].reason);
+}
 
 void store_obj_id(const store_t *s, store_oid_t o, buf_t *out)
 {
@@ -357,8 +412,8 @@ void store_obj_uid(const store_t *s, store_oid_t o, char out[40])
         out[0] = '\0';
         return;
     }
-    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
-             u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
 size_t store_obj_labels(const store_t *s, store_oid_t o, const uint32_t **pairs)
@@ -374,8 +429,10 @@ uint32_t store_obj_label(const store_t *s, store_oid_t o, uint32_t key)
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2, k = ob->tail[2 * mid];
         if (k == key) return ob->tail[2 * mid + 1];
-        if (k < key) lo = mid + 1;
-        else hi = mid;
+        if (k < key)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return INTERN_NONE;
 }
@@ -418,7 +475,8 @@ static kind_rec_t *kind_rec(store_t *s, const store_kind_t *k)
 {
     /* Events come in runs of one type: remember the last record. */
     kind_rec_t *last = s->last_rec;
-    if (last && strcmp(last->k.kind, k->kind ? k->kind : "") == 0 && strcmp(last->k.group, k->group ? k->group : "") == 0)
+    if (last && strcmp(last->k.kind, k->kind ? k->kind : "") == 0 &&
+        strcmp(last->k.group, k->group ? k->group : "") == 0)
         return last;
     char id[320];
     store_kind_id(k->group, k->kind, id, sizeof id);
@@ -446,20 +504,35 @@ int store_kind_scope(const store_t *s, uint32_t kind)
     const kind_rec_t *r = kind_rec_of(s, kind);
     if (r) return r->k.namespaced ? 1 : 0;
     static const char *const cluster_scoped[] = {
-        "Node", "PersistentVolume", "Namespace", "StorageClass.storage.k8s.io", "ClusterRole.rbac.authorization.k8s.io",
-        "ClusterRoleBinding.rbac.authorization.k8s.io", "CustomResourceDefinition.apiextensions.k8s.io",
-        "IngressClass.networking.k8s.io", "PriorityClass.scheduling.k8s.io", "CSIDriver.storage.k8s.io",
-        "CSINode.storage.k8s.io", "VolumeAttachment.storage.k8s.io", "RuntimeClass.node.k8s.io",
-        "APIService.apiregistration.k8s.io", "ValidatingWebhookConfiguration.admissionregistration.k8s.io",
-        "MutatingWebhookConfiguration.admissionregistration.k8s.io", "GatewayClass.gateway.networking.k8s.io",
-        "ClusterIssuer.cert-manager.io", NULL};
+        "Node",
+        "PersistentVolume",
+        "Namespace",
+        "StorageClass.storage.k8s.io",
+        "ClusterRole.rbac.authorization.k8s.io",
+        "ClusterRoleBinding.rbac.authorization.k8s.io",
+        "CustomResourceDefinition.apiextensions.k8s.io",
+        "IngressClass.networking.k8s.io",
+        "PriorityClass.scheduling.k8s.io",
+        "CSIDriver.storage.k8s.io",
+        "CSINode.storage.k8s.io",
+        "VolumeAttachment.storage.k8s.io",
+        "RuntimeClass.node.k8s.io",
+        "APIService.apiregistration.k8s.io",
+        "ValidatingWebhookConfiguration.admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration.admissionregistration.k8s.io",
+        "GatewayClass.gateway.networking.k8s.io",
+        "ClusterIssuer.cert-manager.io",
+        NULL};
     const char *k = intern_str(&s->str, kind);
     for (int i = 0; cluster_scoped[i]; i++)
         if (strcmp(k, cluster_scoped[i]) == 0) return 0;
     return -1;
 }
 
-void store_set_synced(store_t *s, const store_kind_t *k, bool synced) { kind_rec(s, k)->synced = synced; }
+void store_set_synced(store_t *s, const store_kind_t *k, bool synced)
+{
+    kind_rec(s, k)->synced = synced;
+}
 
 bool store_all_synced(const store_t *s)
 {
@@ -538,7 +611,8 @@ void store_set_fields(store_t *s, const store_field_spec_t *specs, size_t n)
         for (size_t j = 0; j < s->nspecs && !known; j++)
             known = s->specs[j].spec.slot == specs[i].slot && s->specs[j].kind_id == ns[i].kind_id;
         if (known) continue;
-        if (wild) all_stale = true;
+        if (wild)
+            all_stale = true;
         else {
             kind_rec_t *r = kind_rec_of(s, ns[i].kind_id);
             if (r && r->nobjs) r->stale = true;
@@ -579,12 +653,16 @@ static void w_push(store_t *s, uint32_t v)
     s->w[s->wn++] = v;
 }
 
-static uint32_t add_str(store_t *s, const char *p) { return intern_add(&s->str, p, strlen(p)); }
+static uint32_t add_str(store_t *s, const char *p)
+{
+    return intern_add(&s->str, p, strlen(p));
+}
 
 static uint32_t add_str_like(store_t *s, const char *p, uint32_t old_id)
 {
     size_t n = strlen(p);
-    if (old_id != INTERN_NONE && intern_len(&s->str, old_id) == n && memcmp(intern_str(&s->str, old_id), p, n) == 0) {
+    if (old_id != INTERN_NONE && intern_len(&s->str, old_id) == n &&
+        memcmp(intern_str(&s->str, old_id), p, n) == 0) {
         intern_ref(&s->str, old_id);
         return old_id;
     }
@@ -597,14 +675,17 @@ static int cmp_pair(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static bool sel_token_ok(const char *t)
 {
     for (; *t; t++) {
         char c = *t;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-              c == '.' || c == '/'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.' || c == '/'))
             return false;
     }
     return true;
@@ -640,8 +721,10 @@ static bool selector_text(store_t *s, const cJSON *v, script_sel_form_t form)
             break;
         }
         buf_t r = {0};
-        if (strcmp(op, "Exists") == 0) buf_puts(&r, key);
-        else if (strcmp(op, "DoesNotExist") == 0) buf_printf(&r, "!%s", key);
+        if (strcmp(op, "Exists") == 0)
+            buf_puts(&r, key);
+        else if (strcmp(op, "DoesNotExist") == 0)
+            buf_printf(&r, "!%s", key);
         else if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0) {
             char *vals[64];
             size_t nv = 0;
@@ -659,7 +742,8 @@ static bool selector_text(store_t *s, const cJSON *v, script_sel_form_t form)
             buf_printf(&r, "%s %s (", key, op[0] == 'I' ? "in" : "notin");
             for (size_t i = 0; i < nv; i++) buf_printf(&r, "%s%s", i ? "," : "", vals[i]);
             buf_putc(&r, ')');
-        } else ok = false;
+        } else
+            ok = false;
         if (!ok) {
             buf_free(&r);
             break;
@@ -702,12 +786,15 @@ static void emit_leaf(store_t *s, const spec_rec_t *sp, const cJSON *v, uint16_t
             if (kind && *kind) {
                 char group[256], id[320];
                 const char *g = sj_str(v, "apiGroup") ? sj_str(v, "apiGroup") : sj_str(v, "group");
-                if (g) snprintf(group, sizeof group, "%s", g);
-                else group_of(sj_str(v, "apiVersion"), group, sizeof group);
+                if (g)
+                    snprintf(group, sizeof group, "%s", g);
+                else
+                    group_of(sj_str(v, "apiVersion"), group, sizeof group);
                 store_kind_id(group, kind, id, sizeof id);
                 kid = add_str(s, id);
             }
-            emit_fv(s, slot, STORE_FV_REF | (ns ? STORE_FV_HAS_NS : 0), add_str(s, name), kid, ns ? add_str(s, ns) : 0);
+            emit_fv(s, slot, STORE_FV_REF | (ns ? STORE_FV_HAS_NS : 0), add_str(s, name), kid,
+                    ns ? add_str(s, ns) : 0);
             break;
         }
         /* a plain string names the target */
@@ -720,7 +807,8 @@ static void emit_leaf(store_t *s, const spec_rec_t *sp, const cJSON *v, uint16_t
         } else if (cJSON_IsNumber(v) && sp->spec.mode == STORE_FIELD_STRING) {
             snprintf(num, sizeof num, "%lld", (long long)v->valuedouble);
             emit_fv(s, slot, STORE_FV_STR, add_str(s, num), 0, 0);
-        } else return;
+        } else
+            return;
     }
     (*nf)++;
 }
@@ -760,7 +848,8 @@ static int digits(const char *p, int n)
 static uint32_t parse_created(const char *t)
 {
     if (!t) return 0;
-    if (strlen(t) == 20 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' && t[16] == ':' && t[19] == 'Z') {
+    if (strlen(t) == 20 && t[4] == '-' && t[7] == '-' && t[10] == 'T' && t[13] == ':' && t[16] == ':' &&
+        t[19] == 'Z') {
         int y = digits(t, 4), m = digits(t + 5, 2), d = digits(t + 8, 2), hh = digits(t + 11, 2),
             mm = digits(t + 14, 2), ss = digits(t + 17, 2);
         if (y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && hh >= 0 && mm >= 0 && ss >= 0) {
@@ -794,7 +883,10 @@ static inline uint64_t hmix(uint64_t h, uint64_t x)
     return h ^ (h >> 29);
 }
 
-static uint64_t hstr(uint64_t h, const char *p) { return hmix(h, p ? hash_bytes(p, strlen(p)) : 0x5bd1e995u); }
+static uint64_t hstr(uint64_t h, const char *p)
+{
+    return hmix(h, p ? hash_bytes(p, strlen(p)) : 0x5bd1e995u);
+}
 
 /* Every scalar of a JSON value, keys included, in document order. */
 static uint64_t hash_json(uint64_t h, const cJSON *v)
@@ -818,7 +910,8 @@ static uint64_t hash_json(uint64_t h, const cJSON *v)
 
 static uint64_t hash_walk(const store_t *s, const ptrie_t *t, const cJSON *v, uint64_t h)
 {
-    for (uint32_t i = 0; i < t->nspecs; i++) h = hash_json(hmix(h, s->specs[t->specs[i]].spec.slot + 1000), v);
+    for (uint32_t i = 0; i < t->nspecs; i++)
+        h = hash_json(hmix(h, s->specs[t->specs[i]].spec.slot + 1000), v);
     for (uint32_t k = 0; k < t->nkids; k++) {
         const ptrie_t *c = t->kids[k];
         if (c->kind == SCRIPT_SEG_KEY) {
@@ -847,7 +940,8 @@ static void project(store_t *s, uint32_t kind_id, const cJSON *obj, store_obj_t 
     uint64_t h = hash_json(0x1234567, sj_get(meta, "labels"));
     h = hash_json(h, sj_get(meta, "ownerReferences"));
     for (size_t i = 0; i < s->ntries; i++)
-        if (s->tries[i].kind_id == kind_id || s->tries[i].kind_id == INTERN_NONE) h = hash_walk(s, s->tries[i].root, obj, hmix(h, i));
+        if (s->tries[i].kind_id == kind_id || s->tries[i].kind_id == INTERN_NONE)
+            h = hash_walk(s, s->tries[i].root, obj, hmix(h, i));
     out->inhash = h;
     *reused = old && old->inhash == h;
     if (*reused) {
@@ -889,7 +983,8 @@ static void project(store_t *s, uint32_t kind_id, const cJSON *obj, store_obj_t 
     }
     uint16_t nf = 0;
     for (size_t i = 0; i < s->ntries; i++)
-        if (s->tries[i].kind_id == kind_id || s->tries[i].kind_id == INTERN_NONE) walk(s, s->tries[i].root, obj, &nf);
+        if (s->tries[i].kind_id == kind_id || s->tries[i].kind_id == INTERN_NONE)
+            walk(s, s->tries[i].root, obj, &nf);
     out->nlabels = nl;
     out->nowners = no;
     out->nfields = nf;
@@ -899,7 +994,8 @@ status:;
     /* Columns mostly keep their values between two versions: compare with
      * the stored string before asking the intern table. */
     const uint32_t *oc = old ? obj_cols(old) : NULL;
-    for (int i = 0; i < pr.ncols; i++) w_push(s, add_str_like(s, pr.cols[i], oc && i < old->ncols ? oc[i] : INTERN_NONE));
+    for (int i = 0; i < pr.ncols; i++)
+        w_push(s, add_str_like(s, pr.cols[i], oc && i < old->ncols ? oc[i] : INTERN_NONE));
     out->ncols = (uint8_t)pr.ncols;
     out->status = (uint8_t)pr.status;
     out->reason = add_str_like(s, pr.reason, old ? old->reason : INTERN_NONE);
@@ -931,8 +1027,10 @@ static void nsk_remove(store_t *s, store_oid_t o, uint32_t kind_or_any, uint32_t
     uint32_t last = l->v[--l->n];
     if (last != o) {
         l->v[pos] = last;
-        if (c == 0) s->objs[last].pos_nk = pos;
-        else s->objs[last].pos_n = pos;
+        if (c == 0)
+            s->objs[last].pos_nk = pos;
+        else
+            s->objs[last].pos_n = pos;
     }
     if (!l->n) {
         plist_release(&s->pool, id);
@@ -974,12 +1072,17 @@ static void index_labels(store_t *s, store_oid_t o, bool add)
 {
     const store_obj_t *ob = &s->objs[o];
     for (uint32_t i = 0; i < ob->nlabels; i++) {
-        if (add) pindex_add(&s->labels, ob->ns, ob->tail[2 * i], ob->tail[2 * i + 1], o);
-        else pindex_remove(&s->labels, ob->ns, ob->tail[2 * i], ob->tail[2 * i + 1], o);
+        if (add)
+            pindex_add(&s->labels, ob->ns, ob->tail[2 * i], ob->tail[2 * i + 1], o);
+        else
+            pindex_remove(&s->labels, ob->ns, ob->tail[2 * i], ob->tail[2 * i + 1], o);
     }
 }
 
-static void owner_key(const uint8_t uid[16], uint32_t k[3]) { memcpy(k, uid, 12); }
+static void owner_key(const uint8_t uid[16], uint32_t k[3])
+{
+    memcpy(k, uid, 12);
+}
 
 static void index_owners(store_t *s, store_oid_t o, bool add)
 {
@@ -989,8 +1092,10 @@ static void index_owners(store_t *s, store_oid_t o, bool add)
         if (uid_zero(ow[i].uid)) continue;
         uint32_t k[3];
         owner_key(ow[i].uid, k);
-        if (add) pindex_add(&s->owners, k[0], k[1], k[2], o);
-        else pindex_remove(&s->owners, k[0], k[1], k[2], o);
+        if (add)
+            pindex_add(&s->owners, k[0], k[1], k[2], o);
+        else
+            pindex_remove(&s->owners, k[0], k[1], k[2], o);
     }
 }
 
@@ -1040,7 +1145,10 @@ static store_oid_t alloc_obj(store_t *s)
     return s->nobjs++;
 }
 
-static bool same_words(const uint32_t *a, const uint32_t *b, size_t n) { return n == 0 || memcmp(a, b, n * 4) == 0; }
+static bool same_words(const uint32_t *a, const uint32_t *b, size_t n)
+{
+    return n == 0 || memcmp(a, b, n * 4) == 0;
+}
 
 int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *obj, err_t *err)
 {
@@ -1061,7 +1169,8 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
     }
     uint8_t uid[16];
     uid_parse(sj_str(meta, "uid"), uid);
-    if (o != STORE_NONE && !uid_zero(uid) && !uid_zero(s->objs[o].uid) && memcmp(uid, s->objs[o].uid, 16) != 0) {
+    if (o != STORE_NONE && !uid_zero(uid) && !uid_zero(s->objs[o].uid) &&
+        memcmp(uid, s->objs[o].uid, 16) != 0) {
         remove_obj(s, o);
         o = STORE_NONE;
     }
@@ -1098,8 +1207,9 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
         store_obj_t *ob = &s->objs[o];
         ch = STORE_CH_OTHER;
         bool labels_same = ob->nlabels == nb.nlabels && same_words(ob->tail, tail, 2u * nb.nlabels);
-        bool owners_same = ob->nowners == nb.nowners &&
-                           same_words(ob->tail + 2 * ob->nlabels, tail + 2 * nb.nlabels, TAIL_OWNER_WORDS * nb.nowners);
+        bool owners_same =
+            ob->nowners == nb.nowners &&
+            same_words(ob->tail + 2 * ob->nlabels, tail + 2 * nb.nlabels, TAIL_OWNER_WORDS * nb.nowners);
         if (!labels_same) ch |= STORE_CH_LABELS;
         if (ob->inhash != nb.inhash || !owners_same || ob->nfields != nb.nfields) ch |= STORE_CH_REFS;
         if (ob->status != nb.status || ob->reason != nb.reason) ch |= STORE_CH_STATUS;
@@ -1195,8 +1305,10 @@ size_t store_each(const store_t *s, uint32_t ns, uint32_t kind, store_visit_fn c
         free(nss);
         return n;
     }
-    if (kind == STORE_ANY) l = pindex_get(&s->nsk, ns, STORE_ANY, 1);
-    else l = pindex_get(&s->nsk, ns, kind, 0);
+    if (kind == STORE_ANY)
+        l = pindex_get(&s->nsk, ns, STORE_ANY, 1);
+    else
+        l = pindex_get(&s->nsk, ns, kind, 0);
     if (!l) return 0;
     size_t n = 0;
     for (uint32_t i = 0; i < l->n; i++) {
@@ -1242,10 +1354,14 @@ const uint32_t *store_label_postings(const store_t *s, uint32_t ns, uint32_t key
 static void age(int64_t secs, char out[32])
 {
     if (secs < 0) secs = 0;
-    if (secs < 120) snprintf(out, 32, "%llds", (long long)secs);
-    else if (secs < 7200) snprintf(out, 32, "%lldm", (long long)(secs / 60));
-    else if (secs < 172800) snprintf(out, 32, "%lldh", (long long)(secs / 3600));
-    else snprintf(out, 32, "%lldd", (long long)(secs / 86400));
+    if (secs < 120)
+        snprintf(out, 32, "%llds", (long long)secs);
+    else if (secs < 7200)
+        snprintf(out, 32, "%lldm", (long long)(secs / 60));
+    else if (secs < 172800)
+        snprintf(out, 32, "%lldh", (long long)(secs / 3600));
+    else
+        snprintf(out, 32, "%lldd", (long long)(secs / 86400));
 }
 
 void store_columns_json(const store_t *s, store_oid_t o, int64_t now_s, buf_t *out)
@@ -1262,8 +1378,10 @@ void store_columns_json(const store_t *s, store_oid_t o, int64_t now_s, buf_t *o
         buf_putc(out, ',');
     }
     char a[32];
-    if (ob->created) age(now_s - ob->created, a);
-    else snprintf(a, sizeof a, "<unknown>");
+    if (ob->created)
+        age(now_s - ob->created, a);
+    else
+        snprintf(a, sizeof a, "<unknown>");
     buf_puts(out, "\"AGE\":");
     buf_json_cstr(out, a);
     buf_putc(out, '}');
@@ -1280,6 +1398,7 @@ void store_get_stats(const store_t *s, store_stats_t *out)
     out->bytes_objects = (size_t)s->cap * sizeof *s->objs;
     for (uint32_t o = 0; o < s->nobjs; o++)
         if (s->objs[o].live) out->bytes_objects += tail_words(&s->objs[o]) * 4 + 16;
-    out->bytes_indexes = ((size_t)s->id_cap + s->uid_cap) * 4 + tmap_bytes(&s->nsk.map) + tmap_bytes(&s->labels.map) +
-                         tmap_bytes(&s->owners.map) + s->pool.bytes + (size_t)s->pool.cap * sizeof(plist_t);
+    out->bytes_indexes = ((size_t)s->id_cap + s->uid_cap) * 4 + tmap_bytes(&s->nsk.map) +
+                         tmap_bytes(&s->labels.map) + tmap_bytes(&s->owners.map) + s->pool.bytes +
+                         (size_t)s->pool.cap * sizeof(plist_t);
 }

@@ -96,10 +96,10 @@ int store_kind_scope(const store_t *s, uint32_t kind);
 /* Canonical ID kind of a group and kind: "Deployment.apps", "Pod". */
 void store_kind_id(const char *group, const char *kind, char *out, size_t outsz);
 
-uint32_t store_obj_kind(const store_t *s, store_oid_t o);  /* intern ids */
+uint32_t store_obj_kind(const store_t *s, store_oid_t o); /* intern ids */
 uint32_t store_obj_ns(const store_t *s, store_oid_t o);
 uint32_t store_obj_name(const store_t *s, store_oid_t o);
-uint32_t store_obj_hash(const store_t *s, store_oid_t o);  /* hash of the ID */
+uint32_t store_obj_hash(const store_t *s, store_oid_t o); /* hash of the ID */
 const char *store_str(const store_t *s, uint32_t id);
 void store_obj_id(const store_t *s, store_oid_t o, buf_t *out); /* appends the ID */
 void store_obj_uid(const store_t *s, store_oid_t o, char out[40]);
@@ -133,7 +133,7 @@ enum { STORE_FIELD_STRING, STORE_FIELD_REF, STORE_FIELD_SELECTOR };
 
 typedef struct store_field_spec {
     uint32_t slot;
-    const char *kind; /* canonical ID kind, or "*" */
+    const char *kind;          /* canonical ID kind, or "*" */
     const script_path_t *path; /* borrowed until the next store_set_fields */
     int mode;
     script_sel_form_t selector_form;
@@ -151,8 +151,14 @@ typedef struct store_fv {
     uint32_t slot_tag; /* slot << 4 | flags | tag */
     uint32_t a, b, c;
 } store_fv_t;
-static inline uint32_t store_fv_slot(const store_fv_t *v) { return v->slot_tag >> 4; }
-static inline uint32_t store_fv_tag(const store_fv_t *v) { return v->slot_tag & 7u; }
+static inline uint32_t store_fv_slot(const store_fv_t *v)
+{
+    return v->slot_tag >> 4;
+}
+static inline uint32_t store_fv_tag(const store_fv_t *v)
+{
+    return v->slot_tag & 7u;
+}
 size_t store_obj_fields(const store_t *s, store_oid_t o, const store_fv_t **vals);
 
 /* Kinds whose objects lack values for specs added since they were applied:
@@ -192,7 +198,8 @@ typedef struct store_selector {
     bool interned;
 } store_selector_t;
 
-int store_selector_parse(store_t *s, const char *text, size_t len, bool intern, store_selector_t *out, err_t *err);
+int store_selector_parse(store_t *s, const char *text, size_t len, bool intern, store_selector_t *out,
+                         err_t *err);
 void store_selector_release(store_t *s, store_selector_t *sel);
 bool store_selector_matches(const store_t *s, const store_selector_t *sel, store_oid_t o);
 /* The requirement whose label postings make the smallest candidate set in
@@ -201,8 +208,8 @@ bool store_selector_matches(const store_t *s, const store_selector_t *sel, store
 int store_selector_anchor(const store_t *s, const store_selector_t *sel, uint32_t ns);
 /* Objects in ns (or all namespaces) of kind (or any) matching sel, through
  * the label index. */
-size_t store_select(const store_t *s, uint32_t ns, uint32_t kind, const store_selector_t *sel, store_visit_fn cb,
-                    void *ud);
+size_t store_select(const store_t *s, uint32_t ns, uint32_t kind, const store_selector_t *sel,
+                    store_visit_fn cb, void *ud);
 /* Objects with label key=value in namespace ns (not STORE_ANY). */
 const uint32_t *store_label_postings(const store_t *s, uint32_t ns, uint32_t key, uint32_t value, size_t *n);
 

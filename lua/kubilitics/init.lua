@@ -36,6 +36,14 @@ end
 --- kind(name) → canonical kind ("deployments" → "Deployment.apps") | nil, msg.
 M.kind = host and host.kind or form_kind
 
+--- path_check(path) → true | nil, msg: is path a valid field path (see kubilitics.path)?
+--   k.path_check("spec.volumes[*].name") --> true
+M.path_check = host and host.path_check or function(text)
+  local ok, msg = require("kubilitics.path").parse(text)
+  if not ok then return nil, msg end
+  return true
+end
+
 --- where(level) → file, line of the function `level` up the stack (1 = the caller).
 function M.where(level)
   level = (level or 1) + 1

@@ -62,8 +62,15 @@ function M.parse(text)
   return steps
 end
 
+-- A list: a sequence, or a table the JSON layer marked as an array.
+local function is_list(v)
+  local mt = getmetatable(v)
+  return rawlen(v) > 0 or (type(mt) == "table" and rawget(mt, "__jsontype") == "array")
+end
+
 --- get(obj, text) → list of the values at the path (empty when absent);
--- "[*]" fans out over lists, so a path can give many values.
+-- "[*]" fans out over a list's items or a map's values (in key order), so a
+-- path can give many values.
 --   path.get(pod, "spec.volumes[*].configMap.name") --> {"app-config", "extra"}
 function M.get(obj, text)
   local steps, err = M.parse(text)
@@ -73,8 +80,13 @@ function M.get(obj, text)
     local nxt = {}
     for _, v in ipairs(cur) do
       if type(v) == "table" then
-        if step == M.ALL then
+        if step == M.ALL and is_list(v) then
           for _, item in ipairs(v) do nxt[#nxt + 1] = item end
+        elseif step == M.ALL then
+          local keys = {}
+          for k in pairs(v) do keys[#keys + 1] = k end
+          table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+          for _, k in ipairs(keys) do nxt[#nxt + 1] = v[k] end
         elseif type(step) == "number" then
           if v[step + 1] ~= nil then nxt[#nxt + 1] = v[step + 1] end
         elseif v[step] ~= nil then

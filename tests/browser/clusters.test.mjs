@@ -25,7 +25,10 @@ export async function cluster_status_changes_live_when_its_api_server_stops() {
   const cmd = process.env.KUBILITICS_STOP_CLUSTER_CMD;
   if (!cmd) skip("KUBILITICS_STOP_CLUSTER_CMD (a shell command that stops kubesim) is not set");
   const { json: clusters } = await api("/clusters");
-  const c = clusters.find((x) => x.status === "connected");
+  // KUBILITICS_STOP_CLUSTER names the cluster the command stops (so the
+  // other tests keep theirs); else the first connected one.
+  const want = process.env.KUBILITICS_STOP_CLUSTER;
+  const c = want ? clusters.find((x) => x.id === want) : clusters.find((x) => x.status === "connected");
   if (!c) skip("no connected cluster to disconnect");
   const b = await launch();
   try {

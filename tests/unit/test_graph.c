@@ -86,38 +86,47 @@ static void rules_free(rules_t *rs)
 static void core_rules(rules_t *rs)
 {
     add_rule(rs, SCRIPT_REL_OWNER, "owns", "*", "*", NULL);
-    add_rule(rs, SCRIPT_REL_SELECTOR, "selects", "Service", "Pod", "spec.selector")->selector_form = SCRIPT_SEL_MAP;
-    add_rule(rs, SCRIPT_REL_SELECTOR, "selects", "PodDisruptionBudget.policy", "Pod", "spec.selector")->selector_form =
-        SCRIPT_SEL_LABEL_SELECTOR;
+    add_rule(rs, SCRIPT_REL_SELECTOR, "selects", "Service", "Pod", "spec.selector")->selector_form =
+        SCRIPT_SEL_MAP;
+    add_rule(rs, SCRIPT_REL_SELECTOR, "selects", "PodDisruptionBudget.policy", "Pod", "spec.selector")
+        ->selector_form = SCRIPT_SEL_LABEL_SELECTOR;
     add_rule(rs, SCRIPT_REL_SELECTOR, "selects", "NetworkPolicy.networking.k8s.io", "Pod", "spec.podSelector")
         ->selector_form = SCRIPT_SEL_LABEL_SELECTOR;
     add_rule(rs, SCRIPT_REL_REF, "routes", "Ingress.networking.k8s.io", "Service",
              "spec.rules[*].http.paths[*].backend.service.name|spec.defaultBackend.service.name");
-    add_rule(rs, SCRIPT_REL_REF, "routes", "HTTPRoute.gateway.networking.k8s.io", "Service", "spec.rules[*].backendRefs[*]");
+    add_rule(rs, SCRIPT_REL_REF, "routes", "HTTPRoute.gateway.networking.k8s.io", "Service",
+             "spec.rules[*].backendRefs[*]");
     add_rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "ConfigMap",
              "spec.volumes[*].configMap.name|spec.volumes[*].projected.sources[*].configMap.name");
     add_rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "Secret",
              "spec.volumes[*].secret.secretName|spec.volumes[*].projected.sources[*].secret.name");
-    add_rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "PersistentVolumeClaim", "spec.volumes[*].persistentVolumeClaim.claimName");
+    add_rule(rs, SCRIPT_REL_REF, "mounts", "Pod", "PersistentVolumeClaim",
+             "spec.volumes[*].persistentVolumeClaim.claimName");
     add_rule(rs, SCRIPT_REL_REF, "references", "Pod", "ConfigMap",
-             "spec.containers[*].env[*].valueFrom.configMapKeyRef.name|spec.containers[*].envFrom[*].configMapRef.name");
-    add_rule(rs, SCRIPT_REL_REF, "references", "Pod", "Secret",
-             "spec.containers[*].env[*].valueFrom.secretKeyRef.name|spec.containers[*].envFrom[*].secretRef.name|"
-             "spec.imagePullSecrets[*].name");
+             "spec.containers[*].env[*].valueFrom.configMapKeyRef.name|spec.containers[*].envFrom[*]."
+             "configMapRef.name");
+    add_rule(
+        rs, SCRIPT_REL_REF, "references", "Pod", "Secret",
+        "spec.containers[*].env[*].valueFrom.secretKeyRef.name|spec.containers[*].envFrom[*].secretRef.name|"
+        "spec.imagePullSecrets[*].name");
     add_rule(rs, SCRIPT_REL_REF, "uses", "Pod", "ServiceAccount", "spec.serviceAccountName");
     add_rule(rs, SCRIPT_REL_REF, "runs-on", "Pod", "Node", "spec.nodeName")->cross_namespace = true;
-    add_rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolumeClaim", "PersistentVolume", "spec.volumeName")->cross_namespace = true;
-    add_rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolumeClaim", "StorageClass.storage.k8s.io", "spec.storageClassName")
+    add_rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolumeClaim", "PersistentVolume", "spec.volumeName")
         ->cross_namespace = true;
-    add_rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolume", "StorageClass.storage.k8s.io", "spec.storageClassName")
+    add_rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolumeClaim", "StorageClass.storage.k8s.io",
+             "spec.storageClassName")
+        ->cross_namespace = true;
+    add_rule(rs, SCRIPT_REL_REF, "binds", "PersistentVolume", "StorageClass.storage.k8s.io",
+             "spec.storageClassName")
         ->cross_namespace = true;
     add_rule(rs, SCRIPT_REL_REF, "grants", "RoleBinding" RBAC, "Role" RBAC ",ClusterRole" RBAC, "roleRef");
     add_rule(rs, SCRIPT_REL_REF, "grants", "ClusterRoleBinding" RBAC, "ClusterRole" RBAC, "roleRef");
     add_rule(rs, SCRIPT_REL_REF, "grants", "RoleBinding" RBAC, "ServiceAccount", "subjects[*]");
     add_rule(rs, SCRIPT_REL_REF, "grants", "ClusterRoleBinding" RBAC, "ServiceAccount", "subjects[*]");
-    add_rule(rs, SCRIPT_REL_REF, "scales", "HorizontalPodAutoscaler.autoscaling", "Deployment.apps,StatefulSet.apps,ReplicaSet.apps",
-             "spec.scaleTargetRef");
-    add_rule(rs, SCRIPT_REL_REF, "terminates", "Ingress.networking.k8s.io", "Secret", "spec.tls[*].secretName");
+    add_rule(rs, SCRIPT_REL_REF, "scales", "HorizontalPodAutoscaler.autoscaling",
+             "Deployment.apps,StatefulSet.apps,ReplicaSet.apps", "spec.scaleTargetRef");
+    add_rule(rs, SCRIPT_REL_REF, "terminates", "Ingress.networking.k8s.io", "Secret",
+             "spec.tls[*].secretName");
 }
 
 /* ---------------------------------------------------------------- fixtures */
@@ -140,6 +149,8 @@ static void fx_init(fx_t *f)
 
 static void fx_free(fx_t *f)
 {
+    err_t err = {0};
+    if (graph_check(f->g, &err)) TEST_FAIL_("graph invariants: %s", err.msg);
     graph_free(f->g);
     store_free(f->s);
     rules_free(&f->rules);
@@ -159,7 +170,8 @@ static store_kind_t kind_of(const char *id)
     return k;
 }
 
-/* put(f, "Pod/shop/web-1", "{...rest of object without metadata name/namespace...}", "labels json or NULL") */
+/* put(f, "Pod/shop/web-1", "{...rest of object without metadata name/namespace...}", "labels json or NULL")
+ */
 static void ev(fx_t *f, int type, const char *id, const char *meta_extra, const char *body)
 {
     store_kind_t k = kind_of(id);
@@ -179,22 +191,39 @@ static void ev(fx_t *f, int type, const char *id, const char *meta_extra, const 
     buf_free(&j);
 }
 
-static void put(fx_t *f, const char *id, const char *meta_extra, const char *body) { ev(f, STORE_EV_ADDED, id, meta_extra, body); }
-static void mod(fx_t *f, const char *id, const char *meta_extra, const char *body) { ev(f, STORE_EV_MODIFIED, id, meta_extra, body); }
-static void del(fx_t *f, const char *id) { ev(f, STORE_EV_DELETED, id, NULL, NULL); }
+static void put(fx_t *f, const char *id, const char *meta_extra, const char *body)
+{
+    ev(f, STORE_EV_ADDED, id, meta_extra, body);
+}
+static void mod(fx_t *f, const char *id, const char *meta_extra, const char *body)
+{
+    ev(f, STORE_EV_MODIFIED, id, meta_extra, body);
+}
+static void del(fx_t *f, const char *id)
+{
+    ev(f, STORE_EV_DELETED, id, NULL, NULL);
+}
 
-static bool has(fx_t *f, const char *src, const char *type, const char *dst) { return graph_has_edge(f->g, src, dst, type); }
+static char *query_json(fx_t *f, const graph_query_t *q);
 
-#define EDGE(f, a, t, b)                                                                                               \
-    do {                                                                                                               \
-        if (!has(f, a, t, b)) TEST_FAIL_("expected edge %s -%s-> %s", a, t, b);                                        \
+static bool has(fx_t *f, const char *src, const char *type, const char *dst)
+{
+    return graph_has_edge(f->g, src, dst, type);
+}
+
+#define EDGE(f, a, t, b)                                                                                     \
+    do {                                                                                                     \
+        if (!has(f, a, t, b)) TEST_FAIL_("expected edge %s -%s-> %s", a, t, b);                              \
     } while (0)
-#define NO_EDGE(f, a, t, b)                                                                                            \
-    do {                                                                                                               \
-        if (has(f, a, t, b)) TEST_FAIL_("unexpected edge %s -%s-> %s", a, t, b);                                       \
+#define NO_EDGE(f, a, t, b)                                                                                  \
+    do {                                                                                                     \
+        if (has(f, a, t, b)) TEST_FAIL_("unexpected edge %s -%s-> %s", a, t, b);                             \
     } while (0)
 
-static store_oid_t oid(fx_t *f, const char *id) { return store_find(f->s, id, strlen(id)); }
+static store_oid_t oid(fx_t *f, const char *id)
+{
+    return store_find(f->s, id, strlen(id));
+}
 
 static const char *missing(fx_t *f, const char *id, buf_t *b)
 {
@@ -203,14 +232,20 @@ static const char *missing(fx_t *f, const char *id, buf_t *b)
     return b->data;
 }
 
-static const char *status(fx_t *f, const char *id) { return store_status_name(graph_node_status(f->g, oid(f, id))); }
+static const char *status(fx_t *f, const char *id)
+{
+    return store_status_name(graph_node_status(f->g, oid(f, id)));
+}
 
-#define OWNER(kind, name, uid)                                                                                         \
-    "\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"" kind "\",\"name\":\"" name "\",\"uid\":\"" uid      \
-    "\",\"controller\":true}]"
-#define RUNNING_STATUS "\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"ready\":true,\"state\":{\"running\":{}}}]}"
+#define OWNER(kind, name, uid)                                                                               \
+    "\"ownerReferences\":[{\"apiVersion\":\"apps/v1\",\"kind\":\"" kind "\",\"name\":\"" name                \
+    "\",\"uid\":\"" uid "\",\"controller\":true}]"
+#define RUNNING_STATUS                                                                                       \
+    "\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"ready\":true,\"state\":{\"running\":{}}}]}"
 #define RUNNING "\"spec\":{\"containers\":[{}]}," RUNNING_STATUS
-#define CRASHING "\"spec\":{\"containers\":[{}]},\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"ready\":false,\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}}}]}"
+#define CRASHING                                                                                             \
+    "\"spec\":{\"containers\":[{}]},\"status\":{\"phase\":\"Running\",\"containerStatuses\":[{\"ready\":"    \
+    "false,\"state\":{\"waiting\":{\"reason\":\"CrashLoopBackOff\"}}}]}"
 
 /* ---------------------------------------------------------------- owners */
 
@@ -328,7 +363,8 @@ TEST(label_selector_rules_use_match_expressions)
     put(&f, "Pod/n/dev", "\"labels\":{\"app\":\"web\",\"env\":\"dev\"}", NULL);
     put(&f, "Pod/n/bare", "\"labels\":{\"app\":\"web\"}", NULL);
     put(&f, "PodDisruptionBudget.policy/n/pdb", NULL,
-        "\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":\"env\",\"operator\":"
+        "\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":\"env\","
+        "\"operator\":"
         "\"NotIn\",\"values\":[\"dev\"]}]}}");
     put(&f, "NetworkPolicy.networking.k8s.io/n/all", NULL, "\"spec\":{\"podSelector\":{}}");
     put(&f, "NetworkPolicy.networking.k8s.io/n/withenv", NULL,
@@ -350,23 +386,30 @@ TEST(label_selector_rules_use_match_expressions)
 
 /* ---------------------------------------------------------------- references */
 
-#define POD_SPEC                                                                                                       \
-    "\"spec\":{\"nodeName\":\"worker-1\",\"serviceAccountName\":\"web\",\"volumes\":[{\"name\":\"c\",\"configMap\":{"   \
-    "\"name\":\"cfg\"}},{\"name\":\"s\",\"secret\":{\"secretName\":\"tls\"}},{\"name\":\"d\",\"persistentVolumeClaim\":" \
-    "{\"claimName\":\"data\"}},{\"name\":\"p\",\"projected\":{\"sources\":[{\"configMap\":{\"name\":\"proj\"}},"         \
-    "{\"secret\":{\"name\":\"psec\"}}]}}],\"containers\":[{\"env\":[{\"name\":\"A\",\"valueFrom\":{\"configMapKeyRef\":" \
-    "{\"name\":\"envcm\",\"key\":\"a\"}}},{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"envsec\","       \
-    "\"key\":\"b\"}}}],\"envFrom\":[{\"configMapRef\":{\"name\":\"fromcm\"}}]}],\"imagePullSecrets\":[{\"name\":"       \
+#define POD_SPEC                                                                                             \
+    "\"spec\":{\"nodeName\":\"worker-1\",\"serviceAccountName\":\"web\",\"volumes\":[{\"name\":\"c\","       \
+    "\"configMap\":{"                                                                                        \
+    "\"name\":\"cfg\"}},{\"name\":\"s\",\"secret\":{\"secretName\":\"tls\"}},{\"name\":\"d\","               \
+    "\"persistentVolumeClaim\":"                                                                             \
+    "{\"claimName\":\"data\"}},{\"name\":\"p\",\"projected\":{\"sources\":[{\"configMap\":{\"name\":"        \
+    "\"proj\"}},"                                                                                            \
+    "{\"secret\":{\"name\":\"psec\"}}]}}],\"containers\":[{\"env\":[{\"name\":\"A\",\"valueFrom\":{"         \
+    "\"configMapKeyRef\":"                                                                                   \
+    "{\"name\":\"envcm\",\"key\":\"a\"}}},{\"name\":\"B\",\"valueFrom\":{\"secretKeyRef\":{\"name\":"        \
+    "\"envsec\","                                                                                            \
+    "\"key\":\"b\"}}}],\"envFrom\":[{\"configMapRef\":{\"name\":\"fromcm\"}}]}],\"imagePullSecrets\":[{"     \
+    "\"name\":"                                                                                              \
     "\"regcred\"}]}"
 
 TEST(pod_references_mounts_uses_and_runs_on)
 {
     fx_t f;
     fx_init(&f);
-    const char *targets[] = {"ConfigMap/shop/cfg",    "Secret/shop/tls",     "PersistentVolumeClaim/shop/data",
-                             "ConfigMap/shop/proj",   "Secret/shop/psec",    "ConfigMap/shop/envcm",
-                             "Secret/shop/envsec",    "ConfigMap/shop/fromcm", "Secret/shop/regcred",
-                             "ServiceAccount/shop/web", "Node//worker-1"};
+    const char *targets[] = {
+        "ConfigMap/shop/cfg",      "Secret/shop/tls",       "PersistentVolumeClaim/shop/data",
+        "ConfigMap/shop/proj",     "Secret/shop/psec",      "ConfigMap/shop/envcm",
+        "Secret/shop/envsec",      "ConfigMap/shop/fromcm", "Secret/shop/regcred",
+        "ServiceAccount/shop/web", "Node//worker-1"};
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) put(&f, targets[i], NULL, NULL);
     put(&f, "Pod/shop/p", NULL, POD_SPEC);
     EDGE(&f, "Pod/shop/p", "mounts", "ConfigMap/shop/cfg");
@@ -429,13 +472,15 @@ TEST(ingress_routes_and_terminates_httproute_routes)
     put(&f, "Service/shop/api", NULL, NULL);
     put(&f, "Secret/shop/tls", NULL, NULL);
     put(&f, "Ingress.networking.k8s.io/shop/in", NULL,
-        "\"spec\":{\"tls\":[{\"secretName\":\"tls\"}],\"rules\":[{\"http\":{\"paths\":[{\"backend\":{\"service\":{"
+        "\"spec\":{\"tls\":[{\"secretName\":\"tls\"}],\"rules\":[{\"http\":{\"paths\":[{\"backend\":{"
+        "\"service\":{"
         "\"name\":\"front\"}}},{\"backend\":{\"service\":{\"name\":\"api\"}}}]}}]}");
     EDGE(&f, "Ingress.networking.k8s.io/shop/in", "routes", "Service/shop/front");
     EDGE(&f, "Ingress.networking.k8s.io/shop/in", "routes", "Service/shop/api");
     EDGE(&f, "Ingress.networking.k8s.io/shop/in", "terminates", "Secret/shop/tls");
     put(&f, "HTTPRoute.gateway.networking.k8s.io/shop/r", NULL,
-        "\"spec\":{\"rules\":[{\"backendRefs\":[{\"name\":\"api\",\"port\":80},{\"kind\":\"Service\",\"name\":\"front\"}]}]}");
+        "\"spec\":{\"rules\":[{\"backendRefs\":[{\"name\":\"api\",\"port\":80},{\"kind\":\"Service\","
+        "\"name\":\"front\"}]}]}");
     EDGE(&f, "HTTPRoute.gateway.networking.k8s.io/shop/r", "routes", "Service/shop/api");
     EDGE(&f, "HTTPRoute.gateway.networking.k8s.io/shop/r", "routes", "Service/shop/front");
     fx_free(&f);
@@ -451,18 +496,22 @@ TEST(rbac_bindings_grant_roles_and_service_accounts)
     put(&f, "ServiceAccount/ops/bot", NULL, NULL);
     put(&f, "RoleBinding.rbac.authorization.k8s.io/shop/rb1", NULL,
         "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"view\"},"
-        "\"subjects\":[{\"kind\":\"ServiceAccount\",\"name\":\"web\",\"namespace\":\"shop\"},{\"kind\":\"User\","
+        "\"subjects\":[{\"kind\":\"ServiceAccount\",\"name\":\"web\",\"namespace\":\"shop\"},{\"kind\":"
+        "\"User\","
         "\"name\":\"alice\"},{\"kind\":\"ServiceAccount\",\"name\":\"bot\",\"namespace\":\"ops\"}]");
     put(&f, "RoleBinding.rbac.authorization.k8s.io/shop/rb2", NULL,
         "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"edit\"}");
     put(&f, "ClusterRoleBinding.rbac.authorization.k8s.io//crb", NULL,
         "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"view\"},"
         "\"subjects\":[{\"kind\":\"ServiceAccount\",\"name\":\"bot\",\"namespace\":\"ops\"}]");
-    EDGE(&f, "RoleBinding.rbac.authorization.k8s.io/shop/rb1", "grants", "ClusterRole.rbac.authorization.k8s.io//view");
+    EDGE(&f, "RoleBinding.rbac.authorization.k8s.io/shop/rb1", "grants",
+         "ClusterRole.rbac.authorization.k8s.io//view");
     EDGE(&f, "RoleBinding.rbac.authorization.k8s.io/shop/rb1", "grants", "ServiceAccount/shop/web");
     EDGE(&f, "RoleBinding.rbac.authorization.k8s.io/shop/rb1", "grants", "ServiceAccount/ops/bot");
-    EDGE(&f, "RoleBinding.rbac.authorization.k8s.io/shop/rb2", "grants", "Role.rbac.authorization.k8s.io/shop/edit");
-    EDGE(&f, "ClusterRoleBinding.rbac.authorization.k8s.io//crb", "grants", "ClusterRole.rbac.authorization.k8s.io//view");
+    EDGE(&f, "RoleBinding.rbac.authorization.k8s.io/shop/rb2", "grants",
+         "Role.rbac.authorization.k8s.io/shop/edit");
+    EDGE(&f, "ClusterRoleBinding.rbac.authorization.k8s.io//crb", "grants",
+         "ClusterRole.rbac.authorization.k8s.io//view");
     EDGE(&f, "ClusterRoleBinding.rbac.authorization.k8s.io//crb", "grants", "ServiceAccount/ops/bot");
     buf_t b = {0};
     /* a User subject is not a ServiceAccount: not drawn, not missing */
@@ -477,10 +526,12 @@ TEST(hpa_scales_and_pvc_binds)
     fx_init(&f);
     put(&f, "Deployment.apps/shop/web", NULL, NULL);
     put(&f, "HorizontalPodAutoscaler.autoscaling/shop/web", NULL,
-        "\"spec\":{\"scaleTargetRef\":{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"web\"}}");
+        "\"spec\":{\"scaleTargetRef\":{\"apiVersion\":\"apps/"
+        "v1\",\"kind\":\"Deployment\",\"name\":\"web\"}}");
     EDGE(&f, "HorizontalPodAutoscaler.autoscaling/shop/web", "scales", "Deployment.apps/shop/web");
     put(&f, "StorageClass.storage.k8s.io//fast", NULL, NULL);
-    put(&f, "PersistentVolumeClaim/shop/data", NULL, "\"spec\":{\"volumeName\":\"pv-1\",\"storageClassName\":\"fast\"}");
+    put(&f, "PersistentVolumeClaim/shop/data", NULL,
+        "\"spec\":{\"volumeName\":\"pv-1\",\"storageClassName\":\"fast\"}");
     buf_t b = {0};
     CHECK_STR(missing(&f, "PersistentVolumeClaim/shop/data", &b), "[\"PersistentVolume//pv-1\"]");
     put(&f, "PersistentVolume//pv-1", NULL, "\"spec\":{\"storageClassName\":\"fast\"}");
@@ -497,7 +548,8 @@ TEST(labelref_by_name_and_by_target_label)
     memset(&f, 0, sizeof f);
     f.s = store_new("c1");
     f.g = graph_new(f.s);
-    script_relation_t *r = add_rule(&f.rules, SCRIPT_REL_LABELREF, "part-of", "*", "Application.app.k8s.io", NULL);
+    script_relation_t *r =
+        add_rule(&f.rules, SCRIPT_REL_LABELREF, "part-of", "*", "Application.app.k8s.io", NULL);
     r->label = "app.kubernetes.io/part-of";
     r = add_rule(&f.rules, SCRIPT_REL_LABELREF, "groups", "Application.app.k8s.io", "*", NULL);
     r->label = "app.kubernetes.io/name";
@@ -519,8 +571,8 @@ TEST(labelref_by_name_and_by_target_label)
 
 /* A fake FUNCTION evaluator: emits Secret/<ns>/<spec.secretName> for
  * Certificates, found in the object JSON it is given. */
-static int fake_eval(void *ud, const script_relation_t *rule, const char *obj_json, size_t len, script_find_fn find,
-                     script_emit_fn emit, void *emit_ud, err_t *err)
+static int fake_eval(void *ud, const script_relation_t *rule, const char *obj_json, size_t len,
+                     script_find_fn find, script_emit_fn emit, void *emit_ud, err_t *err)
 {
     (*(int *)ud)++;
     cJSON *o = cJSON_ParseWithLength(obj_json, len);
@@ -529,9 +581,11 @@ static int fake_eval(void *ud, const script_relation_t *rule, const char *obj_js
     const cJSON *sn = cJSON_GetObjectItem(spec, "secretName");
     if (cJSON_IsString(sn)) {
         char id[256];
-        snprintf(id, sizeof id, "Secret/%s/%s", cJSON_GetObjectItem(meta, "namespace")->valuestring, sn->valuestring);
+        snprintf(id, sizeof id, "Secret/%s/%s", cJSON_GetObjectItem(meta, "namespace")->valuestring,
+                 sn->valuestring);
         size_t fl = 0;
-        const char *found = find("Secret", cJSON_GetObjectItem(meta, "namespace")->valuestring, sn->valuestring, &fl, emit_ud);
+        const char *found = find("Secret", cJSON_GetObjectItem(meta, "namespace")->valuestring,
+                                 sn->valuestring, &fl, emit_ud);
         emit(id, found ? "issues" : NULL, emit_ud);
     }
     (void)rule;
@@ -547,7 +601,8 @@ TEST(function_rule_runs_for_changed_objects_only)
     f.g = graph_new(f.s);
     int calls = 0;
     graph_set_fn_eval(f.g, fake_eval, &calls);
-    script_relation_t *r = add_rule(&f.rules, SCRIPT_REL_FUNCTION, "issues", "Certificate.cert-manager.io", "Secret", NULL);
+    script_relation_t *r =
+        add_rule(&f.rules, SCRIPT_REL_FUNCTION, "issues", "Certificate.cert-manager.io", "Secret", NULL);
     r->fn = (script_fn_t *)&calls; /* any non-NULL handle: the fake ignores it */
     err_t err = {0};
     CHECK_INT(graph_set_rules(f.g, f.rules.r, f.rules.n, &err), 0);
@@ -565,6 +620,88 @@ TEST(function_rule_runs_for_changed_objects_only)
     NO_EDGE(&f, "Certificate.cert-manager.io/shop/c", "issues", "Secret/shop/tls");
     EDGE(&f, "Certificate.cert-manager.io/shop/c", "issues", "Secret/shop/other");
     buf_free(&b);
+    fx_free(&f);
+}
+
+TEST(random_churn_keeps_every_invariant_and_matches_a_rebuild)
+{
+    fx_t f;
+    fx_init(&f);
+    uint64_t rng = 42;
+    char id[64], meta[256], body[512];
+    for (int step = 0; step < 3000; step++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        int k = (int)(rng % 6), i = (int)((rng >> 8) % 40), j = (int)((rng >> 16) % 5);
+        switch (k) {
+        case 0: /* pod with owner, labels, volume, node */
+            snprintf(id, sizeof id, "Pod/ns%d/p%d", i % 2, i);
+            snprintf(meta, sizeof meta, "\"labels\":{\"app\":\"a%d\"}," OWNER("ReplicaSet", "rs%d", "u"), j,
+                     j);
+            snprintf(body, sizeof body,
+                     "\"spec\":{\"nodeName\":\"n%d\",\"serviceAccountName\":\"default\","
+                     "\"volumes\":[{\"configMap\":{\"name\":\"c%d\"}}]}",
+                     j, (j + i) % 5);
+            put(&f, id, meta, body);
+            break;
+        case 1:
+            snprintf(id, sizeof id, "Pod/ns%d/p%d", i % 2, i);
+            del(&f, id);
+            break;
+        case 2:
+            snprintf(id, sizeof id, "Service/ns%d/s%d", i % 2, j);
+            snprintf(body, sizeof body, "\"spec\":{\"selector\":{\"app\":\"a%d\"}}", (int)(rng >> 24) % 5);
+            put(&f, id, NULL, body);
+            break;
+        case 3:
+            snprintf(id, sizeof id, "%s/ns%d/%s%d", j % 2 ? "ConfigMap" : "ReplicaSet.apps", i % 2,
+                     j % 2 ? "c" : "rs", j);
+            if (rng >> 40 & 1)
+                del(&f, id);
+            else
+                put(&f, id, NULL, NULL);
+            break;
+        case 4:
+            snprintf(id, sizeof id, "Node//n%d", j);
+            if (rng >> 40 & 1)
+                del(&f, id);
+            else
+                put(&f, id, NULL, NULL);
+            break;
+        default:
+            snprintf(id, sizeof id, "ServiceAccount/ns%d/default", i % 2);
+            if (rng >> 40 & 1)
+                del(&f, id);
+            else
+                put(&f, id, NULL, NULL);
+        }
+        if (step % 100 == 0) {
+            err_t err = {0};
+            if (graph_check(f.g, &err)) TEST_FAIL_("step %d: %s", step, err.msg);
+        }
+    }
+    /* then only label changes: selectors must follow them */
+    for (int step = 0; step < 200; step++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        int i = (int)((rng >> 8) % 40), j = (int)((rng >> 16) % 5);
+        snprintf(id, sizeof id, "Pod/ns%d/p%d", i % 2, i);
+        if (oid(&f, id) == STORE_NONE) continue;
+        snprintf(meta, sizeof meta, "\"labels\":{\"app\":\"a%d\"}," OWNER("ReplicaSet", "rs%d", "u"), j,
+                 i % 5);
+        snprintf(body, sizeof body,
+                 "\"spec\":{\"nodeName\":\"n%d\",\"serviceAccountName\":\"default\","
+                 "\"volumes\":[{\"configMap\":{\"name\":\"c%d\"}}]}",
+                 i % 5, i % 5);
+        mod(&f, id, meta, body);
+    }
+    /* the incremental graph equals one recomputed from scratch */
+    graph_query_t q = {.no_layout = true};
+    char *inc = query_json(&f, &q);
+    err_t err = {0};
+    CHECK_INT(graph_set_rules(f.g, f.rules.r, f.rules.n, &err), 0);
+    char *full = query_json(&f, &q);
+    CHECK_STR(inc, full);
+    free(inc);
+    free(full);
     fx_free(&f);
 }
 
@@ -593,7 +730,8 @@ TEST(reload_recomputes_edges_from_the_store)
     fx_t f;
     fx_init(&f);
     put(&f, "Service/shop/web", NULL, "\"spec\":{\"selector\":{\"app\":\"web\"}}");
-    put(&f, "Pod/shop/a", "\"labels\":{\"app\":\"web\"}", "\"spec\":{\"volumes\":[{\"configMap\":{\"name\":\"c\"}}]}");
+    put(&f, "Pod/shop/a", "\"labels\":{\"app\":\"web\"}",
+        "\"spec\":{\"volumes\":[{\"configMap\":{\"name\":\"c\"}}]}");
     put(&f, "ConfigMap/shop/c", NULL, NULL);
     CHECK_INT(graph_edge_count(f.g), 2);
     /* a rule set with only owners: the other edges go */
@@ -638,7 +776,8 @@ TEST(crashing_pods_turn_their_deployment_warning)
 {
     fx_t f;
     fx_init(&f);
-    put(&f, "Deployment.apps/shop/web", NULL, "\"spec\":{\"replicas\":1},\"status\":{\"replicas\":1,\"readyReplicas\":1,\"availableReplicas\":1}");
+    put(&f, "Deployment.apps/shop/web", NULL,
+        "\"spec\":{\"replicas\":1},\"status\":{\"replicas\":1,\"readyReplicas\":1,\"availableReplicas\":1}");
     put(&f, "ReplicaSet.apps/shop/web-1", OWNER("Deployment", "web", "d"),
         "\"spec\":{\"replicas\":1},\"status\":{\"replicas\":1,\"readyReplicas\":1}");
     put(&f, "Pod/shop/web-1-a", OWNER("ReplicaSet", "web-1", "r"), RUNNING);
@@ -656,8 +795,10 @@ TEST(crashing_pods_turn_their_deployment_warning)
     CHECK_STR(status(&f, "Deployment.apps/shop/web"), "ok");
     /* a crashing pod that arrives before its owners */
     put(&f, "Pod/shop/x", OWNER("ReplicaSet", "x-1", "r2"), CRASHING);
-    put(&f, "ReplicaSet.apps/shop/x-1", OWNER("Deployment", "x", "d2"), "\"spec\":{\"replicas\":1},\"status\":{\"replicas\":1,\"readyReplicas\":1}");
-    put(&f, "Deployment.apps/shop/x", NULL, "\"spec\":{\"replicas\":1},\"status\":{\"replicas\":1,\"readyReplicas\":1,\"availableReplicas\":1}");
+    put(&f, "ReplicaSet.apps/shop/x-1", OWNER("Deployment", "x", "d2"),
+        "\"spec\":{\"replicas\":1},\"status\":{\"replicas\":1,\"readyReplicas\":1}");
+    put(&f, "Deployment.apps/shop/x", NULL,
+        "\"spec\":{\"replicas\":1},\"status\":{\"replicas\":1,\"readyReplicas\":1,\"availableReplicas\":1}");
     CHECK_STR(status(&f, "Deployment.apps/shop/x"), "warning");
     fx_free(&f);
 }
@@ -680,9 +821,11 @@ static void listener(graph_t *g, const graph_delta_t *d, void *ud)
     }
     for (size_t i = 0; i < d->n_nodes_remove; i++) buf_printf(&r->log, "N- %s\n", d->nodes_remove[i]);
     for (size_t i = 0; i < d->n_edges_upsert; i++)
-        buf_printf(&r->log, "E+ %s %s %s\n", d->edges_upsert[i].source, d->edges_upsert[i].type, d->edges_upsert[i].target);
+        buf_printf(&r->log, "E+ %s %s %s\n", d->edges_upsert[i].source, d->edges_upsert[i].type,
+                   d->edges_upsert[i].target);
     for (size_t i = 0; i < d->n_edges_remove; i++)
-        buf_printf(&r->log, "E- %s %s %s\n", d->edges_remove[i].source, d->edges_remove[i].type, d->edges_remove[i].target);
+        buf_printf(&r->log, "E- %s %s %s\n", d->edges_remove[i].source, d->edges_remove[i].type,
+                   d->edges_remove[i].target);
 }
 
 TEST(listener_reports_node_and_edge_deltas_once_per_event)
@@ -730,12 +873,15 @@ TEST(delta_json_is_filtered_by_namespace)
     put(&f, "Pod/other/x", NULL, NULL);
     CHECK_INT(b.len, 0);
     put(&f, "Pod/shop/p", "\"resourceVersion\":\"42\"", "\"spec\":{\"nodeName\":\"n1\"}");
-    CHECK_STR(b.data, "{\"sub\":\"s1\",\"type\":\"delta\",\"resourceVersion\":\"42\",\"nodes\":{\"upsert\":[{\"id\":"
-                      "\"Pod/shop/p\",\"kind\":\"Pod\",\"namespace\":\"shop\",\"name\":\"p\",\"status\":\"unknown\","
-                      "\"reason\":\"Unknown\",\"group\":\"shop\",\"missing\":[\"Node//n1\"]}],\"remove\":[]},\"edges\":"
-                      "{\"upsert\":[],\"remove\":[]}}");
+    CHECK_STR(
+        b.data,
+        "{\"sub\":\"s1\",\"type\":\"delta\",\"resourceVersion\":\"42\",\"nodes\":{\"upsert\":[{\"id\":"
+        "\"Pod/shop/p\",\"kind\":\"Pod\",\"namespace\":\"shop\",\"name\":\"p\",\"status\":\"unknown\","
+        "\"reason\":\"Unknown\",\"group\":\"shop\",\"missing\":[\"Node//n1\"]}],\"remove\":[]},\"edges\":"
+        "{\"upsert\":[],\"remove\":[]}}");
     put(&f, "Node//n1", "\"resourceVersion\":\"43\"", NULL);
-    CHECK(strstr(b.data, "\"edges\":{\"upsert\":[{\"source\":\"Pod/shop/p\",\"target\":\"Node//n1\",\"type\":\"runs-on\"}]") != NULL);
+    CHECK(strstr(b.data, "\"edges\":{\"upsert\":[{\"source\":\"Pod/shop/p\",\"target\":\"Node//"
+                         "n1\",\"type\":\"runs-on\"}]") != NULL);
     buf_free(&b);
     fx_free(&f);
 }
@@ -747,12 +893,20 @@ static void shop(fx_t *f, bool reverse)
     const char *ids[][3] = {
         {"Namespace//shop", NULL, NULL},
         {"Node//worker-1", NULL, NULL},
-        {"Deployment.apps/shop/web", "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:00:00Z\"", NULL},
+        {"Deployment.apps/shop/web",
+         "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:00:00Z\"", NULL},
         {"ReplicaSet.apps/shop/web-1", "\"labels\":{\"app\":\"web\"}," OWNER("Deployment", "web", "d"), NULL},
-        {"Pod/shop/web-1-a", "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:01:00Z\"," OWNER("ReplicaSet", "web-1", "r"), "\"spec\":{\"nodeName\":\"worker-1\",\"volumes\":[{\"configMap\":{\"name\":\"cfg\"}}]}"},
-        {"Pod/shop/web-1-b", "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:02:00Z\"," OWNER("ReplicaSet", "web-1", "r"), "\"spec\":{\"nodeName\":\"worker-1\",\"volumes\":[{\"configMap\":{\"name\":\"cfg\"}}]}"},
+        {"Pod/shop/web-1-a",
+         "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:01:00Z\"," OWNER("ReplicaSet",
+                                                                                              "web-1", "r"),
+         "\"spec\":{\"nodeName\":\"worker-1\",\"volumes\":[{\"configMap\":{\"name\":\"cfg\"}}]}"},
+        {"Pod/shop/web-1-b",
+         "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:02:00Z\"," OWNER("ReplicaSet",
+                                                                                              "web-1", "r"),
+         "\"spec\":{\"nodeName\":\"worker-1\",\"volumes\":[{\"configMap\":{\"name\":\"cfg\"}}]}"},
         {"Service/shop/web", NULL, "\"spec\":{\"selector\":{\"app\":\"web\"}}"},
-        {"Ingress.networking.k8s.io/shop/front", NULL, "\"spec\":{\"rules\":[{\"http\":{\"paths\":[{\"backend\":{\"service\":{\"name\":\"web\"}}}]}}]}"},
+        {"Ingress.networking.k8s.io/shop/front", NULL,
+         "\"spec\":{\"rules\":[{\"http\":{\"paths\":[{\"backend\":{\"service\":{\"name\":\"web\"}}}]}}]}"},
         {"ConfigMap/shop/cfg", NULL, NULL},
         {"Deployment.apps/shop/db", "\"labels\":{\"app\":\"db\"}", NULL},
         {"Pod/other/x", "\"labels\":{\"app\":\"web\"}", NULL},
@@ -835,7 +989,10 @@ TEST(layout_layers_owners_above_and_traffic_left_to_right_and_a_new_pod_moves_no
     CHECK(dy < ry && ry < py);
     CHECK(ix < sx && sx < dx);
     CHECK(pos_of(&f, &q, "Pod/shop/web-1-b", &bx, &by));
-    put(&f, "Pod/shop/web-1-c", "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:03:00Z\"," OWNER("ReplicaSet", "web-1", "r"), NULL);
+    put(&f, "Pod/shop/web-1-c",
+        "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:03:00Z\"," OWNER("ReplicaSet",
+                                                                                             "web-1", "r"),
+        NULL);
     double px2, py2, bx2, by2, sx2, sy2, cx, cy;
     CHECK(pos_of(&f, &q, "Pod/shop/web-1-a", &px2, &py2));
     CHECK(pos_of(&f, &q, "Pod/shop/web-1-b", &bx2, &by2));
@@ -920,7 +1077,8 @@ TEST(status_only_update_keeps_references_and_updates_status)
     fx_t f;
     fx_init(&f);
     put(&f, "ConfigMap/shop/cfg", NULL, NULL);
-    put(&f, "Pod/shop/p", "\"labels\":{\"app\":\"web\"}", "\"spec\":{\"containers\":[{}],\"volumes\":[{\"configMap\":{\"name\":\"cfg\"}}]}," 
+    put(&f, "Pod/shop/p", "\"labels\":{\"app\":\"web\"}",
+        "\"spec\":{\"containers\":[{}],\"volumes\":[{\"configMap\":{\"name\":\"cfg\"}}]},"
         "\"status\":{\"phase\":\"Pending\"}");
     EDGE(&f, "Pod/shop/p", "mounts", "ConfigMap/shop/cfg");
     CHECK_STR(status(&f, "Pod/shop/p"), "warning");
@@ -974,7 +1132,10 @@ TEST(svg_and_dot_exports_draw_the_layout)
     fx_t f;
     fx_init(&f);
     shop(&f, false);
-    mod(&f, "Pod/shop/web-1-a", "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:01:00Z\"," OWNER("ReplicaSet", "web-1", "r"), CRASHING);
+    mod(&f, "Pod/shop/web-1-a",
+        "\"labels\":{\"app\":\"web\"},\"creationTimestamp\":\"2026-01-01T00:01:00Z\"," OWNER("ReplicaSet",
+                                                                                             "web-1", "r"),
+        CRASHING);
     const char *ns[] = {"shop"};
     graph_query_t q = {.namespaces = ns, .nnamespaces = 1};
     buf_t svg = {0}, dot = {0}, js = {0};
@@ -984,7 +1145,7 @@ TEST(svg_and_dot_exports_draw_the_layout)
     CHECK_INT(graph_export(f.g, &q, "json", &js, &err), 0);
     CHECK(strncmp(svg.data, "<svg ", 5) == 0);
     CHECK(strstr(svg.data, "Pod/shop/web-1-a") != NULL);
-    CHECK(strstr(svg.data, "#c62828") != NULL);   /* error colour */
+    CHECK(strstr(svg.data, "#c62828") != NULL); /* error colour */
     CHECK(strstr(svg.data, ">deploy</text>") != NULL);
     CHECK(strstr(svg.data, "class=\"legend\"") != NULL);
     CHECK(strstr(svg.data, ">selects</text>") != NULL);
@@ -997,9 +1158,11 @@ TEST(svg_and_dot_exports_draw_the_layout)
     cJSON_ArrayForEach(n, cJSON_GetObjectItem(doc, "nodes"))
     {
         char want[128];
-        snprintf(want, sizeof want, "x=\"%d\" y=\"%d\" width=\"180\"", (int)cJSON_GetObjectItem(n, "x")->valuedouble - 90,
+        snprintf(want, sizeof want, "x=\"%d\" y=\"%d\" width=\"180\"",
+                 (int)cJSON_GetObjectItem(n, "x")->valuedouble - 90,
                  (int)cJSON_GetObjectItem(n, "y")->valuedouble - 32);
-        if (!strstr(svg.data, want)) TEST_FAIL_("svg lacks %s for %s", want, cJSON_GetObjectItem(n, "id")->valuestring);
+        if (!strstr(svg.data, want))
+            TEST_FAIL_("svg lacks %s for %s", want, cJSON_GetObjectItem(n, "id")->valuestring);
     }
     cJSON_Delete(doc);
     CHECK_INT(graph_export(f.g, &q, "png", &js, &err), ERR_INVALID);

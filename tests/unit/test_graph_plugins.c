@@ -13,8 +13,8 @@
 #include "store/store.h"
 #include "test.h"
 
-static int eval_fn(void *ud, const script_relation_t *rule, const char *obj_json, size_t len, script_find_fn find,
-                   script_emit_fn emit, void *emit_ud, err_t *err)
+static int eval_fn(void *ud, const script_relation_t *rule, const char *obj_json, size_t len,
+                   script_find_fn find, script_emit_fn emit, void *emit_ud, err_t *err)
 {
     return script_relation_eval(ud, rule, obj_json, len, find, emit, emit_ud, err);
 }
@@ -45,9 +45,9 @@ static void put(store_t *s, const char *group, const char *kind, bool namespaced
     cJSON_Delete(o);
 }
 
-#define EDGE(g, a, t, b)                                                                                               \
-    do {                                                                                                               \
-        if (!graph_has_edge(g, a, b, t)) TEST_FAIL_("expected edge %s -%s-> %s", a, t, b);                             \
+#define EDGE(g, a, t, b)                                                                                     \
+    do {                                                                                                     \
+        if (!graph_has_edge(g, a, b, t)) TEST_FAIL_("expected edge %s -%s-> %s", a, t, b);                   \
     } while (0)
 
 static ctx_t *setup(store_t **s)
@@ -83,16 +83,24 @@ TEST(shipped_plugins_compile_and_draw_core_and_org_edges)
     graph_stats_t st;
     graph_get_stats(c->g, &st);
     CHECK(st.rules >= 24);
-    put(s, "", "Service", true, "{\"metadata\":{\"name\":\"web\",\"namespace\":\"shop\",\"labels\":{\"app.kubernetes.io/part-of\":\"shop\"}},\"spec\":{\"selector\":{\"app\":\"web\"}}}");
-    put(s, "", "Pod", true, "{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\",\"labels\":{\"app\":\"web\"}},\"spec\":{\"nodeName\":\"n1\",\"volumes\":[{\"secret\":{\"secretName\":\"web-tls\"}}]}}");
+    put(s, "", "Service", true,
+        "{\"metadata\":{\"name\":\"web\",\"namespace\":\"shop\",\"labels\":{\"app.kubernetes.io/"
+        "part-of\":\"shop\"}},\"spec\":{\"selector\":{\"app\":\"web\"}}}");
+    put(s, "", "Pod", true,
+        "{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\",\"labels\":{\"app\":\"web\"}},\"spec\":{"
+        "\"nodeName\":\"n1\",\"volumes\":[{\"secret\":{\"secretName\":\"web-tls\"}}]}}");
     put(s, "", "Node", false, "{\"metadata\":{\"name\":\"n1\"}}");
     put(s, "", "Secret", true, "{\"metadata\":{\"name\":\"web-tls\",\"namespace\":\"shop\"}}");
-    put(s, "app.k8s.io", "Application", true, "{\"metadata\":{\"name\":\"shop\",\"namespace\":\"shop\",\"labels\":{\"app.kubernetes.io/name\":\"shop\"}}}");
+    put(s, "app.k8s.io", "Application", true,
+        "{\"metadata\":{\"name\":\"shop\",\"namespace\":\"shop\",\"labels\":{\"app.kubernetes.io/"
+        "name\":\"shop\"}}}");
     put(s, "cert-manager.io", "ClusterIssuer", false, "{\"metadata\":{\"name\":\"le\"}}");
     put(s, "cert-manager.io", "Certificate", true,
-        "{\"metadata\":{\"name\":\"web\",\"namespace\":\"shop\"},\"spec\":{\"secretName\":\"web-tls\",\"issuerRef\":{\"name\":\"le\",\"kind\":\"ClusterIssuer\"}}}");
+        "{\"metadata\":{\"name\":\"web\",\"namespace\":\"shop\"},\"spec\":{\"secretName\":\"web-tls\","
+        "\"issuerRef\":{\"name\":\"le\",\"kind\":\"ClusterIssuer\"}}}");
     put(s, "cert-manager.io", "Certificate", true,
-        "{\"metadata\":{\"name\":\"int\",\"namespace\":\"shop\"},\"spec\":{\"secretName\":\"int-tls\",\"issuerRef\":{\"name\":\"ca\"}}}");
+        "{\"metadata\":{\"name\":\"int\",\"namespace\":\"shop\"},\"spec\":{\"secretName\":\"int-tls\","
+        "\"issuerRef\":{\"name\":\"ca\"}}}");
     EDGE(c->g, "Service/shop/web", "selects", "Pod/shop/web-1");
     EDGE(c->g, "Pod/shop/web-1", "runs-on", "Node//n1");
     EDGE(c->g, "Pod/shop/web-1", "mounts", "Secret/shop/web-tls");
