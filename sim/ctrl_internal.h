@@ -199,6 +199,8 @@ cJSON *ctrl_pod_from_template(const cJSON *tmpl, const char *ns, const char *nam
 bool ctrl_pod_active(const sim_obj_t *pod); /* not terminal, not deleting */
 /* Template hash as the deployment controller computes it (10 safe chars). */
 void ctrl_template_hash(const cJSON *tmpl, uint32_t collisions, char out[16]);
+/* The same from the template's compact text (as cJSON prints it). */
+void ctrl_template_hash_text(const char *txt, uint32_t collisions, char out[16]);
 
 /* ---- committed bytes, read without a full parse (see ctrl_util.c) ---- */
 #include "base/str.h"

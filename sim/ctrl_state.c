@@ -191,10 +191,15 @@ void ctrl_template_hash(const cJSON *tmpl, uint32_t collisions, char out[16])
      * deployment controller does (so the hash changes exactly when the
      * template does). */
     char *txt = cJSON_PrintUnformatted(tmpl);
-    uint32_t h = 2166136261u;
-    for (const char *p = txt ? txt : ""; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
-    h = (h ^ collisions) * 16777619u;
+    ctrl_template_hash_text(txt ? txt : "", collisions, out);
     free(txt);
+}
+
+void ctrl_template_hash_text(const char *txt, uint32_t collisions, char out[16])
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = txt; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+    h = (h ^ collisions) * 16777619u;
     sim_hash_suffix(sim_mix64(h), out, 10);
 }
 

@@ -16,6 +16,7 @@
  * seed, so two runs with the same flags give the same cluster (uids and
  * timestamps come from the store and the clock).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,11 @@ typedef struct gen {
     long next_node;
     long created;
     err_t *err;
+    char *scratch; /* print buffer of put_members */
+    size_t scratch_cap;
+    buf_t mb, bb;  /* metadata and body members of the object being added */
+    buf_t pb;      /* a pod's body */
+    buf_t eb;      /* an application's EndpointSlice endpoints */
 } gen_t;
 
 static const char *const APPS[] = {"api",      "web",       "frontend", "checkout", "payments",  "cart",
@@ -47,9 +53,45 @@ static const char *const APPS[] = {"api",      "web",       "frontend", "checkou
                                    "billing",  "profile",   "ledger",   "media",    "export",    "audit"};
 static const char *const TEAMS[] = {"core", "growth", "platform", "payments", "data", "mobile"};
 
+/* Print an object's members without its braces, ","-led ("" when empty),
+ * into b — the shape sim_create_raw takes. */
+static void put_members(gen_t *g, buf_t *b, const cJSON *obj)
+{
+    buf_reset(b);
+    if (!obj || !obj->child) return;
+    for (;;) {
+        if (cJSON_PrintPreallocated((cJSON *)obj, g->scratch, (int)g->scratch_cap, 0)) break;
+        g->scratch_cap *= 2;
+        g->scratch = xrealloc(g->scratch, g->scratch_cap);
+    }
+    size_t n = strlen(g->scratch);
+    buf_putc(b, ',');
+    buf_append(b, g->scratch + 1, n - 2);
+}
+
+/* Create a tree built the ordinary way (apiVersion, kind, metadata with
+ * name and namespace, then the rest) through the store's bulk path: no
+ * parse, no cached tree. Takes obj. Namespaces go through sim_create. */
 static int add(gen_t *g, const sim_kind_t *k, const char *ns, cJSON *obj, const sim_obj_t **out)
 {
-    int rc = sim_create(g->st, k, ns, obj, NULL, out, g->err);
+    int rc;
+    if (k == g->k.ns) {
+        rc = sim_create(g->st, k, ns, obj, NULL, out, g->err);
+    } else {
+        cJSON *md = cJSON_DetachItemFromObjectCaseSensitive(obj, "metadata");
+        char name[256];
+        snprintf(name, sizeof name, "%s", sim_jstr(md, "name") ? sim_jstr(md, "name") : "");
+        cJSON_DeleteItemFromObjectCaseSensitive(md, "name");
+        cJSON_DeleteItemFromObjectCaseSensitive(md, "namespace");
+        cJSON_DeleteItemFromObjectCaseSensitive(obj, "apiVersion");
+        cJSON_DeleteItemFromObjectCaseSensitive(obj, "kind");
+        put_members(g, &g->mb, md);
+        put_members(g, &g->bb, obj);
+        cJSON_Delete(md);
+        cJSON_Delete(obj);
+        rc = sim_create_raw(g->st, k, ns, name, sv_make(g->mb.data, g->mb.len), sv_make(g->bb.data, g->bb.len), out,
+                            g->err);
+    }
     if (rc < 0 && rc != ERR_EXISTS) return rc;
     g->created++;
     return 0;
@@ -308,16 +350,6 @@ static cJSON *pod_template(const app_t *a, const char *sa_vol)
     return t;
 }
 
-static cJSON *pcond(const char *type, const char *ts)
-{
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "type", type);
-    cJSON_AddStringToObject(c, "status", "True");
-    cJSON_AddNullToObject(c, "lastProbeTime");
-    cJSON_AddStringToObject(c, "lastTransitionTime", ts);
-    return c;
-}
-
 static long pick_node(gen_t *g)
 {
     for (long tries = 0; tries < g->nnodes; tries++) {
@@ -361,10 +393,13 @@ static int gen_app(gen_t *g, const app_t *a)
     cJSON_AddStringToObject(d, "api-token", hex);
     if (add(g, g->k.secret, a->ns, o, NULL) < 0) return -1;
 
-    /* Deployment */
+    /* Deployment. The pod template is printed once and embedded as raw
+     * JSON in the Deployment and the ReplicaSet; its hash comes from the
+     * same text the deployment controller hashes. */
     cJSON *tmpl = pod_template(a, sa_vol);
+    char *tmpl_txt = cJSON_PrintUnformatted(tmpl);
     char hash[16];
-    ctrl_template_hash(tmpl, 0, hash);
+    ctrl_template_hash_text(tmpl_txt, 0, hash);
     o = cJSON_CreateObject();
     md = meta(o, "apps/v1", "Deployment", a->name, a->ns);
     cJSON *l = cJSON_AddObjectToObject(md, "labels");
@@ -375,7 +410,8 @@ static int gen_app(gen_t *g, const app_t *a)
     cJSON_AddNumberToObject(sp, "replicas", a->replicas);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(sp, "selector"), "matchLabels"), "app",
                             a->name);
-    cJSON_AddItemToObject(sp, "template", cJSON_Duplicate(tmpl, true));
+    cJSON_AddItemToObject(sp, "template", cJSON_CreateRaw(tmpl_txt));
+    free(tmpl_txt);
     cJSON *strat = cJSON_AddObjectToObject(sp, "strategy");
     cJSON_AddStringToObject(strat, "type", "RollingUpdate");
     cJSON *ru = cJSON_AddObjectToObject(strat, "rollingUpdate");
@@ -436,7 +472,9 @@ static int gen_app(gen_t *g, const app_t *a)
     cJSON *ml = cJSON_AddObjectToObject(cJSON_AddObjectToObject(sp, "selector"), "matchLabels");
     cJSON_AddStringToObject(ml, "app", a->name);
     cJSON_AddStringToObject(ml, "pod-template-hash", hash);
-    cJSON_AddItemToObject(sp, "template", cJSON_Duplicate(tmpl, true));
+    tmpl_txt = cJSON_PrintUnformatted(tmpl);
+    cJSON_AddItemToObject(sp, "template", cJSON_CreateRaw(tmpl_txt));
+    free(tmpl_txt);
     st = cJSON_AddObjectToObject(o, "status");
     cJSON_AddNumberToObject(st, "replicas", a->replicas);
     cJSON_AddNumberToObject(st, "fullyLabeledReplicas", a->replicas);
@@ -451,100 +489,107 @@ static int gen_app(gen_t *g, const app_t *a)
     char rs_uid[64];
     snprintf(rs_uid, sizeof rs_uid, "%s", sim_obj_uid(rs));
 
-    /* Pods: duplicate a prototype, then set identity, node and status */
+    /* Pods. The prototype pod (what the replicaset controller would
+     * create from the template) is printed once: its metadata members and
+     * its spec are the same for every replica; each pod adds its name,
+     * node and status, written straight as JSON. */
     cJSON *proto = ctrl_pod_from_template(tmpl, a->ns, "x", NULL, ctrl_owner_ref("apps/v1", "ReplicaSet", rsname, rs_uid));
     cJSON_Delete(tmpl);
-    cJSON_DeleteItemFromObject(proto, "status");
-    cJSON *eps = cJSON_CreateArray(), *addrs = cJSON_CreateArray();
+    cJSON *pmd = cJSON_GetObjectItemCaseSensitive(proto, "metadata");
+    cJSON_DeleteItemFromObjectCaseSensitive(pmd, "name");
+    cJSON_DeleteItemFromObjectCaseSensitive(pmd, "namespace");
+    cJSON_AddStringToObject(pmd, "generateName", rsname);
+    buf_t pod_meta = {0}, pod_spec = {0};
+    put_members(g, &pod_meta, pmd);
+    cJSON *psp = cJSON_GetObjectItemCaseSensitive(proto, "spec");
+    put_members(g, &pod_spec, psp); /* ",\"volumes\":…" — reopened below */
+    /* Containers in spec order: name, image, imageID (a function of the image). */
+    struct {
+        char name[96], image[160], image_id[256];
+    } cts[4];
+    int ncts = 0;
+    const cJSON *ct;
+    cJSON_ArrayForEach(ct, sim_jpath(proto, "spec", "containers", NULL))
+    {
+        if (ncts == 4) break;
+        snprintf(cts[ncts].name, sizeof cts[ncts].name, "%s", sim_jstr(ct, "name"));
+        snprintf(cts[ncts].image, sizeof cts[ncts].image, "%s", sim_jstr(ct, "image"));
+        uint64_t ih = sim_hash_str(cts[ncts].image, 41);
+        char ihex[65];
+        sim_hex(&ih, ihex, 64);
+        snprintf(cts[ncts].image_id, sizeof cts[ncts].image_id, "%.160s@sha256:%s", cts[ncts].image, ihex);
+        ncts++;
+    }
+    cJSON_Delete(proto);
+    buf_t *pb = &g->pb, *eb = &g->eb;
+    buf_reset(eb);
     for (int r = 0; r < a->replicas; r++) {
-        cJSON *pod = cJSON_Duplicate(proto, true);
-        char pname[200], ip[32], started[32], cid[80], iid[256];
+        char pname[200], ip[32], started[32];
         sim_rand_suffix(&g->rng, suf, 5);
         snprintf(pname, sizeof pname, "%s-%s", rsname, suf);
-        cJSON *pmd = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
-        sim_jset_str(pmd, "name", pname);
-        sim_jset_str(pmd, "generateName", rsname);
         long ni = pick_node(g);
         g->node_pods[ni]++;
         uint32_t k = g->node_next_ip[ni]++;
         snprintf(ip, sizeof ip, "10.%ld.%ld.%u", 244 + ni / 256, ni % 256, k % 254 + 1);
-        cJSON *psp = cJSON_GetObjectItemCaseSensitive(pod, "spec");
-        sim_jset_str(psp, "nodeName", g->node_names[ni]);
         int64_t start = born + (int64_t)sim_rng_below(&g->rng, 3600000);
         ts_at(start, started);
-        cJSON *pst = cJSON_AddObjectToObject(pod, "status");
-        cJSON_AddStringToObject(pst, "phase", "Running");
-        cJSON *pc = cJSON_AddArrayToObject(pst, "conditions");
-        cJSON_AddItemToArray(pc, pcond("PodReadyToStartContainers", started));
-        cJSON_AddItemToArray(pc, pcond("Initialized", started));
-        cJSON_AddItemToArray(pc, pcond("Ready", started));
-        cJSON_AddItemToArray(pc, pcond("ContainersReady", started));
-        cJSON_AddItemToArray(pc, pcond("PodScheduled", started));
-        cJSON_AddStringToObject(pst, "hostIP", g->node_ips[ni]);
-        cJSON *hips = cJSON_AddArrayToObject(pst, "hostIPs");
-        cJSON *h = cJSON_CreateObject();
-        cJSON_AddStringToObject(h, "ip", g->node_ips[ni]);
-        cJSON_AddItemToArray(hips, h);
-        cJSON_AddStringToObject(pst, "podIP", ip);
-        cJSON *pips = cJSON_AddArrayToObject(pst, "podIPs");
-        h = cJSON_CreateObject();
-        cJSON_AddStringToObject(h, "ip", ip);
-        cJSON_AddItemToArray(pips, h);
-        cJSON_AddStringToObject(pst, "startTime", started);
-        cJSON *css = cJSON_AddArrayToObject(pst, "containerStatuses");
-        const cJSON *ct;
-        cJSON_ArrayForEach(ct, sim_jpath(pod, "spec", "containers", NULL))
-        {
-            cJSON *s = cJSON_CreateObject();
-            cJSON_AddStringToObject(s, "name", sim_jstr(ct, "name"));
-            cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(s, "state"), "running"),
-                                    "startedAt", started);
-            cJSON_AddObjectToObject(s, "lastState");
-            cJSON_AddTrueToObject(s, "ready");
-            cJSON_AddNumberToObject(s, "restartCount", 0);
-            cJSON_AddStringToObject(s, "image", sim_jstr(ct, "image"));
-            uint64_t ih = sim_hash_str(sim_jstr(ct, "image"), 41);
-            char ihex[65];
-            sim_hex(&ih, ihex, 64);
-            snprintf(iid, sizeof iid, "%.160s@sha256:%s", sim_jstr(ct, "image"), ihex);
-            cJSON_AddStringToObject(s, "imageID", iid);
-            sim_hex(&g->rng, ihex, 64);
-            snprintf(cid, sizeof cid, "containerd://%s", ihex);
-            cJSON_AddStringToObject(s, "containerID", cid);
-            cJSON_AddTrueToObject(s, "started");
-            cJSON_AddItemToArray(css, s);
+        buf_reset(pb);
+        buf_puts(pb, ",\"spec\":{");
+        if (pod_spec.len) {
+            buf_append(pb, pod_spec.data + 1, pod_spec.len - 1);
+            buf_putc(pb, ',');
         }
-        cJSON_AddStringToObject(pst, "qosClass", "Burstable");
+        buf_puts(pb, "\"nodeName\":");
+        buf_json_cstr(pb, g->node_names[ni]);
+        buf_puts(pb, "},\"status\":{\"phase\":\"Running\",\"conditions\":[");
+        static const char *const ctypes[] = {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
+                                             "PodScheduled"};
+        for (int i = 0; i < 5; i++)
+            buf_printf(pb,
+                       "%s{\"type\":\"%s\",\"status\":\"True\",\"lastProbeTime\":null,\"lastTransitionTime\":\"%s\"}",
+                       i ? "," : "", ctypes[i], started);
+        buf_printf(pb,
+                   "],\"hostIP\":\"%s\",\"hostIPs\":[{\"ip\":\"%s\"}],\"podIP\":\"%s\",\"podIPs\":[{\"ip\":\"%s\"}],"
+                   "\"startTime\":\"%s\",\"containerStatuses\":[",
+                   g->node_ips[ni], g->node_ips[ni], ip, ip, started);
+        for (int i = 0; i < ncts; i++) {
+            char cid[65];
+            sim_hex(&g->rng, cid, 64);
+            buf_puts(pb, i ? ",{\"name\":" : "{\"name\":");
+            buf_json_cstr(pb, cts[i].name);
+            buf_printf(pb, ",\"state\":{\"running\":{\"startedAt\":\"%s\"}},\"lastState\":{},\"ready\":true,"
+                           "\"restartCount\":0,\"image\":", started);
+            buf_json_cstr(pb, cts[i].image);
+            buf_puts(pb, ",\"imageID\":");
+            buf_json_cstr(pb, cts[i].image_id);
+            buf_printf(pb, ",\"containerID\":\"containerd://%s\",\"started\":true}", cid);
+        }
+        buf_puts(pb, "],\"qosClass\":\"Burstable\"}");
         const sim_obj_t *po = NULL;
-        if (add(g, g->k.pod, a->ns, pod, &po) < 0 || !po) {
-            cJSON_Delete(proto);
-            cJSON_Delete(eps);
-            cJSON_Delete(addrs);
+        int rc = sim_create_raw(g->st, g->k.pod, a->ns, pname, sv_make(pod_meta.data, pod_meta.len),
+                                sv_make(pb->data, pb->len), &po, g->err);
+        if (rc < 0 && rc != ERR_EXISTS) {
+            buf_free(&pod_meta);
+            buf_free(&pod_spec);
             return -1;
         }
-        /* endpoint entries for the slice and Endpoints */
-        cJSON *ep = cJSON_CreateObject();
-        cJSON_AddItemToArray(cJSON_AddArrayToObject(ep, "addresses"), cJSON_CreateString(ip));
-        cJSON *cd = cJSON_AddObjectToObject(ep, "conditions");
-        cJSON_AddTrueToObject(cd, "ready");
-        cJSON_AddTrueToObject(cd, "serving");
-        cJSON_AddFalseToObject(cd, "terminating");
-        cJSON_AddStringToObject(ep, "nodeName", g->node_names[ni]);
-        cJSON *tr = cJSON_AddObjectToObject(ep, "targetRef");
-        cJSON_AddStringToObject(tr, "kind", "Pod");
-        cJSON_AddStringToObject(tr, "namespace", a->ns);
-        cJSON_AddStringToObject(tr, "name", pname);
-        cJSON_AddStringToObject(tr, "uid", sim_obj_uid(po));
-        cJSON_AddItemToArray(eps, ep);
-        cJSON *ad = cJSON_CreateObject();
-        cJSON_AddStringToObject(ad, "ip", ip);
-        cJSON_AddStringToObject(ad, "nodeName", g->node_names[ni]);
-        cJSON_AddItemToObject(ad, "targetRef", cJSON_Duplicate(tr, true));
-        cJSON_AddItemToArray(addrs, ad);
+        g->created++;
+        if (!po) continue;
+        /* the pod's entry in its Service's EndpointSlice */
+        buf_printf(eb, "%s{\"addresses\":[\"%s\"],\"conditions\":{\"ready\":true,\"serving\":true,\"terminating\":"
+                       "false},\"nodeName\":",
+                   eb->len ? "," : "", ip);
+        buf_json_cstr(eb, g->node_names[ni]);
+        buf_puts(eb, ",\"targetRef\":{\"kind\":\"Pod\",\"namespace\":");
+        buf_json_cstr(eb, a->ns);
+        buf_puts(eb, ",\"name\":");
+        buf_json_cstr(eb, pname);
+        buf_printf(eb, ",\"uid\":\"%s\"}}", sim_obj_uid(po));
     }
-    cJSON_Delete(proto);
+    buf_free(&pod_meta);
+    buf_free(&pod_spec);
 
-    /* Service, EndpointSlice, Endpoints */
+    /* Service, EndpointSlice */
     o = cJSON_CreateObject();
     md = meta(o, "v1", "Service", a->name, a->ns);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", a->name);
@@ -569,11 +614,7 @@ static int gen_app(gen_t *g, const app_t *a)
     cJSON_AddStringToObject(sp, "ipFamilyPolicy", "SingleStack");
     cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
     const sim_obj_t *svc = NULL;
-    if (add(g, g->k.svc, a->ns, o, &svc) < 0 || !svc) {
-        cJSON_Delete(eps);
-        cJSON_Delete(addrs);
-        return -1;
-    }
+    if (add(g, g->k.svc, a->ns, o, &svc) < 0 || !svc) return -1;
     char sname[256];
     ctrl_slice_name(a->ns, a->name, sname, sizeof sname);
     o = cJSON_CreateObject();
@@ -584,22 +625,22 @@ static int gen_app(gen_t *g, const app_t *a)
     cJSON_AddItemToArray(cJSON_AddArrayToObject(md, "ownerReferences"),
                          ctrl_owner_ref("v1", "Service", a->name, sim_obj_uid(svc)));
     cJSON_AddStringToObject(o, "addressType", "IPv4");
-    cJSON_AddItemToObject(o, "endpoints", eps);
+    buf_putc(eb, ']');
+    char *eps = xmalloc(eb->len + 2);
+    eps[0] = '[';
+    memcpy(eps + 1, eb->data, eb->len + 1);
+    cJSON_AddItemToObject(o, "endpoints", cJSON_CreateRaw(eps));
+    free(eps);
     ports = cJSON_AddArrayToObject(o, "ports");
     p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "name", "http");
     cJSON_AddNumberToObject(p, "port", a->port);
     cJSON_AddStringToObject(p, "protocol", "TCP");
     cJSON_AddItemToArray(ports, p);
-    if (add(g, g->k.slice, a->ns, o, NULL) < 0) {
-        cJSON_Delete(addrs);
-        return -1;
-    }
     /* Core Endpoints are not generated (they would add 1/7 to the object
      * count); the endpoints controller writes them on the Service's first
      * pod change. */
-    cJSON_Delete(addrs);
-    return 0;
+    return add(g, g->k.slice, a->ns, o, NULL);
 }
 
 static int gen_namespace(gen_t *g, const char *ns, int idx)
@@ -633,6 +674,8 @@ int sim_generate(sim_ctx_t *ctx, err_t *err)
     g.k = tmp.k;
     g.rng = sim_mix64(cfg && cfg->seed ? cfg->seed : 1);
     g.now_ms = now_wall();
+    g.scratch_cap = 64 * 1024;
+    g.scratch = xmalloc(g.scratch_cap);
     long pods = cfg ? cfg->pods : 0;
     g.nnodes = cfg && cfg->nodes > 0 ? cfg->nodes : (pods / 30 > 3 ? pods / 30 : 3);
     long nns = cfg && cfg->namespaces > 0 ? cfg->namespaces : (pods / 3000 > 1 ? pods / 3000 : 1);
@@ -690,6 +733,14 @@ done:
     free(g.node_ips);
     free(g.node_pods);
     free(g.node_next_ip);
+    free(g.scratch);
+    buf_free(&g.mb);
+    buf_free(&g.bb);
+    buf_free(&g.pb);
+    buf_free(&g.eb);
+    /* Generation leaves many freed small blocks behind (the per-object
+     * trees of nodes, Deployments, Services…); give the pages back. */
+    malloc_trim(0);
     if (rc < 0) return rc;
     log_info("cluster generated", "nodes=%ld namespaces=%ld pods=%ld objects=%ld ms=%llu", g.nnodes, nns, pods,
              g.created, (unsigned long long)(clock_mono_ms() - t0));

@@ -120,6 +120,8 @@ struct sim_store {
     const sim_kind_t *k_namespace, *k_crd;
     char *scratch; /* print buffer, see print_exact */
     size_t scratch_cap;
+    buf_t rawbuf;     /* assembly buffer of sim_create_raw */
+    map_t ns_names;   /* interned namespace names: every version of every object points into it */
 };
 
 static void store_crd_changed(sim_store_t *s, int type, const sim_obj_t *o);
@@ -389,7 +391,6 @@ static void obj_drop_tree(sim_store_t *s, sim_obj_t *o)
 static void obj_free(sim_store_t *s, sim_obj_t *o)
 {
     obj_drop_tree(s, o);
-    free(o->ns);
     free(o->name);
     free(o->bytes);
     free(o->labels);
@@ -470,6 +471,226 @@ static void pack_fields(buf_t *b, const sim_kind_t *k, const cJSON *tree)
     }
 }
 
+/* ---- reading compact JSON without a tree (the bulk-load path) ----
+ *
+ * sim_create_raw takes bytes, not a tree, so the few things the store
+ * indexes (labels, owner uids, selectable fields) are found by skipping
+ * through the text. Whitespace is tolerated; anything malformed simply
+ * yields "absent". */
+
+static const char *js_ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')) p++;
+    return p;
+}
+
+/* One past the closing quote of the string token at p; NULL if unterminated. */
+static const char *js_str_end(const char *p, const char *e)
+{
+    for (p++; p < e;) {
+        const char *q = memchr(p, '"', (size_t)(e - p));
+        if (!q) return NULL;
+        size_t bs = 0; /* an odd run of backslashes escapes the quote */
+        while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\') bs++;
+        if (bs % 2 == 0) return q + 1;
+        p = q + 1;
+    }
+    return NULL;
+}
+
+/* One past the value at p; NULL when malformed. */
+static const char *js_skip(const char *p, const char *e)
+{
+    if (p >= e) return NULL;
+    if (*p == '"') return js_str_end(p, e);
+    if (*p == '{' || *p == '[') {
+        int depth = 0;
+        while (p < e) {
+            char c = *p;
+            if (c == '"') {
+                if (!(p = js_str_end(p, e))) return NULL;
+                continue;
+            }
+            if (c == '{' || c == '[') depth++;
+            else if ((c == '}' || c == ']') && --depth == 0) return p + 1;
+            p++;
+        }
+        return NULL;
+    }
+    const char *q = p;
+    while (q < e && *q != ',' && *q != '}' && *q != ']' && *q != ' ' && *q != '\n') q++;
+    return q > p ? q : NULL;
+}
+
+typedef struct js_it {
+    const char *p, *e;
+    bool first;
+} js_it_t;
+
+/* Start iterating the object ('{') or array ('[') at p. */
+static bool js_it_init(js_it_t *it, const char *p, const char *e, char open)
+{
+    p = p ? js_ws(p, e) : e;
+    if (p >= e || *p != open) return false;
+    *it = (js_it_t){p + 1, e, true};
+    return true;
+}
+
+/* The next member (key token [*k, *ke) for objects) and its value [*v, *ve). */
+static bool js_it_next(js_it_t *it, bool object, const char **k, const char **ke, const char **v, const char **ve)
+{
+    const char *p = js_ws(it->p, it->e), *e = it->e;
+    if (p >= e) return false;
+    if (it->first) {
+        if (*p == '}' || *p == ']') return false;
+        it->first = false;
+    } else {
+        if (*p != ',') return false;
+        p = js_ws(p + 1, e);
+    }
+    if (object) {
+        if (p >= e || *p != '"' || !(*ke = js_str_end(p, e))) return false;
+        *k = p;
+        p = js_ws(*ke, e);
+        if (p >= e || *p != ':') return false;
+        p = js_ws(p + 1, e);
+    }
+    *v = p;
+    if (!(*ve = js_skip(p, e))) return false;
+    it->p = *ve;
+    return true;
+}
+
+/* The value of member key of the object at p, or NULL. */
+static const char *js_member(const char *p, const char *e, const char *key, size_t klen, const char **vend)
+{
+    js_it_t it;
+    const char *k, *ke, *v, *ve;
+    if (!js_it_init(&it, p, e, '{')) return NULL;
+    while (js_it_next(&it, true, &k, &ke, &v, &ve)) {
+        if ((size_t)(ke - k - 2) == klen && memcmp(k + 1, key, klen) == 0) {
+            *vend = ve;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+/* Append the decoded string token [p, pe) and a NUL. */
+static void js_str_put(buf_t *b, const char *p, const char *pe)
+{
+    if (!memchr(p, '\\', (size_t)(pe - p))) {
+        buf_append(b, p + 1, (size_t)(pe - p - 2));
+        buf_putc(b, '\0');
+        return;
+    }
+    cJSON *v = cJSON_ParseWithLength(p, (size_t)(pe - p)); /* rare: escapes */
+    const char *str = cJSON_IsString(v) ? v->valuestring : "";
+    buf_append(b, str, strlen(str) + 1);
+    cJSON_Delete(v);
+}
+
+/* 2 when list (comma-separated dot paths) names path, 1 when it names
+ * something below it, 0 otherwise. */
+static int path_role(const char *list, const char *path, size_t n)
+{
+    int role = 0;
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len >= n && memcmp(p, path, n) == 0) {
+            if (len == n) role |= 2;
+            else if (p[n] == '.') role |= 1;
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    return role;
+}
+
+/* One pass over the object at p, packing the selectable fields of list
+ * ("path\0value\0") as pack_fields does from a tree. */
+static void walk_fields(buf_t *b, const char *list, char *path, size_t plen, const char *p, const char *e)
+{
+    js_it_t it;
+    const char *k, *ke, *v, *ve;
+    if (!js_it_init(&it, p, e, '{')) return;
+    while (js_it_next(&it, true, &k, &ke, &v, &ve)) {
+        size_t kl = (size_t)(ke - k - 2), n = plen;
+        if (plen + kl + 2 >= 128) continue;
+        if (plen) path[n++] = '.';
+        memcpy(path + n, k + 1, kl);
+        n += kl;
+        path[n] = '\0';
+        int role = path_role(list, path, n);
+        if ((role & 1) && *v == '{') walk_fields(b, list, path, n, v, ve);
+        if (!(role & 2)) continue;
+        if (*v == '"') {
+            buf_append(b, path, n + 1);
+            js_str_put(b, v, ve);
+        } else if (ve - v == 4 && !memcmp(v, "true", 4)) {
+            buf_append(b, path, n + 1);
+            buf_append(b, "true", 5);
+        } else if (ve - v == 5 && !memcmp(v, "false", 5)) {
+            buf_append(b, path, n + 1);
+            buf_append(b, "false", 6);
+        } else if (*v == '-' || (*v >= '0' && *v <= '9')) {
+            char num[64];
+            snprintf(num, sizeof num, "%lld", (long long)strtod(v, NULL));
+            buf_append(b, path, n + 1);
+            buf_append(b, num, strlen(num) + 1);
+        }
+    }
+}
+
+/* What pack_labels, pack_fields and the owner scan of obj_build extract,
+ * from bytes instead of a tree. */
+static void extract_from_bytes(sim_obj_t *o, const sim_kind_t *k)
+{
+    const char *e = o->bytes + o->len, *me = NULL, *ve = NULL;
+    const char *meta = js_member(o->bytes, e, "metadata", 8, &me);
+    buf_t b = {0};
+    js_it_t it;
+    const char *kk, *ke;
+    const char *labels = meta ? js_member(meta, me, "labels", 6, &ve) : NULL;
+    if (labels && js_it_init(&it, labels, ve, '{')) {
+        const char *lv, *lve;
+        while (js_it_next(&it, true, &kk, &ke, &lv, &lve)) {
+            if (*lv != '"') continue;
+            js_str_put(&b, kk, ke);
+            js_str_put(&b, lv, lve);
+        }
+        if (b.len) {
+            buf_putc(&b, '\0');
+            o->labels = xmemdup(b.data, b.len);
+        }
+    }
+    buf_reset(&b);
+    char path[128];
+    if (k->field_paths) walk_fields(&b, k->field_paths, path, 0, o->bytes, e);
+    if (b.len) {
+        buf_putc(&b, '\0');
+        o->fields = xmemdup(b.data, b.len);
+    }
+    buf_free(&b);
+    const char *refs = meta ? js_member(meta, me, "ownerReferences", 15, &ve) : NULL;
+    const char *rv, *rve;
+    size_t nrefs = 0;
+    if (refs && js_it_init(&it, refs, ve, '['))
+        while (js_it_next(&it, false, &kk, &ke, &rv, &rve)) nrefs++;
+    if (nrefs && js_it_init(&it, refs, ve, '[')) {
+        o->owners = xcalloc(nrefs, sizeof *o->owners);
+        while (js_it_next(&it, false, &kk, &ke, &rv, &rve) && o->nowners < nrefs) {
+            const char *uend, *u = js_member(rv, rve, "uid", 3, &uend);
+            if (!u || *u != '"' || uend - u <= 2) continue;
+            buf_t ub = {0};
+            js_str_put(&ub, u, uend);
+            o->owners[o->nowners++] = buf_steal(&ub);
+        }
+    }
+    const char *dts = meta ? js_member(meta, me, "deletionTimestamp", 17, &ve) : NULL;
+    o->deleting = dts && *dts == '"';
+}
+
 /* Print into the store's reusable scratch buffer, then keep one exact-size
  * copy: cJSON's own printer grows its buffer by realloc, which under
  * hundreds of thousands of objects spends most of its time in glibc's
@@ -499,6 +720,17 @@ static char *print_exact(sim_store_t *s, const cJSON *tree, size_t *len)
     }
 }
 
+/* One copy of each namespace name for all versions (freed with the store). */
+static char *ns_intern(sim_store_t *s, const char *ns)
+{
+    char *v = map_gets(&s->ns_names, ns);
+    if (!v) {
+        v = xstrdup(ns);
+        map_puts(&s->ns_names, ns, v);
+    }
+    return v;
+}
+
 /* Build a version from a tree whose metadata is final. Takes the tree. */
 static sim_obj_t *obj_build(sim_store_t *s, const sim_kind_t *k, cJSON *tree, uint64_t rv)
 {
@@ -508,7 +740,7 @@ static sim_obj_t *obj_build(sim_store_t *s, const sim_kind_t *k, cJSON *tree, ui
     o->rv = rv;
     cJSON *meta = cJSON_GetObjectItemCaseSensitive(tree, "metadata");
     const char *ns = jstr(meta, "namespace"), *name = jstr(meta, "name"), *uid = jstr(meta, "uid");
-    o->ns = xstrdup(k->namespaced && ns ? ns : "");
+    o->ns = ns_intern(s, k->namespaced && ns ? ns : "");
     o->name = xstrdup(name ? name : "");
     snprintf(o->uid, sizeof o->uid, "%s", uid ? uid : "");
     o->deleting = jstr(meta, "deletionTimestamp") != NULL;
@@ -914,6 +1146,10 @@ void sim_store_free(sim_store_t *s)
     free(s->subs);
     free(s->garbage);
     free(s->scratch);
+    buf_free(&s->rawbuf);
+    it = 0;
+    while (map_next(&s->ns_names, &it, &slot)) free(slot->val);
+    map_free(&s->ns_names);
     free(s);
 }
 
@@ -1017,11 +1253,18 @@ static void set_rv(cJSON *meta, uint64_t rv)
 }
 
 /* Add a new entry with its first version (tree final but for rv). */
+static sim_obj_t *commit_add_obj(sim_store_t *s, kind_rec_t *kr, const char *key, sim_obj_t *o);
+
 static sim_obj_t *commit_add(sim_store_t *s, kind_rec_t *kr, const char *key, cJSON *tree)
 {
     uint64_t rv = ++s->rv;
     set_rv(meta_of(tree), rv);
-    sim_obj_t *o = obj_build(s, &kr->k, tree, rv);
+    return commit_add_obj(s, kr, key, obj_build(s, &kr->k, tree, rv));
+}
+
+/* Index a first version o (rv already assigned) under key and record it. */
+static sim_obj_t *commit_add_obj(sim_store_t *s, kind_rec_t *kr, const char *key, sim_obj_t *o)
+{
     entry_t *e = xcalloc(1, sizeof *e);
     e->key = xstrdup(key);
     e->cur = obj_ref(o);
@@ -1181,6 +1424,64 @@ int sim_create(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON *obj, 
 fail:
     cJSON_Delete(obj);
     return rc;
+}
+
+int sim_create_raw(sim_store_t *s, const sim_kind_t *k, const char *ns, const char *name, sv_t meta, sv_t body,
+                   const sim_obj_t **out, err_t *err)
+{
+    char desc[300], key[600];
+    if (!k || !name || !*name) return err_set(err, ERR_INVALID, "metadata.name: Required value: name is required");
+    if (k == s->k_namespace || k->crd || kr_of(k) == kr_of(s->k_crd))
+        return err_set(err, ERR_INVALID, "%s objects cannot be bulk-loaded", k->kind);
+    kind_plural_desc(k, desc, sizeof desc);
+    kind_rec_t *kr = kr_of(k);
+    bool lenient = strcmp(k->group, "rbac.authorization.k8s.io") == 0 || strcmp(k->group, "apiregistration.k8s.io") == 0;
+    if (lenient ? !path_segment_name(name) : !rfc1123_subdomain(name))
+        return err_set(err, ERR_INVALID, "%s \"%s\" is invalid: metadata.name: Invalid value: \"%s\"", k->kind, name,
+                       name);
+    int rc;
+    if (k->namespaced) {
+        if ((rc = check_namespace(s, k, ns, name, err)) < 0) return rc;
+    } else {
+        ns = "";
+    }
+    snprintf(key, sizeof key, "%s/%s", ns, name);
+    if (map_gets(&kr->by_key, key)) return err_set(err, ERR_EXISTS, "%s \"%s\" already exists", desc, name);
+    char uid[40], ts[32];
+    gen_uid(s, uid);
+    now_rfc3339(s, ts);
+    uint64_t rv = ++s->rv;
+    /* Assemble in the store's reusable buffer, keep one exact-size copy. */
+    buf_t *b = &s->rawbuf;
+    buf_reset(b);
+    buf_reserve(b, 300 + meta.n + body.n);
+    buf_printf(b, "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"metadata\":{\"name\":", k->api_version, k->kind);
+    buf_json_cstr(b, name);
+    if (k->namespaced) {
+        buf_puts(b, ",\"namespace\":");
+        buf_json_cstr(b, ns);
+    }
+    buf_printf(b, ",\"uid\":\"%s\",\"resourceVersion\":\"%llu\",", uid, (unsigned long long)rv);
+    if (kind_has_generation(k)) buf_puts(b, "\"generation\":1,");
+    buf_printf(b, "\"creationTimestamp\":\"%s\"", ts);
+    buf_append(b, meta.p, meta.n);
+    buf_putc(b, '}');
+    buf_append(b, body.p, body.n);
+    buf_putc(b, '}');
+    sim_obj_t *o = xcalloc(1, sizeof *o);
+    o->store = s;
+    o->kind = k;
+    o->rv = rv;
+    o->ns = ns_intern(s, ns);
+    o->name = xstrdup(name);
+    memcpy(o->uid, uid, sizeof o->uid);
+    o->len = b->len;
+    o->bytes = xmemdup(b->data, b->len + 1);
+    extract_from_bytes(o, k);
+    commit_add_obj(s, kr, key, o);
+    if (out) *out = o;
+    dispatch(s);
+    return 0;
 }
 
 static bool finalizers_empty(const cJSON *tree)

@@ -222,6 +222,21 @@ int sim_update(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON *obj,
 int sim_update_status(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON *obj,
                       const sim_write_opts_t *opts, const sim_obj_t **out, err_t *err);
 
+/* Bulk loading (the scale generator): create an object from compact JSON
+ * pieces, with no tree built, parsed or cached. The store writes
+ *   {"apiVersion":…,"kind":…,"metadata":{"name":…,"namespace":…,"uid":…,
+ *    "resourceVersion":…,["generation":1,]"creationTimestamp":…META}BODY}
+ * META is empty or ","-led members of metadata other than the server-owned
+ * ones above (labels, annotations, ownerReferences, generateName); BODY is
+ * empty or ","-led top-level members after metadata (spec, status, data…).
+ * Both must be compact JSON (as cJSON prints it, no whitespace); the store
+ * scans, not parses, them for labels, owner uids and selectable fields, and
+ * does not validate them beyond that. Not for Namespaces or CRDs, whose
+ * creation has side effects (Invalid). Name, namespace and AlreadyExists
+ * errors as sim_create. The change feed sees an ordinary ADDED. */
+int sim_create_raw(sim_store_t *s, const sim_kind_t *k, const char *ns, const char *name, sv_t meta, sv_t body,
+                   const sim_obj_t **out, err_t *err);
+
 enum { SIM_PROPAGATE_DEFAULT, SIM_PROPAGATE_BACKGROUND, SIM_PROPAGATE_FOREGROUND, SIM_PROPAGATE_ORPHAN };
 
 typedef struct sim_delete_opts {

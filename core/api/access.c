@@ -396,6 +396,7 @@ static void answered(api_view_t *v, bool changed, int64_t now)
 void api_view_answer_admin(api_view_t *v, bool ok, bool allowed, int64_t now_ms)
 {
     dec_t *d = &v->admin;
+    if (!d->pending) return; /* a stray or repeated answer holds no reference */
     bool was = d->known, before = d->allowed;
     d->pending = false;
     d->known = true;
@@ -407,7 +408,8 @@ void api_view_answer_admin(api_view_t *v, bool ok, bool allowed, int64_t now_ms)
 
 void api_view_answer_ns(api_view_t *v, const char *ns, bool ok, api_rules_t *rules, int64_t now_ms)
 {
-    dec_t *d = dec_get(&v->ns, ns);
+    dec_t *d = map_gets(&v->ns, ns);
+    if (!d || !d->pending) return;
     bool was = d->known;
     uint64_t before = d->hash;
     api_rules_free(&d->rules);
@@ -425,7 +427,8 @@ void api_view_answer_ns(api_view_t *v, const char *ns, bool ok, api_rules_t *rul
 
 void api_view_answer_cluster(api_view_t *v, const char *res, bool ok, bool allowed, int64_t now_ms)
 {
-    dec_t *d = dec_get(&v->cres, res);
+    dec_t *d = map_gets(&v->cres, res);
+    if (!d || !d->pending) return;
     bool was = d->known, before = d->allowed;
     d->pending = false;
     d->known = true;

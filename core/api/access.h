@@ -79,8 +79,10 @@ void api_view_set_data(api_view_t *v, void *data);
 /* A number that changes whenever a decision of the view changes (for ETags). */
 uint64_t api_view_generation(const api_view_t *v);
 
-/* Answers from the fetcher. ok false: the fetch failed (counted as "no"
- * for neg_ttl_ms). rules is taken over (NS). */
+/* Answers from the fetcher, exactly one per fetch (an answer for nothing
+ * pending is ignored). ok false: the fetch failed (counted as "no" for
+ * neg_ttl_ms). rules is taken over (NS). A view lives until its fetches
+ * are answered, even past api_access_free. */
 void api_view_answer_admin(api_view_t *v, bool ok, bool allowed, int64_t now_ms);
 void api_view_answer_ns(api_view_t *v, const char *ns, bool ok, api_rules_t *rules, int64_t now_ms);
 void api_view_answer_cluster(api_view_t *v, const char *res, bool ok, bool allowed, int64_t now_ms);

@@ -595,6 +595,16 @@ static void on_handle_closed(uv_handle_t *h)
 
 /* ---- lifecycle ---- */
 
+static void collect(obs_registry_t *r, void *ud)
+{
+    (void)r;
+    api_t *api = ud;
+    size_t bytes, held;
+    api_ws_stats(api, &bytes, &held);
+    obs_set(api->m_outbox_bytes, (double)bytes, NULL);
+    obs_set(api->m_held, (double)held, NULL);
+}
+
 static void register_metrics(api_t *api)
 {
     obs_registry_t *o = api->obs;
@@ -609,6 +619,9 @@ static void register_metrics(api_t *api)
                                          "Time to file one graph delta for every subscriber.", NULL, NULL, 0);
     api->m_access_calls = obs_counter(o, "api_access_reviews_total",
                                       "SelfSubject{Access,Rules}Reviews made to decide visibility.", NULL);
+    api->m_outbox_bytes = obs_gauge(o, "api_ws_outbox_bytes", "Delta bytes waiting in subscribers' outboxes.", NULL);
+    api->m_held = obs_gauge(o, "api_ws_held_clients", "Subscribers held back because they are not reading.", NULL);
+    obs_on_collect(o, collect, api);
 }
 
 static void copy_config(api_t *api, const api_config_t *cfg)
@@ -699,6 +712,7 @@ void api_free(api_t *api)
 {
     if (!api) return;
     api->freeing = true;
+    obs_off_collect(api->obs, collect, api);
     api_ws_drain(api);
     /* every cluster state goes; subscriptions and streams with it */
     for (;;) {

@@ -52,7 +52,7 @@ struct api {
     unsigned char secret[32]; /* confirmation tokens */
     map_t reqinfo;       /* request → user/cluster, for the access log */
     obs_metric_t *m_ws_clients, *m_ws_msgs, *m_ws_resyncs, *m_ws_drops, *m_coalesced, *m_ratelimited,
-        *m_delta_seconds, *m_access_calls;
+        *m_delta_seconds, *m_access_calls, *m_outbox_bytes, *m_held;
 };
 
 /* ---- clusters ---- */
@@ -65,8 +65,15 @@ struct api_cluster {
     /* deltas kept for `since` resumes, oldest first */
     api_delta_t *ring_head, *ring_tail;
     size_t ring_n, ring_bytes;
-    uint64_t ring_floor;      /* deltas with rv ≤ floor may be missing */
+    /* Positions in the ring are (rv, sub): rv is the cluster's
+     * resourceVersion, sub counts deltas that arrived with an rv not above
+     * the last one (watch streams of different types interleave), so the
+     * order is total and a resume is exact. Written "rv" or "rv.sub". */
+    uint64_t floor_rv;        /* the ring is complete only after (floor_rv, floor_sub) */
+    uint32_t floor_sub;
+    bool floor_set;           /* false until the store first synced */
     uint64_t last_rv;
+    uint32_t last_sub;
     api_sub_t *subs;          /* subscriptions of this cluster */
     api_events_t events;
     kube_reflector_t *ev_refl;
@@ -155,6 +162,7 @@ void api_ws_view_changed(api_t *api, api_view_t *v);
 void api_ws_flush(api_t *api);
 void api_ws_tick(api_t *api, int64_t now_ms);
 void api_ws_drain(api_t *api);
+void api_ws_stats(api_t *api, size_t *outbox_bytes, size_t *held);
 void api_ws_free_cluster(api_cluster_t *ac);
 
 /* ---- metrics side (metrics.c) ---- */

@@ -56,6 +56,7 @@ typedef struct ditem {
 struct api_delta {
     api_delta_t *next;
     uint64_t rv;
+    uint32_t sub;
     bool resync;
     buf_t data;
     ditem_t *items;
@@ -76,6 +77,7 @@ struct api_sub {
     api_wait_t *wait;
     bool ready;
     uint64_t start_rv;
+    uint32_t start_sub;
     api_outbox_t out;
     bool resync;
     bool missed;               /* an item was hidden for an undecided visibility */
@@ -235,6 +237,13 @@ static void mark_dirty(api_sock_t *k)
     k->api->flush_armed = true;
 }
 
+/* The cluster's current position as a JSON string. */
+static void rv_json(buf_t *b, const api_cluster_t *ac)
+{
+    if (ac->last_sub) buf_printf(b, "\"%llu.%u\"", (unsigned long long)ac->last_rv, ac->last_sub);
+    else buf_printf(b, "\"%llu\"", (unsigned long long)ac->last_rv);
+}
+
 /* ---- filtering ---- */
 
 static int id_visible(api_sub_t *s, const char *id)
@@ -364,7 +373,8 @@ static void offer(api_sub_t *s, const api_delta_t *d)
         }
         mark_dirty(s->sock);
     }
-    snprintf(s->rv, sizeof s->rv, "%llu", (unsigned long long)d->rv);
+    if (d->sub) snprintf(s->rv, sizeof s->rv, "%llu.%u", (unsigned long long)d->rv, d->sub);
+    else snprintf(s->rv, sizeof s->rv, "%llu", (unsigned long long)d->rv);
     bool any = false;
     for (size_t i = 0; i < d->n; i++) {
         const ditem_t *it = &d->items[i];
@@ -397,7 +407,11 @@ static void ring_push(api_cluster_t *ac, api_delta_t *d)
         ac->ring_head = o->next;
         ac->ring_n--;
         ac->ring_bytes -= o->data.cap + o->n * sizeof *o->items + sizeof *o;
-        if (o->rv > ac->ring_floor) ac->ring_floor = o->rv;
+        /* what was dropped can no longer be replayed */
+        if (!ac->floor_set || o->rv > ac->floor_rv || (o->rv == ac->floor_rv && o->sub > ac->floor_sub)) {
+            ac->floor_rv = o->rv;
+            ac->floor_sub = o->sub;
+        }
         delta_free(o);
     }
 }
@@ -412,20 +426,37 @@ static void ring_free(api_cluster_t *ac)
     ac->ring_n = ac->ring_bytes = 0;
 }
 
-/* Replay everything newer than since into s; false when the ring does not
- * reach back that far (or holds a resync in that range). */
-static bool replay(api_sub_t *s, uint64_t since)
+static int pos_cmp(uint64_t a, uint32_t as, uint64_t b, uint32_t bs)
+{
+    if (a != b) return a < b ? -1 : 1;
+    return as < bs ? -1 : as > bs;
+}
+
+/* Replay everything after (since, sub) into s; false when the ring does
+ * not reach back that far (or holds a resync in that range). */
+static bool replay(api_sub_t *s, uint64_t since, uint32_t sub)
 {
     api_cluster_t *ac = s->ac;
-    if (since >= ac->last_rv) return true;
-    if (since < ac->ring_floor) return false;
+    if (pos_cmp(since, sub, ac->last_rv, ac->last_sub) >= 0) return true;
+    /* before the store first synced, or older than what the ring holds:
+     * deletions in between cannot be told */
+    if (!ac->floor_set || pos_cmp(since, sub, ac->floor_rv, ac->floor_sub) < 0) return false;
     for (api_delta_t *d = ac->ring_head; d; d = d->next) {
-        if (d->rv <= since) continue;
+        if (pos_cmp(d->rv, d->sub, since, sub) <= 0) continue;
         if (d->resync) return false;
         offer(s, d);
         if (s->resync) return true;
     }
     return true;
+}
+
+/* Every resource type of the cluster has finished its first list. (The
+ * store's own flag is true while it knows no types yet.) */
+static bool cluster_synced(api_cluster_t *ac)
+{
+    int64_t last = 0;
+    cluster_status(ac->c, NULL, &last);
+    return last != 0;
 }
 
 static void on_delta(graph_t *g, const graph_delta_t *gd, void *ud)
@@ -434,8 +465,21 @@ static void on_delta(graph_t *g, const graph_delta_t *gd, void *ud)
     api_t *api = ac->api;
     uint64_t t0 = clock_mono_ns();
     api_delta_t *d = record(g, gd);
-    if (d->rv > ac->last_rv) ac->last_rv = d->rv;
-    else d->rv = ac->last_rv; /* keep the ring ordered even if a relist reports an older version */
+    if (d->rv > ac->last_rv) {
+        ac->last_rv = d->rv;
+        ac->last_sub = 0;
+    } else {
+        /* not above the last one (another type's stream, a relist): the
+         * next position at the same resourceVersion */
+        d->rv = ac->last_rv;
+        d->sub = ++ac->last_sub;
+    }
+    if (!ac->floor_set && cluster_synced(ac)) {
+        /* from here on the ring holds every change, deletions included */
+        ac->floor_set = true;
+        ac->floor_rv = d->rv;
+        ac->floor_sub = d->sub;
+    }
     for (api_sub_t *s = ac->subs; s; s = s->cnext) offer(s, d);
     ring_push(ac, d);
     obs_observe(api->m_delta_seconds, (double)(clock_mono_ns() - t0) / 1e9, NULL);
@@ -447,9 +491,13 @@ void api_ws_attach(api_cluster_t *ac)
     if (!g || g == ac->graph) return;
     ac->graph = g;
     graph_set_listener(g, on_delta, ac);
+    /* a new graph: whatever the ring held describes another one */
+    ring_free(ac);
     uint64_t rv = store_resource_version(cluster_store(ac->c));
-    ac->ring_floor = rv;
-    if (rv > ac->last_rv) ac->last_rv = rv;
+    if (rv > ac->last_rv) ac->last_rv = rv, ac->last_sub = 0;
+    ac->floor_set = cluster_synced(ac);
+    ac->floor_rv = ac->last_rv;
+    ac->floor_sub = ac->last_sub;
 }
 
 /* ---- subscriptions ---- */
@@ -519,10 +567,12 @@ static void sub_ready(void *ud)
     buf_json_cstr(&b, s->id);
     buf_puts(&b, ",\"type\":\"subscribed\",\"cluster\":");
     buf_json_cstr(&b, s->ac->id);
-    buf_printf(&b, ",\"resourceVersion\":\"%llu\"}", (unsigned long long)s->ac->last_rv);
+    buf_puts(&b, ",\"resourceVersion\":");
+    rv_json(&b, s->ac);
+    buf_putc(&b, '}');
     sock_send(s->sock, "subscribed", b.data, b.len);
     buf_free(&b);
-    if (!replay(s, s->start_rv)) sub_resync(s);
+    if (!replay(s, s->start_rv, s->start_sub)) sub_resync(s);
 }
 
 static void subscribe(api_sock_t *k, const api_wsmsg_t *m)
@@ -559,6 +609,7 @@ static void subscribe(api_sock_t *k, const api_wsmsg_t *m)
     s->depth = m->depth;
     s->ac = ac;
     s->start_rv = m->has_since ? m->since : ac->last_rv;
+    s->start_sub = m->has_since ? m->since_sub : ac->last_sub;
     api_outbox_init(&s->out, api->cfg.ws_outbox_bytes);
     s->cnext = ac->subs;
     if (ac->subs) ac->subs->cprev = s;
@@ -777,8 +828,10 @@ static void sock_flush(api_sock_t *k, int64_t now)
             buf_t b = {0};
             buf_puts(&b, "{\"sub\":");
             buf_json_cstr(&b, s->id);
-            buf_printf(&b, ",\"type\":\"resync\",\"resourceVersion\":\"%llu\"}",
-                       (unsigned long long)(s->ac ? s->ac->last_rv : 0));
+            buf_puts(&b, ",\"type\":\"resync\",\"resourceVersion\":");
+            if (s->ac) rv_json(&b, s->ac);
+            else buf_puts(&b, "\"0\"");
+            buf_putc(&b, '}');
             sock_send(k, "resync", b.data, b.len);
             buf_free(&b);
             obs_add(api->m_ws_resyncs, 1, NULL);
@@ -862,6 +915,15 @@ void api_ws_tick(api_t *api, int64_t now)
         if (k->dirty) api->flush_armed = true;
     }
     api_ws_flush(api);
+}
+
+void api_ws_stats(api_t *api, size_t *outbox_bytes, size_t *held)
+{
+    *outbox_bytes = *held = 0;
+    for (api_sock_t *k = api->socks; k; k = k->next) {
+        for (api_sub_t *s = k->subs; s; s = s->snext) *outbox_bytes += s->out.bytes;
+        *held += k->behind_since != 0;
+    }
 }
 
 void api_ws_view_changed(api_t *api, api_view_t *v)

@@ -108,12 +108,21 @@ int api_wsmsg_parse(const char *data, size_t len, api_wsmsg_t *out, err_t *err)
         uint64_t v = 0;
         bool ok = false;
         if (cJSON_IsString(s)) {
+            /* "N" or "N.M" (the resourceVersion strings this server sends) */
             const char *p = s->valuestring;
-            ok = *p && strlen(p) <= 19;
-            for (; ok && *p; p++) {
-                if (*p < '0' || *p > '9') ok = false;
-                else v = v * 10 + (uint64_t)(*p - '0');
+            const char *dot = strchr(p, '.');
+            size_t nl = dot ? (size_t)(dot - p) : strlen(p);
+            ok = nl && nl <= 19 && (!dot || (dot[1] && strlen(dot + 1) <= 9));
+            for (size_t i = 0; ok && i < nl; i++) {
+                if (p[i] < '0' || p[i] > '9') ok = false;
+                else v = v * 10 + (uint64_t)(p[i] - '0');
             }
+            uint32_t sub = 0;
+            for (const char *q = dot ? dot + 1 : ""; ok && *q; q++) {
+                if (*q < '0' || *q > '9') ok = false;
+                else sub = sub * 10 + (uint32_t)(*q - '0');
+            }
+            out->since_sub = sub;
         } else if (cJSON_IsNumber(s) && s->valuedouble >= 0 && s->valuedouble < 9e15 &&
                    s->valuedouble == (double)(uint64_t)s->valuedouble) {
             v = (uint64_t)s->valuedouble;

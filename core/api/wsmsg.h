@@ -1,7 +1,7 @@
 /* wsmsg.h — WebSocket client messages, parsed and validated.
  *
  *   {"op":"subscribe","id":"s1","cluster":"c1","namespace":"shop"|null,
- *    "focus":"Pod/shop/web-1"|null,"depth":2,"since":"123"|null}
+ *    "focus":"Pod/shop/web-1"|null,"depth":2,"since":"123"|"123.4"|null}
  *   {"op":"unsubscribe","id":"s1"}
  *
  * Every problem is reported with a message naming the field, for the
@@ -28,6 +28,7 @@ typedef struct api_wsmsg {
     int depth;          /* 1..8, default 1 */
     bool has_since;
     uint64_t since;
+    uint32_t since_sub; /* "123.4": the 4th delta at resourceVersion 123 */
 } api_wsmsg_t;
 
 /* 0, or ERR_INVALID with err naming what was wrong; out->id is filled as

@@ -464,6 +464,40 @@ static int restore_row(const db_val_t *col, size_t n, void *ud)
     return 0;
 }
 
+/* Load and merge the kubeconfig files, skipping broken ones. (issue 4
+ * helper's fix: kubeconfig_load stops at the first broken file, which took
+ * every other file's clusters down with it; now each broken file is logged
+ * on one line naming file:line:field and the rest are merged as usual.) */
+static kubeconfig_t *load_merged(const char *const *paths, size_t n, unsigned flags)
+{
+    err_t e = {0};
+    kubeconfig_t *kc = kubeconfig_load(paths, n, flags, &e);
+    if (kc || n == 1) {
+        if (!kc) log_error("kubeconfig not loaded", "error=%s", e.msg);
+        return kc;
+    }
+    const char **good = xcalloc(n, sizeof *good);
+    size_t ngood = 0;
+    for (size_t i = 0; i < n; i++) {
+        err_t fe = {0};
+        kubeconfig_t *one = kubeconfig_load(&paths[i], 1, flags, &fe);
+        if (!one) {
+            log_error("kubeconfig not loaded; its contexts are skipped", "error=%s", fe.msg);
+            continue;
+        }
+        kubeconfig_free(one);
+        good[ngood++] = paths[i];
+    }
+    kc = NULL;
+    if (ngood) {
+        err_t me = {0};
+        kc = kubeconfig_load(good, ngood, flags, &me);
+        if (!kc) log_error("kubeconfig not loaded", "error=%s", me.msg);
+    }
+    free(good);
+    return kc;
+}
+
 static void load_kubeconfigs(clusters_t *cs)
 {
     char **owned = NULL;
@@ -489,11 +523,8 @@ static void load_kubeconfigs(clusters_t *cs)
     }
     if (n == 0) goto done;
     err_t e = {0};
-    cs->kc = kubeconfig_load(paths, n, flags, &e);
-    if (!cs->kc) {
-        log_error("kubeconfig not loaded", "error=%s", e.msg);
-        goto done;
-    }
+    cs->kc = load_merged(paths, n, flags);
+    if (!cs->kc) goto done;
     for (size_t i = 0; i < kubeconfig_context_count(cs->kc); i++) {
         const char *ctx = kubeconfig_context_name(cs->kc, i);
         if (cs->cfg.ncontexts) {
@@ -508,7 +539,9 @@ static void load_kubeconfigs(clusters_t *cs)
         bool found = false;
         for (size_t i = 0; i < kubeconfig_context_count(cs->kc); i++)
             found |= !strcmp(kubeconfig_context_name(cs->kc, i), cs->cfg.contexts[j]);
-        if (!found) log_error("context not found in the kubeconfig", "context=%s", cs->cfg.contexts[j]);
+        /* resolve's message names the files and the contexts they do have */
+        if (!found && !kubeconfig_resolve(cs->kc, cs->cfg.contexts[j], &e))
+            log_error("context skipped", "context=%s error=%s", cs->cfg.contexts[j], e.msg);
     }
 done:
     if (owned) kubeconfig_paths_free(owned);

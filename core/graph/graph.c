@@ -96,6 +96,7 @@ void graph_free(graph_t *g)
     free(g->types);
     free(g->n);
     free(g->mark);
+    free(g->qidx);
     free(g->sels);
     free(g->sel_free);
     free(g->inst);

@@ -137,7 +137,9 @@ struct graph {
     /* queries and layout */
     uint32_t *mark;
     uint32_t markcap, stamp;
-    tmap_t nsver; /* (ns,0,0) → layout version */
+    tmap_t nsver;   /* (ns,0,0) → layout version */
+    uint32_t *qidx; /* query scratch: handle → node index, kept between queries */
+    uint32_t qcap;
     layout_cache_t *layout;
 };
 

@@ -54,6 +54,7 @@ struct layout_cache {
     ns_layout_t *e;
     uint32_t ne, cap;
     uint32_t *pos; /* scratch: oid → index */
+    uint32_t *idx; /* scratch: oid → index in the caller's array */
     uint32_t poscap;
 };
 
@@ -67,6 +68,7 @@ void layout_cache_free(layout_cache_t *c)
     }
     free(c->e);
     free(c->pos);
+    free(c->idx);
     tmap_free(&c->map);
     free(c);
 }
@@ -74,7 +76,7 @@ void layout_cache_free(layout_cache_t *c)
 size_t layout_cache_bytes(const layout_cache_t *c)
 {
     if (!c) return 0;
-    size_t b = tmap_bytes(&c->map) + (size_t)c->cap * sizeof *c->e + (size_t)c->poscap * 4;
+    size_t b = tmap_bytes(&c->map) + (size_t)c->cap * sizeof *c->e + (size_t)c->poscap * 8;
     for (uint32_t i = 0; i < c->ne; i++)
         b += c->e[i].n * (sizeof(store_oid_t) + 2 * sizeof(float)) + c->e[i].ngroups * sizeof(layout_group_t);
     return b;
@@ -429,7 +431,11 @@ void layout_run(graph_t *g, const store_oid_t *nodes, size_t n, bool whole_names
     layout_cache_t *c = g->layout;
     uint32_t cap = store_capacity(g->s);
     if (c->poscap < cap) {
+        /* Handle-indexed scratch, kept between queries: allocating (and
+         * faulting in) megabytes per query would cost more than a small
+         * query itself. */
         c->pos = xrealloc(c->pos, cap * sizeof *c->pos);
+        c->idx = xrealloc(c->idx, cap * sizeof *c->idx);
         c->poscap = cap;
     }
     out->xy = xcalloc(n ? 2 * n : 2, sizeof *out->xy);
@@ -462,7 +468,7 @@ void layout_run(graph_t *g, const store_oid_t *nodes, size_t n, bool whole_names
         x->n++;
     }
     /* Index of each handle in the caller's array. */
-    uint32_t *idx = xmalloc((cap ? cap : 1) * sizeof *idx);
+    uint32_t *idx = c->idx;
     for (size_t i = 0; i < n; i++) idx[nodes[i]] = (uint32_t)i;
     if (nb > 1) qsort(b, nb, sizeof *b, cmp_nsb);
     double y0 = 0;
@@ -510,7 +516,6 @@ void layout_run(graph_t *g, const store_oid_t *nodes, size_t n, bool whole_names
         if (e == &tmp) ns_layout_free(&tmp);
     }
     (void)orig;
-    free(idx);
     free(orig);
     free(sorted);
     free(bi);

@@ -212,7 +212,11 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
     /* Edges between members, as indexes into the node order. The layout's
      * scratch position table maps handles to indexes. */
     graph_mark_begin(g);
-    uint32_t *idx = xmalloc((store_capacity(g->s) ? store_capacity(g->s) : 1) * sizeof *idx);
+    if (g->qcap < store_capacity(g->s)) {
+        g->qcap = store_capacity(g->s);
+        g->qidx = xrealloc(g->qidx, g->qcap * sizeof *g->qidx);
+    }
+    uint32_t *idx = g->qidx; /* handle → node index, kept between queries */
     for (size_t i = 0; i < r->nnodes; i++) {
         graph_mark(g, r->nodes[i]);
         idx[r->nodes[i]] = (uint32_t)i;
@@ -230,7 +234,6 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
             r->edges[r->nedges++] = (gpend_t){(uint32_t)i, idx[e->other], ge_type(e)};
         }
     }
-    free(idx);
     /* Edges were collected source by source in node order: sort each
      * source's run only. */
     uint32_t *order = xmalloc((g->ntypes + 1) * sizeof *order),

@@ -685,9 +685,9 @@ void kube_cluster_free(kube_cluster_t *cl)
 
 /* The breaker closed after an outage: wake everything attached (kicks only
  * schedule work, so walking the list here is safe). */
-static void cluster_recovered(kube_cluster_t *cl)
+static void cluster_recovered(kube_cluster_t *cl, const char *why)
 {
-    log_info("kube cluster reachable again", "cluster=%s", cl->cfg->id);
+    log_info(why, "cluster=%s", cl->cfg->id);
     cluster_update_status(cl);
     for (kube_attached_t *a = cl->attached; a; a = a->next)
         if (a->kick) a->kick(a);
@@ -701,7 +701,7 @@ static void probe_done(const kube_response_t *res, void *ud)
     /* Any HTTP answer below 500 means the server is up: /readyz may well be
      * 401/403 for our identity. */
     if (res->status > 0 && res->status < 500) {
-        if (kube_breaker_success(&cl->breaker, now)) cluster_recovered(cl);
+        if (kube_breaker_success(&cl->breaker, now)) cluster_recovered(cl, "kube cluster reachable again");
         return;
     }
     kube_breaker_failure(&cl->breaker, now);
@@ -735,12 +735,20 @@ static void cluster_outcome(kube_cluster_t *cl, bool ok, bool transport, const c
 {
     uint64_t now = now_ms(cl);
     if (ok) {
-        if (cl->health != HEALTH_OK) cl->health = HEALTH_OK;
+        bool was_rejected = cl->health == HEALTH_AUTH;
+        cl->health = HEALTH_OK;
         if (kube_breaker_success(&cl->breaker, now)) {
             /* A request that was in flight when the breaker opened came back:
              * the server is up; treat it as a successful probe. */
             uv_timer_stop(&cl->probe_timer);
-            cluster_recovered(cl);
+            cluster_recovered(cl, "kube cluster reachable again");
+            return;
+        }
+        if (was_rejected) {
+            /* Credentials accepted again (a token file or exec credential was
+             * renewed): reflectors backing off after 401s — for up to 30 s —
+             * resync now instead of each at its own next retry. */
+            cluster_recovered(cl, "kube cluster accepts our credentials again");
             return;
         }
     } else if (transport) {
@@ -751,6 +759,17 @@ static void cluster_outcome(kube_cluster_t *cl, bool ok, bool transport, const c
             probe_schedule(cl);
         }
     }
+    cluster_update_status(cl);
+}
+
+/* Credentials or TLS settings rejected (401, certificate not trusted, exec
+ * plugin failing): the cluster shows "error" until a request succeeds
+ * again. Logged once per episode, not once per reflector retry. */
+static void cluster_auth_failed(kube_cluster_t *cl, const char *msg)
+{
+    if (cl->health != HEALTH_AUTH)
+        log_warn("kube cluster rejected our credentials or TLS settings", "cluster=%s error=%s", cl->cfg->id, msg);
+    cl->health = HEALTH_AUTH;
     cluster_update_status(cl);
 }
 
@@ -1075,10 +1094,14 @@ static void call_transfer_done(kube_call_t *call, CURLcode rc)
             snprintf(errmsg, sizeof errmsg, "cluster %s: %s %s: %s", cl->cfg->id, call->method, call->path, why);
         if (tls_config_error(rc)) {
             /* Wrong CA, bad client certificate: a configuration problem, not an
-             * outage; retrying will not help and the breaker stays out of it. */
+             * outage; retrying will not help and the breaker stays out of it.
+             * Say which kubeconfig entry supplied the CA that did not verify. */
+            if (rc == CURLE_PEER_FAILED_VERIFICATION && cl->cfg->ca_source) {
+                size_t used = strlen(errmsg);
+                snprintf(errmsg + used, sizeof errmsg - used, "; CA from %s", cl->cfg->ca_source);
+            }
             cluster_error(cl, errmsg);
-            cl->health = HEALTH_AUTH;
-            cluster_update_status(cl);
+            cluster_auth_failed(cl, errmsg);
             call_finish(call, 0, ERR_UNAVAILABLE, errmsg);
             return;
         }
@@ -1148,8 +1171,7 @@ static void call_transfer_done(kube_call_t *call, CURLcode rc)
             return;
         }
         cluster_error(cl, errmsg);
-        cl->health = HEALTH_AUTH;
-        cluster_update_status(cl);
+        cluster_auth_failed(cl, errmsg);
     }
     call_finish(call, st, 0, NULL);
 }
@@ -1360,8 +1382,7 @@ static void exec_cred_cb(const kube_cred_t *cred, const char *error, void *ud)
         char msg[600];
         snprintf(msg, sizeof msg, "cluster %s: %s", cl->cfg->id, error ? error : "exec plugin failed");
         cluster_error(cl, msg);
-        cl->health = HEALTH_AUTH;
-        cluster_update_status(cl);
+        cluster_auth_failed(cl, msg);
         call_fail_later(call, ERR_UNAVAILABLE, msg);
         return;
     }

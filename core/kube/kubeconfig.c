@@ -507,9 +507,10 @@ static char *abs_path(const kc_ctx_t *c, const char *p)
 }
 
 /* Fill out and len from key-data (base64) or key (a file), exactly one of
- * them; nothing when neither is set. what names the content for messages. */
+ * them; nothing when neither is set. what names the content for messages.
+ * source (may be NULL) receives "kubeconfig F:L: field" of what was used. */
 static int load_pem(const kc_ctx_t *c, const ynode_t *map, const char *file_key, const char *data_key,
-                    char **out, size_t *len, err_t *err)
+                    char **out, size_t *len, char **source, err_t *err)
 {
     const char *file, *data;
     const ynode_t *fn, *dn;
@@ -539,6 +540,14 @@ static int load_pem(const kc_ctx_t *c, const ynode_t *map, const char *file_key,
     }
     *len = b.len;
     *out = buf_steal(&b);
+    if (source) {
+        bool data_used = data && *data;
+        const ynode_t *n = data_used ? dn : fn;
+        buf_printf(&b, "kubeconfig %s:%d: %s.%s", kc_path(c), n ? n->line : 1, c->field,
+                   data_used ? data_key : file_key);
+        free(*source);
+        *source = buf_steal(&b);
+    }
     return 0;
 }
 
@@ -615,8 +624,9 @@ static int resolve_user(const kc_ctx_t *c, const ynode_t *u, kube_cluster_config
         const ynode_t *n = yget(u, refused[i][0]);
         if (n) return KC_ERR(err, ERR_INVALID, c, n, refused[i][0], "%s", refused[i][1]);
     }
-    if (load_pem(c, u, "client-certificate", "client-certificate-data", &cfg->cert_pem, &cfg->cert_pem_len, err) ||
-        load_pem(c, u, "client-key", "client-key-data", &cfg->key_pem, &cfg->key_pem_len, err))
+    if (load_pem(c, u, "client-certificate", "client-certificate-data", &cfg->cert_pem, &cfg->cert_pem_len, NULL,
+                 err) ||
+        load_pem(c, u, "client-key", "client-key-data", &cfg->key_pem, &cfg->key_pem_len, NULL, err))
         return ERR_INVALID;
     if (!cfg->cert_pem != !cfg->key_pem) {
         const char *have = cfg->cert_pem ? "client-certificate" : "client-key";
@@ -666,7 +676,8 @@ static int resolve_cluster(const kc_ctx_t *c, const ynode_t *cl, kube_cluster_co
             return KC_ERR(err, ERR_INVALID, c, pn, "proxy-url", "scheme must be http, https or socks5");
         cfg->proxy_url = xstrdup(proxy);
     }
-    if (load_pem(c, cl, "certificate-authority", "certificate-authority-data", &cfg->ca_pem, &cfg->ca_pem_len, err))
+    if (load_pem(c, cl, "certificate-authority", "certificate-authority-data", &cfg->ca_pem, &cfg->ca_pem_len,
+                 &cfg->ca_source, err))
         return ERR_INVALID;
     if (cfg->insecure_skip_tls_verify && cfg->ca_pem) {
         /* kubectl refuses this combination; so do we, rather than guess. */
@@ -813,6 +824,7 @@ kube_cluster_config_t *kube_cluster_config_dup(const kube_cluster_config_t *c)
     d->source = dupn(c->source);
     d->tls_server_name = dupn(c->tls_server_name);
     d->ca_pem = dupmem(c->ca_pem, c->ca_pem_len);
+    d->ca_source = dupn(c->ca_source);
     d->cert_pem = dupmem(c->cert_pem, c->cert_pem_len);
     d->key_pem = dupmem(c->key_pem, c->key_pem_len);
     d->proxy_url = dupn(c->proxy_url);
@@ -832,6 +844,7 @@ void kube_cluster_config_free(kube_cluster_config_t *c)
     free(c->source);
     free(c->tls_server_name);
     free(c->ca_pem);
+    free(c->ca_source);
     free(c->cert_pem);
     wipe_free(c->key_pem, c->key_pem_len);
     free(c->proxy_url);

@@ -52,6 +52,8 @@ typedef struct kube_cluster_config {
     char *tls_server_name;  /* SNI and the name the certificate must carry */
     char *ca_pem;           /* CA bundle (PEM bytes) or NULL for the system store */
     size_t ca_pem_len;
+    char *ca_source;        /* where the CA came from, for TLS failures: "kubeconfig F:L:
+                             * clusters[0].cluster.certificate-authority"; NULL without a CA */
     char *cert_pem;         /* client certificate and key (PEM), both or neither */
     size_t cert_pem_len;
     char *key_pem;

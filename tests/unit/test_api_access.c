@@ -25,6 +25,16 @@ static void changed(void *ud, api_view_t *v)
     ((asked_t *)ud)->changed++;
 }
 
+/* Answer whatever is still pending (as failed), so every view is freed. */
+static void drain(asked_t *a)
+{
+    for (int i = 0; i < a->n; i++) {
+        if (a->what[i] == API_ASK_ADMIN) api_view_answer_admin(a->v[i], false, false, 0);
+        else if (a->what[i] == API_ASK_NS) api_view_answer_ns(a->v[i], a->name[i], false, NULL, 0);
+        else api_view_answer_cluster(a->v[i], a->name[i], false, false, 0);
+    }
+}
+
 static int ready;
 static void on_ready(void *ud)
 {
@@ -75,6 +85,7 @@ TEST(admins_are_decided_by_one_review)
     CHECK_INT(a.n, 1); /* no namespace was asked */
     CHECK_INT(api_view_allows(v, 20, "anything", "", "secrets"), 1);
     CHECK(api_view_is_admin(v));
+    drain(&a);
     api_view_release(v);
     api_access_free(ac);
 }
@@ -111,6 +122,7 @@ TEST(restricted_users_get_one_rules_review_per_namespace)
     CHECK_INT(api_view_allows(v, 5, "monitoring", "", "pods"), -1);
     CHECK_INT(a.n, before + 1);
     api_rules_free(&r);
+    drain(&a);
     api_view_release(v);
     api_access_free(ac);
 }
@@ -139,6 +151,7 @@ TEST(decisions_expire_after_the_ttl)
     /* while the WebSocket filter keeps answering from the stale one */
     CHECK_INT(api_view_allows(v, 30002, "shop", "", "pods"), 1);
     api_rules_free(&r);
+    drain(&a);
     api_view_release(v);
     api_access_free(ac);
 }
@@ -159,6 +172,7 @@ TEST(failed_reviews_count_as_no_for_the_short_ttl)
     CHECK_INT(api_view_allows(v, 1, "shop", "", "pods"), 0);
     CHECK(!api_view_need(v, 5001, nss, 1, NULL, 0, on_ready, NULL, &w));
     api_wait_cancel(w);
+    drain(&a);
     api_view_release(v);
     api_access_free(ac);
 }
@@ -169,8 +183,9 @@ TEST(a_refresh_that_changes_a_decision_is_reported)
     api_access_fetcher_t f = {fetch, changed, &a};
     api_access_t *ac = api_access_new(&f, 1000, 1000);
     api_view_t *v = api_access_view(ac, "ann\0", 4, "c1");
-    api_view_allows(v, 0, "shop", "", "pods");
+    api_view_allows(v, 0, "shop", "", "pods"); /* asks the admin question */
     api_view_answer_admin(v, true, false, 0);
+    api_view_allows(v, 0, "shop", "", "pods"); /* then the namespace's */
     api_rules_t r = rules(VIEW_RULES);
     api_view_answer_ns(v, "shop", true, &r, 0);
     uint64_t g = api_view_generation(v);
@@ -187,6 +202,12 @@ TEST(a_refresh_that_changes_a_decision_is_reported)
     CHECK_INT(a.changed, 1);
     CHECK(api_view_generation(v) != g);
     CHECK_INT(api_view_allows(v, 4001, "shop", "", "pods"), 0);
+    /* an answer nobody asked for changes nothing and takes nothing */
+    api_rules_t stray = rules(VIEW_RULES);
+    api_view_answer_ns(v, "elsewhere", true, &stray, 4002);
+    CHECK(stray.n > 0);
+    api_rules_free(&stray);
+    drain(&a);
     api_view_release(v);
     api_access_free(ac);
 }
@@ -227,6 +248,7 @@ TEST(a_cancelled_wait_never_calls_back)
     api_wait_cancel(w);
     api_view_answer_admin(v, true, true, 0);
     CHECK_INT(ready, 0);
+    drain(&a);
     api_view_release(v);
     api_access_free(ac);
 }

@@ -231,13 +231,14 @@ function Graph:list()
   return out
 end
 
---- g:from(id) → edges leaving id; g:to(id) → edges arriving at id.
+--- g:from(id) → edges leaving id ({source=, type=, target=}, sorted).
 function Graph:from(id)
   local out = {}
   for _, e in ipairs(self.edges) do if e.source == id then out[#out + 1] = e end end
   return out
 end
 
+--- g:to(id) → edges arriving at id.
 function Graph:to(id)
   local out = {}
   for _, e in ipairs(self.edges) do if e.target == id then out[#out + 1] = e end end

@@ -7,7 +7,7 @@
 -- (core/store/store.c, store_kind_scope).
 local M = {}
 
--- { Kind, group, plural } — earlier rows win ("pods" is Pod, not PodMetrics).
+--- BUILTIN: { Kind, group, plural } rows; earlier rows win ("pods" is Pod, not PodMetrics).
 M.BUILTIN = {
   { "Pod", "", "pods" },
   { "Service", "", "services" },
