@@ -81,17 +81,20 @@ static ep_svc_t *svc_find(ep_ns_t *e, const char *name, size_t *idx)
     return NULL;
 }
 
+static void add_pair(ep_ns_t *e, const ep_svc_t *s)
+{
+    const cJSON *kv = s->selector ? s->selector->child : NULL;
+    if (!kv || !cJSON_IsString(kv)) return;
+    char pair[512];
+    int n = snprintf(pair, sizeof pair, "%s=%s", kv->string, kv->valuestring);
+    if (n > 0 && (size_t)n < sizeof pair) map_put(&e->by_pair, pair, (size_t)n, (void *)1);
+}
+
 static void rebuild_pairs(ep_ns_t *e)
 {
     map_free(&e->by_pair);
     memset(&e->by_pair, 0, sizeof e->by_pair);
-    for (size_t i = 0; i < e->n; i++) {
-        const cJSON *kv = e->svcs[i]->selector ? e->svcs[i]->selector->child : NULL;
-        if (!kv || !cJSON_IsString(kv)) continue;
-        char pair[512];
-        int n = snprintf(pair, sizeof pair, "%s=%s", kv->string, kv->valuestring);
-        if (n > 0 && (size_t)n < sizeof pair) map_put(&e->by_pair, pair, (size_t)n, (void *)1);
-    }
+    for (size_t i = 0; i < e->n; i++) add_pair(e, e->svcs[i]);
 }
 
 static bool obj_matches(const sim_obj_t *o, const cJSON *sel)
@@ -193,8 +196,9 @@ void ctrl_endpoints_on_service(sim_controllers_t *c, const sim_event_t *ev)
         if (sim_get_obj(c->st, c->k.eps, ns, name)) ctrl_delete(c, c->k.eps, ns, name);
         return;
     }
-    const cJSON *sel = sim_jpath(sim_obj_json(ev->obj), "spec", "selector", NULL);
+    cJSON *sel = sim_obj_member(ev->obj, "spec.selector"); /* not the whole tree: 50k Services at start */
     bool changed = !s || !((s->selector == NULL && sel == NULL) || (s->selector && sel && cJSON_Compare(s->selector, sel, true)));
+    bool fresh = !s;
     if (!s) {
         s = xcalloc(1, sizeof *s);
         s->name = xstrdup(name);
@@ -206,14 +210,19 @@ void ctrl_endpoints_on_service(sim_controllers_t *c, const sim_event_t *ev)
     }
     if (changed) {
         cJSON_Delete(s->selector);
-        s->selector = sel && cJSON_IsObject(sel) && sel->child ? cJSON_Duplicate(sel, true) : NULL;
-        rebuild_pairs(e);
+        s->selector = sel && cJSON_IsObject(sel) && sel->child ? sel : NULL;
+        if (s->selector) sel = NULL; /* taken */
+        /* A new Service only adds its pair; rebuilding the namespace's
+         * index per Service made the first sweep quadratic. */
+        if (fresh) add_pair(e, s);
+        else rebuild_pairs(e);
         members_clear(s);
         if (e->built && s->selector) {
             scan_t sc = {e, s};
             sim_each(c->st, c->k.pod, ns, scan_pod, &sc);
         }
     }
+    cJSON_Delete(sel);
     if (!s->selector) return;
     /* On the first sweep, trust slices that exist (the generator's); the
      * first pod change in the namespace brings them up to date. */

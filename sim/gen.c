@@ -45,6 +45,11 @@ typedef struct gen {
     buf_t mb, bb;  /* metadata and body members of the object being added */
     buf_t pb;      /* a pod's body */
     buf_t eb;      /* an application's EndpointSlice endpoints */
+    struct shape **shapes; /* text templates per pod-template shape (see shape_get) */
+    size_t nshapes;
+    struct ttext_pair {
+        char *meta, *body;
+    } t_cm, t_secret, t_svc, t_slice;
 } gen_t;
 
 static const char *const APPS[] = {"api",      "web",       "frontend", "checkout", "payments",  "cart",
@@ -360,58 +365,123 @@ static long pick_node(gen_t *g)
     return g->next_node;
 }
 
-static int gen_app(gen_t *g, const app_t *a)
+/* ---- text templates ----
+ *
+ * Per application the objects differ only in a few strings (names, image,
+ * uids, timestamps) and numbers (replicas). Each object is therefore built
+ * once as a cJSON tree by the code above, with placeholders "@@n@@" where
+ * those values go (numbers as raw JSON), printed once, and expanded per
+ * application by plain substitution: the output has exactly the shape the
+ * tree would have printed, without a tree per object. Templates that depend
+ * on the pod template's resources and sidecar are kept per "shape". The
+ * substituted values are names, versions, images, uids, hex and timestamps:
+ * none needs JSON escaping. */
+
+enum {
+    P_NAME, P_NS, P_VERSION, P_TEAM, P_IMAGE, P_SAVOL, P_HASH, P_DEP_UID, P_RS_UID, P_REPLICAS, P_MAXREP, P_TS,
+    P_HEX1, P_HEX2, P_CIP, P_SVC_UID, P_EPS, P_COUNT
+};
+static const char *const PH[P_COUNT] = {"@@0@@",  "@@1@@",  "@@2@@",  "@@3@@",  "@@4@@",  "@@5@@",
+                                        "@@6@@",  "@@7@@",  "@@8@@",  "@@9@@",  "@@10@@", "@@11@@",
+                                        "@@12@@", "@@13@@", "@@14@@", "@@15@@", "@@16@@"};
+
+/* Append t with every "@@n@@" replaced by vals[n]. */
+static void subst(buf_t *out, const char *t, const char *const *vals)
 {
-    char ts_old[32], sa_vol[64], suf[8];
-    int64_t born = g->now_ms - (int64_t)(1 + sim_rng_below(&g->rng, 20)) * 86400000 - sim_rng_below(&g->rng, 86400000);
-    ts_at(born, ts_old);
-    sim_rand_suffix(&g->rng, suf, 5);
-    snprintf(sa_vol, sizeof sa_vol, "kube-api-access-%s", suf);
+    for (;;) {
+        const char *p = strstr(t, "@@");
+        if (!p) {
+            buf_puts(out, t);
+            return;
+        }
+        buf_append(out, t, (size_t)(p - t));
+        char *end;
+        long i = strtol(p + 2, &end, 10);
+        if (end > p + 2 && end[0] == '@' && end[1] == '@' && i >= 0 && i < P_COUNT) {
+            if (vals[i]) buf_puts(out, vals[i]);
+            t = end + 2;
+        } else {
+            buf_append(out, p, 2);
+            t = p + 2;
+        }
+    }
+}
 
-    /* ConfigMap, Secret, ServiceAccount */
-    char cm[128], sec[128];
-    snprintf(cm, sizeof cm, "%s-config", a->name);
-    snprintf(sec, sizeof sec, "%s-secrets", a->name);
+/* sim_create_raw's two pieces, with placeholders */
+typedef struct ttext_pair ttext_t;
+
+/* Split a full object tree as add() does, into placeholder texts. Takes obj. */
+static void ttext_of(gen_t *g, cJSON *obj, ttext_t *t)
+{
+    cJSON *md = cJSON_DetachItemFromObjectCaseSensitive(obj, "metadata");
+    cJSON_DeleteItemFromObjectCaseSensitive(md, "name");
+    cJSON_DeleteItemFromObjectCaseSensitive(md, "namespace");
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, "apiVersion");
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, "kind");
+    put_members(g, &g->mb, md);
+    t->meta = xstrdup(g->mb.len ? g->mb.data : "");
+    put_members(g, &g->bb, obj);
+    t->body = xstrdup(g->bb.len ? g->bb.data : "");
+    cJSON_Delete(md);
+    cJSON_Delete(obj);
+}
+
+static void ttext_free(ttext_t *t)
+{
+    free(t->meta);
+    free(t->body);
+}
+
+/* Expand t with vals and create the object named name. */
+static int add_text(gen_t *g, const sim_kind_t *k, const char *ns, const char *name, const ttext_t *t,
+                    const char *const *vals, const sim_obj_t **out)
+{
+    buf_reset(&g->mb);
+    buf_reset(&g->bb);
+    subst(&g->mb, t->meta, vals);
+    subst(&g->bb, t->body, vals);
+    int rc = sim_create_raw(g->st, k, ns, name, sv_make(g->mb.data, g->mb.len), sv_make(g->bb.data, g->bb.len), out,
+                            g->err);
+    if (rc < 0 && rc != ERR_EXISTS) return rc;
+    g->created++;
+    return 0;
+}
+
+typedef struct shape {
+    int cpu_m, mem_mi, port;
+    bool sidecar;
+    char *tmpl;               /* the Deployment's pod template; its expansion is what gets hashed */
+    ttext_t deploy, rs, pod;  /* pod.body: the spec's members, ","-led */
+    int ncts;
+    char *ct_name[4], *ct_image[4];
+} shape_t;
+
+static void shape_free(shape_t *sh)
+{
+    free(sh->tmpl);
+    ttext_free(&sh->deploy);
+    ttext_free(&sh->rs);
+    ttext_free(&sh->pod);
+    for (int i = 0; i < sh->ncts; i++) {
+        free(sh->ct_name[i]);
+        free(sh->ct_image[i]);
+    }
+    free(sh);
+}
+
+static cJSON *deployment_tree(const app_t *ph, const char *tmpl_txt)
+{
     cJSON *o = cJSON_CreateObject();
-    cJSON *md = meta(o, "v1", "ConfigMap", cm, a->ns);
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", a->name);
-    cJSON *d = cJSON_AddObjectToObject(o, "data");
-    cJSON_AddStringToObject(d, "feature-flags", "checkout-v2=true,new-search=false,dark-mode=true");
-    cJSON_AddStringToObject(d, "CACHE_TTL", "300");
-    cJSON_AddStringToObject(d, "UPSTREAM_TIMEOUT", "2s");
-    cJSON_AddStringToObject(d, "app.yaml", "server:\n  port: 8080\n  gracefulShutdown: 20s\nlogging:\n  level: info\n  format: json\n");
-    if (add(g, g->k.cm, a->ns, o, NULL) < 0) return -1;
-    o = cJSON_CreateObject();
-    md = meta(o, "v1", "Secret", sec, a->ns);
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", a->name);
-    cJSON_AddStringToObject(o, "type", "Opaque");
-    d = cJSON_AddObjectToObject(o, "data");
-    char hex[33];
-    sim_hex(&g->rng, hex, 32);
-    cJSON_AddStringToObject(d, "db-password", hex);
-    sim_hex(&g->rng, hex, 32);
-    cJSON_AddStringToObject(d, "api-token", hex);
-    if (add(g, g->k.secret, a->ns, o, NULL) < 0) return -1;
-
-    /* Deployment. The pod template is printed once and embedded as raw
-     * JSON in the Deployment and the ReplicaSet; its hash comes from the
-     * same text the deployment controller hashes. */
-    cJSON *tmpl = pod_template(a, sa_vol);
-    char *tmpl_txt = cJSON_PrintUnformatted(tmpl);
-    char hash[16];
-    ctrl_template_hash_text(tmpl_txt, 0, hash);
-    o = cJSON_CreateObject();
-    md = meta(o, "apps/v1", "Deployment", a->name, a->ns);
+    cJSON *md = meta(o, "apps/v1", "Deployment", ph->name, ph->ns);
     cJSON *l = cJSON_AddObjectToObject(md, "labels");
-    cJSON_AddStringToObject(l, "app", a->name);
-    cJSON_AddStringToObject(l, "team", a->team);
+    cJSON_AddStringToObject(l, "app", ph->name);
+    cJSON_AddStringToObject(l, "team", ph->team);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "annotations"), "deployment.kubernetes.io/revision", "1");
     cJSON *sp = cJSON_AddObjectToObject(o, "spec");
-    cJSON_AddNumberToObject(sp, "replicas", a->replicas);
+    cJSON_AddRawToObject(sp, "replicas", PH[P_REPLICAS]);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(sp, "selector"), "matchLabels"), "app",
-                            a->name);
-    cJSON_AddItemToObject(sp, "template", cJSON_CreateRaw(tmpl_txt));
-    free(tmpl_txt);
+                            ph->name);
+    cJSON_AddRawToObject(sp, "template", tmpl_txt);
     cJSON *strat = cJSON_AddObjectToObject(sp, "strategy");
     cJSON_AddStringToObject(strat, "type", "RollingUpdate");
     cJSON *ru = cJSON_AddObjectToObject(strat, "rollingUpdate");
@@ -421,108 +491,241 @@ static int gen_app(gen_t *g, const app_t *a)
     cJSON_AddNumberToObject(sp, "progressDeadlineSeconds", 600);
     cJSON *st = cJSON_AddObjectToObject(o, "status");
     cJSON_AddNumberToObject(st, "observedGeneration", 1);
-    cJSON_AddNumberToObject(st, "replicas", a->replicas);
-    cJSON_AddNumberToObject(st, "updatedReplicas", a->replicas);
-    cJSON_AddNumberToObject(st, "readyReplicas", a->replicas);
-    cJSON_AddNumberToObject(st, "availableReplicas", a->replicas);
-    char rsname[160], msg[256];
-    snprintf(rsname, sizeof rsname, "%s-%s", a->name, hash);
+    cJSON_AddRawToObject(st, "replicas", PH[P_REPLICAS]);
+    cJSON_AddRawToObject(st, "updatedReplicas", PH[P_REPLICAS]);
+    cJSON_AddRawToObject(st, "readyReplicas", PH[P_REPLICAS]);
+    cJSON_AddRawToObject(st, "availableReplicas", PH[P_REPLICAS]);
+    char msg[256];
+    snprintf(msg, sizeof msg, "ReplicaSet \"%s-%s\" has successfully progressed.", ph->name, PH[P_HASH]);
     cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
-    cJSON *c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "type", "Available");
-    cJSON_AddStringToObject(c, "status", "True");
-    cJSON_AddStringToObject(c, "lastUpdateTime", ts_old);
-    cJSON_AddStringToObject(c, "lastTransitionTime", ts_old);
-    cJSON_AddStringToObject(c, "reason", "MinimumReplicasAvailable");
-    cJSON_AddStringToObject(c, "message", "Deployment has minimum availability.");
-    cJSON_AddItemToArray(conds, c);
-    c = cJSON_CreateObject();
-    cJSON_AddStringToObject(c, "type", "Progressing");
-    cJSON_AddStringToObject(c, "status", "True");
-    cJSON_AddStringToObject(c, "lastUpdateTime", ts_old);
-    cJSON_AddStringToObject(c, "lastTransitionTime", ts_old);
-    cJSON_AddStringToObject(c, "reason", "NewReplicaSetAvailable");
-    snprintf(msg, sizeof msg, "ReplicaSet \"%s\" has successfully progressed.", rsname);
-    cJSON_AddStringToObject(c, "message", msg);
-    cJSON_AddItemToArray(conds, c);
-    const sim_obj_t *dep = NULL;
-    if (add(g, g->k.deploy, a->ns, o, &dep) < 0 || !dep) {
-        cJSON_Delete(tmpl);
-        return -1;
+    static const char *const kinds[2][3] = {
+        {"Available", "MinimumReplicasAvailable", "Deployment has minimum availability."},
+        {"Progressing", "NewReplicaSetAvailable", NULL}};
+    for (int i = 0; i < 2; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "type", kinds[i][0]);
+        cJSON_AddStringToObject(c, "status", "True");
+        cJSON_AddStringToObject(c, "lastUpdateTime", PH[P_TS]);
+        cJSON_AddStringToObject(c, "lastTransitionTime", PH[P_TS]);
+        cJSON_AddStringToObject(c, "reason", kinds[i][1]);
+        cJSON_AddStringToObject(c, "message", kinds[i][2] ? kinds[i][2] : msg);
+        cJSON_AddItemToArray(conds, c);
     }
-    char dep_uid[64];
-    snprintf(dep_uid, sizeof dep_uid, "%s", sim_obj_uid(dep));
+    return o;
+}
 
-    /* ReplicaSet: the template with the hash label */
-    cJSON_AddStringToObject((cJSON *)sim_jpath(tmpl, "metadata", "labels", NULL), "pod-template-hash", hash);
-    o = cJSON_CreateObject();
-    md = meta(o, "apps/v1", "ReplicaSet", rsname, a->ns);
+static cJSON *replicaset_tree(const app_t *ph, const char *rsname, const cJSON *tmpl)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *md = meta(o, "apps/v1", "ReplicaSet", rsname, ph->ns);
     cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(sim_jpath(tmpl, "metadata", "labels", NULL), true));
     cJSON *an = cJSON_AddObjectToObject(md, "annotations");
-    char v[16];
-    snprintf(v, sizeof v, "%d", a->replicas);
-    cJSON_AddStringToObject(an, "deployment.kubernetes.io/desired-replicas", v);
-    snprintf(v, sizeof v, "%d", a->replicas + (a->replicas + 3) / 4);
-    cJSON_AddStringToObject(an, "deployment.kubernetes.io/max-replicas", v);
+    cJSON_AddStringToObject(an, "deployment.kubernetes.io/desired-replicas", PH[P_REPLICAS]);
+    cJSON_AddStringToObject(an, "deployment.kubernetes.io/max-replicas", PH[P_MAXREP]);
     cJSON_AddStringToObject(an, "deployment.kubernetes.io/revision", "1");
     cJSON_AddItemToArray(cJSON_AddArrayToObject(md, "ownerReferences"),
-                         ctrl_owner_ref("apps/v1", "Deployment", a->name, dep_uid));
-    sp = cJSON_AddObjectToObject(o, "spec");
-    cJSON_AddNumberToObject(sp, "replicas", a->replicas);
+                         ctrl_owner_ref("apps/v1", "Deployment", ph->name, PH[P_DEP_UID]));
+    cJSON *sp = cJSON_AddObjectToObject(o, "spec");
+    cJSON_AddRawToObject(sp, "replicas", PH[P_REPLICAS]);
     cJSON *ml = cJSON_AddObjectToObject(cJSON_AddObjectToObject(sp, "selector"), "matchLabels");
-    cJSON_AddStringToObject(ml, "app", a->name);
-    cJSON_AddStringToObject(ml, "pod-template-hash", hash);
-    tmpl_txt = cJSON_PrintUnformatted(tmpl);
-    cJSON_AddItemToObject(sp, "template", cJSON_CreateRaw(tmpl_txt));
-    free(tmpl_txt);
-    st = cJSON_AddObjectToObject(o, "status");
-    cJSON_AddNumberToObject(st, "replicas", a->replicas);
-    cJSON_AddNumberToObject(st, "fullyLabeledReplicas", a->replicas);
-    cJSON_AddNumberToObject(st, "readyReplicas", a->replicas);
-    cJSON_AddNumberToObject(st, "availableReplicas", a->replicas);
+    cJSON_AddStringToObject(ml, "app", ph->name);
+    cJSON_AddStringToObject(ml, "pod-template-hash", PH[P_HASH]);
+    cJSON_AddItemToObject(sp, "template", cJSON_Duplicate(tmpl, true));
+    cJSON *st = cJSON_AddObjectToObject(o, "status");
+    cJSON_AddRawToObject(st, "replicas", PH[P_REPLICAS]);
+    cJSON_AddRawToObject(st, "fullyLabeledReplicas", PH[P_REPLICAS]);
+    cJSON_AddRawToObject(st, "readyReplicas", PH[P_REPLICAS]);
+    cJSON_AddRawToObject(st, "availableReplicas", PH[P_REPLICAS]);
     cJSON_AddNumberToObject(st, "observedGeneration", 1);
-    const sim_obj_t *rs = NULL;
-    if (add(g, g->k.rs, a->ns, o, &rs) < 0 || !rs) {
-        cJSON_Delete(tmpl);
-        return -1;
-    }
-    char rs_uid[64];
-    snprintf(rs_uid, sizeof rs_uid, "%s", sim_obj_uid(rs));
+    return o;
+}
 
-    /* Pods. The prototype pod (what the replicaset controller would
-     * create from the template) is printed once: its metadata members and
-     * its spec are the same for every replica; each pod adds its name,
-     * node and status, written straight as JSON. */
-    cJSON *proto = ctrl_pod_from_template(tmpl, a->ns, "x", NULL, ctrl_owner_ref("apps/v1", "ReplicaSet", rsname, rs_uid));
+/* The templates of an application's Deployment, ReplicaSet and Pods for
+ * its resources, sidecar and port, built on first use. */
+static shape_t *shape_get(gen_t *g, const app_t *a)
+{
+    for (size_t i = 0; i < g->nshapes; i++) {
+        shape_t *sh = g->shapes[i];
+        if (sh->cpu_m == a->cpu_m && sh->mem_mi == a->mem_mi && sh->port == a->port && sh->sidecar == a->sidecar)
+            return sh;
+    }
+    shape_t *sh = xcalloc(1, sizeof *sh);
+    sh->cpu_m = a->cpu_m;
+    sh->mem_mi = a->mem_mi;
+    sh->port = a->port;
+    sh->sidecar = a->sidecar;
+    app_t ph = *a;
+    snprintf(ph.name, sizeof ph.name, "%s", PH[P_NAME]);
+    snprintf(ph.ns, sizeof ph.ns, "%s", PH[P_NS]);
+    snprintf(ph.version, sizeof ph.version, "%s", PH[P_VERSION]);
+    snprintf(ph.team, sizeof ph.team, "%s", PH[P_TEAM]);
+    snprintf(ph.image, sizeof ph.image, "%s", PH[P_IMAGE]);
+    cJSON *tmpl = pod_template(&ph, PH[P_SAVOL]);
+    sh->tmpl = cJSON_PrintUnformatted(tmpl);
+    ttext_of(g, deployment_tree(&ph, sh->tmpl), &sh->deploy);
+    cJSON_AddStringToObject((cJSON *)sim_jpath(tmpl, "metadata", "labels", NULL), "pod-template-hash", PH[P_HASH]);
+    char rsname[64];
+    snprintf(rsname, sizeof rsname, "%s-%s", PH[P_NAME], PH[P_HASH]);
+    ttext_of(g, replicaset_tree(&ph, rsname, tmpl), &sh->rs);
+    cJSON *proto = ctrl_pod_from_template(tmpl, ph.ns, "x", NULL,
+                                          ctrl_owner_ref("apps/v1", "ReplicaSet", rsname, PH[P_RS_UID]));
     cJSON_Delete(tmpl);
-    cJSON *pmd = cJSON_GetObjectItemCaseSensitive(proto, "metadata");
-    cJSON_DeleteItemFromObjectCaseSensitive(pmd, "name");
-    cJSON_DeleteItemFromObjectCaseSensitive(pmd, "namespace");
-    cJSON_AddStringToObject(pmd, "generateName", rsname);
-    buf_t pod_meta = {0}, pod_spec = {0};
-    put_members(g, &pod_meta, pmd);
-    cJSON *psp = cJSON_GetObjectItemCaseSensitive(proto, "spec");
-    put_members(g, &pod_spec, psp); /* ",\"volumes\":…" — reopened below */
-    /* Containers in spec order: name, image, imageID (a function of the image). */
-    struct {
-        char name[96], image[160], image_id[256];
-    } cts[4];
-    int ncts = 0;
+    cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(proto, "metadata"), "generateName", rsname);
+    cJSON_DeleteItemFromObjectCaseSensitive(proto, "status"); /* written per pod */
     const cJSON *ct;
     cJSON_ArrayForEach(ct, sim_jpath(proto, "spec", "containers", NULL))
     {
-        if (ncts == 4) break;
-        snprintf(cts[ncts].name, sizeof cts[ncts].name, "%s", sim_jstr(ct, "name"));
-        snprintf(cts[ncts].image, sizeof cts[ncts].image, "%s", sim_jstr(ct, "image"));
-        uint64_t ih = sim_hash_str(cts[ncts].image, 41);
+        if (sh->ncts == 4) break;
+        sh->ct_name[sh->ncts] = xstrdup(sim_jstr(ct, "name") ? sim_jstr(ct, "name") : "");
+        sh->ct_image[sh->ncts] = xstrdup(sim_jstr(ct, "image") ? sim_jstr(ct, "image") : "");
+        sh->ncts++;
+    }
+    cJSON *spec = cJSON_DetachItemFromObjectCaseSensitive(proto, "spec");
+    ttext_of(g, proto, &sh->pod);
+    free(sh->pod.body);
+    put_members(g, &g->bb, spec);
+    sh->pod.body = xstrdup(g->bb.len ? g->bb.data : "");
+    cJSON_Delete(spec);
+    g->shapes = xrealloc(g->shapes, (g->nshapes + 1) * sizeof *g->shapes);
+    g->shapes[g->nshapes++] = sh;
+    return sh;
+}
+
+/* The application-independent templates: ConfigMap, Secret, Service and
+ * EndpointSlice. */
+static void common_templates(gen_t *g)
+{
+    char cm[64], sec[64];
+    snprintf(cm, sizeof cm, "%s-config", PH[P_NAME]);
+    snprintf(sec, sizeof sec, "%s-secrets", PH[P_NAME]);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *md = meta(o, "v1", "ConfigMap", cm, PH[P_NS]);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", PH[P_NAME]);
+    cJSON *d = cJSON_AddObjectToObject(o, "data");
+    cJSON_AddStringToObject(d, "feature-flags", "checkout-v2=true,new-search=false,dark-mode=true");
+    cJSON_AddStringToObject(d, "CACHE_TTL", "300");
+    cJSON_AddStringToObject(d, "UPSTREAM_TIMEOUT", "2s");
+    cJSON_AddStringToObject(d, "app.yaml", "server:\n  port: 8080\n  gracefulShutdown: 20s\nlogging:\n  level: info\n  format: json\n");
+    ttext_of(g, o, &g->t_cm);
+    o = cJSON_CreateObject();
+    md = meta(o, "v1", "Secret", sec, PH[P_NS]);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", PH[P_NAME]);
+    cJSON_AddStringToObject(o, "type", "Opaque");
+    d = cJSON_AddObjectToObject(o, "data");
+    cJSON_AddStringToObject(d, "db-password", PH[P_HEX1]);
+    cJSON_AddStringToObject(d, "api-token", PH[P_HEX2]);
+    ttext_of(g, o, &g->t_secret);
+
+    o = cJSON_CreateObject();
+    md = meta(o, "v1", "Service", PH[P_NAME], PH[P_NS]);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", PH[P_NAME]);
+    cJSON *sp = cJSON_AddObjectToObject(o, "spec");
+    cJSON_AddStringToObject(sp, "type", "ClusterIP");
+    cJSON_AddStringToObject(sp, "clusterIP", PH[P_CIP]);
+    cJSON_AddItemToObject(sp, "clusterIPs", cJSON_CreateStringArray((const char *[]){PH[P_CIP]}, 1));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(sp, "selector"), "app", PH[P_NAME]);
+    cJSON *ports = cJSON_AddArrayToObject(sp, "ports");
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "name", "http");
+    cJSON_AddNumberToObject(p, "port", 80);
+    cJSON_AddNumberToObject(p, "targetPort", 8080);
+    cJSON_AddStringToObject(p, "protocol", "TCP");
+    cJSON_AddItemToArray(ports, p);
+    cJSON_AddStringToObject(sp, "sessionAffinity", "None");
+    cJSON_AddStringToObject(sp, "internalTrafficPolicy", "Cluster");
+    cJSON_AddItemToObject(sp, "ipFamilies", cJSON_CreateStringArray((const char *[]){"IPv4"}, 1));
+    cJSON_AddStringToObject(sp, "ipFamilyPolicy", "SingleStack");
+    cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
+    ttext_of(g, o, &g->t_svc);
+
+    o = cJSON_CreateObject();
+    md = meta(o, "discovery.k8s.io/v1", "EndpointSlice", "x", PH[P_NS]);
+    cJSON *l = cJSON_AddObjectToObject(md, "labels");
+    cJSON_AddStringToObject(l, "kubernetes.io/service-name", PH[P_NAME]);
+    cJSON_AddStringToObject(l, "endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(md, "ownerReferences"),
+                         ctrl_owner_ref("v1", "Service", PH[P_NAME], PH[P_SVC_UID]));
+    cJSON_AddStringToObject(o, "addressType", "IPv4");
+    cJSON_AddRawToObject(o, "endpoints", PH[P_EPS]);
+    ports = cJSON_AddArrayToObject(o, "ports");
+    p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "name", "http");
+    cJSON_AddNumberToObject(p, "port", 8080);
+    cJSON_AddStringToObject(p, "protocol", "TCP");
+    cJSON_AddItemToArray(ports, p);
+    ttext_of(g, o, &g->t_slice);
+}
+
+static int gen_app(gen_t *g, const app_t *a)
+{
+    char ts_old[32], sa_vol[64], suf[8];
+    const char *vals[P_COUNT] = {0};
+    int64_t born = g->now_ms - (int64_t)(1 + sim_rng_below(&g->rng, 20)) * 86400000 - sim_rng_below(&g->rng, 86400000);
+    ts_at(born, ts_old);
+    sim_rand_suffix(&g->rng, suf, 5);
+    snprintf(sa_vol, sizeof sa_vol, "kube-api-access-%s", suf);
+    vals[P_NAME] = a->name;
+    vals[P_NS] = a->ns;
+    vals[P_VERSION] = a->version;
+    vals[P_TEAM] = a->team;
+    vals[P_IMAGE] = a->image;
+    vals[P_SAVOL] = sa_vol;
+    vals[P_TS] = ts_old;
+    char replicas[16], maxrep[16];
+    snprintf(replicas, sizeof replicas, "%d", a->replicas);
+    snprintf(maxrep, sizeof maxrep, "%d", a->replicas + (a->replicas + 3) / 4);
+    vals[P_REPLICAS] = replicas;
+    vals[P_MAXREP] = maxrep;
+
+    /* ConfigMap, Secret */
+    char name[256], hex1[33], hex2[33];
+    sim_hex(&g->rng, hex1, 32);
+    sim_hex(&g->rng, hex2, 32);
+    vals[P_HEX1] = hex1;
+    vals[P_HEX2] = hex2;
+    snprintf(name, sizeof name, "%s-config", a->name);
+    if (add_text(g, g->k.cm, a->ns, name, &g->t_cm, vals, NULL) < 0) return -1;
+    snprintf(name, sizeof name, "%s-secrets", a->name);
+    if (add_text(g, g->k.secret, a->ns, name, &g->t_secret, vals, NULL) < 0) return -1;
+
+    /* Deployment: its template expanded once, hashed as the deployment
+     * controller hashes it (so the controller adopts the ReplicaSet). */
+    shape_t *sh = shape_get(g, a);
+    buf_t *tb = &g->pb;
+    buf_reset(tb);
+    subst(tb, sh->tmpl, vals);
+    char hash[16];
+    ctrl_template_hash_text(tb->data, 0, hash);
+    vals[P_HASH] = hash;
+    const sim_obj_t *dep = NULL, *rs = NULL;
+    if (add_text(g, g->k.deploy, a->ns, a->name, &sh->deploy, vals, &dep) < 0 || !dep) return -1;
+    char dep_uid[64], rs_uid[64], rsname[160];
+    snprintf(dep_uid, sizeof dep_uid, "%s", sim_obj_uid(dep));
+    vals[P_DEP_UID] = dep_uid;
+    snprintf(rsname, sizeof rsname, "%s-%s", a->name, hash);
+    if (add_text(g, g->k.rs, a->ns, rsname, &sh->rs, vals, &rs) < 0 || !rs) return -1;
+    snprintf(rs_uid, sizeof rs_uid, "%s", sim_obj_uid(rs));
+    vals[P_RS_UID] = rs_uid;
+
+    /* Pods: metadata and spec expanded once per application; each pod adds
+     * its name, node and status, written straight as JSON. */
+    buf_t pod_meta = {0}, pod_spec = {0};
+    subst(&pod_meta, sh->pod.meta, vals);
+    subst(&pod_spec, sh->pod.body, vals);
+    char images[4][160], image_ids[4][256];
+    for (int i = 0; i < sh->ncts; i++) {
+        buf_reset(tb);
+        subst(tb, sh->ct_image[i], vals);
+        snprintf(images[i], sizeof images[i], "%s", tb->data ? tb->data : "");
+        uint64_t ih = sim_hash_str(images[i], 41);
         char ihex[65];
         sim_hex(&ih, ihex, 64);
-        snprintf(cts[ncts].image_id, sizeof cts[ncts].image_id, "%.160s@sha256:%s", cts[ncts].image, ihex);
-        ncts++;
+        snprintf(image_ids[i], sizeof image_ids[i], "%.160s@sha256:%s", images[i], ihex);
     }
-    cJSON_Delete(proto);
     buf_t *pb = &g->pb, *eb = &g->eb;
     buf_reset(eb);
+    buf_putc(eb, '[');
+    int rc = 0;
     for (int r = 0; r < a->replicas; r++) {
         char pname[200], ip[32], started[32];
         sim_rand_suffix(&g->rng, suf, 5);
@@ -539,9 +742,7 @@ static int gen_app(gen_t *g, const app_t *a)
             buf_append(pb, pod_spec.data + 1, pod_spec.len - 1);
             buf_putc(pb, ',');
         }
-        buf_puts(pb, "\"nodeName\":");
-        buf_json_cstr(pb, g->node_names[ni]);
-        buf_puts(pb, "},\"status\":{\"phase\":\"Running\",\"conditions\":[");
+        buf_printf(pb, "\"nodeName\":\"%s\"},\"status\":{\"phase\":\"Running\",\"conditions\":[", g->node_names[ni]);
         static const char *const ctypes[] = {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
                                              "PodScheduled"};
         for (int i = 0; i < 5; i++)
@@ -552,95 +753,51 @@ static int gen_app(gen_t *g, const app_t *a)
                    "],\"hostIP\":\"%s\",\"hostIPs\":[{\"ip\":\"%s\"}],\"podIP\":\"%s\",\"podIPs\":[{\"ip\":\"%s\"}],"
                    "\"startTime\":\"%s\",\"containerStatuses\":[",
                    g->node_ips[ni], g->node_ips[ni], ip, ip, started);
-        for (int i = 0; i < ncts; i++) {
+        for (int i = 0; i < sh->ncts; i++) {
             char cid[65];
             sim_hex(&g->rng, cid, 64);
-            buf_puts(pb, i ? ",{\"name\":" : "{\"name\":");
-            buf_json_cstr(pb, cts[i].name);
-            buf_printf(pb, ",\"state\":{\"running\":{\"startedAt\":\"%s\"}},\"lastState\":{},\"ready\":true,"
-                           "\"restartCount\":0,\"image\":", started);
-            buf_json_cstr(pb, cts[i].image);
-            buf_puts(pb, ",\"imageID\":");
-            buf_json_cstr(pb, cts[i].image_id);
-            buf_printf(pb, ",\"containerID\":\"containerd://%s\",\"started\":true}", cid);
+            buf_printf(pb,
+                       "%s{\"name\":\"%s\",\"state\":{\"running\":{\"startedAt\":\"%s\"}},\"lastState\":{},"
+                       "\"ready\":true,\"restartCount\":0,\"image\":\"%s\",\"imageID\":\"%s\",\"containerID\":"
+                       "\"containerd://%s\",\"started\":true}",
+                       i ? "," : "", sh->ct_name[i][0] == '@' ? a->name : sh->ct_name[i], started, images[i],
+                       image_ids[i], cid);
         }
         buf_puts(pb, "],\"qosClass\":\"Burstable\"}");
         const sim_obj_t *po = NULL;
-        int rc = sim_create_raw(g->st, g->k.pod, a->ns, pname, sv_make(pod_meta.data, pod_meta.len),
-                                sv_make(pb->data, pb->len), &po, g->err);
-        if (rc < 0 && rc != ERR_EXISTS) {
-            buf_free(&pod_meta);
-            buf_free(&pod_spec);
-            return -1;
-        }
+        rc = sim_create_raw(g->st, g->k.pod, a->ns, pname, sv_make(pod_meta.data, pod_meta.len),
+                            sv_make(pb->data, pb->len), &po, g->err);
+        if (rc < 0 && rc != ERR_EXISTS) break;
+        rc = 0;
         g->created++;
         if (!po) continue;
         /* the pod's entry in its Service's EndpointSlice */
-        buf_printf(eb, "%s{\"addresses\":[\"%s\"],\"conditions\":{\"ready\":true,\"serving\":true,\"terminating\":"
-                       "false},\"nodeName\":",
-                   eb->len ? "," : "", ip);
-        buf_json_cstr(eb, g->node_names[ni]);
-        buf_puts(eb, ",\"targetRef\":{\"kind\":\"Pod\",\"namespace\":");
-        buf_json_cstr(eb, a->ns);
-        buf_puts(eb, ",\"name\":");
-        buf_json_cstr(eb, pname);
-        buf_printf(eb, ",\"uid\":\"%s\"}}", sim_obj_uid(po));
+        buf_printf(eb,
+                   "%s{\"addresses\":[\"%s\"],\"conditions\":{\"ready\":true,\"serving\":true,\"terminating\":false},"
+                   "\"nodeName\":\"%s\",\"targetRef\":{\"kind\":\"Pod\",\"namespace\":\"%s\",\"name\":\"%s\","
+                   "\"uid\":\"%s\"}}",
+                   eb->len > 1 ? "," : "", ip, g->node_names[ni], a->ns, pname, sim_obj_uid(po));
     }
     buf_free(&pod_meta);
     buf_free(&pod_spec);
+    if (rc < 0) return -1;
+    buf_putc(eb, ']');
 
-    /* Service, EndpointSlice */
-    o = cJSON_CreateObject();
-    md = meta(o, "v1", "Service", a->name, a->ns);
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(md, "labels"), "app", a->name);
-    sp = cJSON_AddObjectToObject(o, "spec");
-    cJSON_AddStringToObject(sp, "type", "ClusterIP");
+    /* Service, EndpointSlice (core Endpoints are not generated: they would
+     * add 1/7 to the object count; the endpoints controller writes them on
+     * the Service's first pod change). */
     char cip[32];
     snprintf(cip, sizeof cip, "10.96.%u.%u", (unsigned)sim_rng_below(&g->rng, 250) + 1,
              (unsigned)sim_rng_below(&g->rng, 250) + 2);
-    cJSON_AddStringToObject(sp, "clusterIP", cip);
-    cJSON_AddItemToObject(sp, "clusterIPs", cJSON_CreateStringArray((const char *[]){cip}, 1));
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(sp, "selector"), "app", a->name);
-    cJSON *ports = cJSON_AddArrayToObject(sp, "ports");
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddStringToObject(p, "name", "http");
-    cJSON_AddNumberToObject(p, "port", 80);
-    cJSON_AddNumberToObject(p, "targetPort", a->port);
-    cJSON_AddStringToObject(p, "protocol", "TCP");
-    cJSON_AddItemToArray(ports, p);
-    cJSON_AddStringToObject(sp, "sessionAffinity", "None");
-    cJSON_AddStringToObject(sp, "internalTrafficPolicy", "Cluster");
-    cJSON_AddItemToObject(sp, "ipFamilies", cJSON_CreateStringArray((const char *[]){"IPv4"}, 1));
-    cJSON_AddStringToObject(sp, "ipFamilyPolicy", "SingleStack");
-    cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
+    vals[P_CIP] = cip;
     const sim_obj_t *svc = NULL;
-    if (add(g, g->k.svc, a->ns, o, &svc) < 0 || !svc) return -1;
-    char sname[256];
+    if (add_text(g, g->k.svc, a->ns, a->name, &g->t_svc, vals, &svc) < 0 || !svc) return -1;
+    char svc_uid[64], sname[256];
+    snprintf(svc_uid, sizeof svc_uid, "%s", sim_obj_uid(svc));
+    vals[P_SVC_UID] = svc_uid;
+    vals[P_EPS] = eb->data;
     ctrl_slice_name(a->ns, a->name, sname, sizeof sname);
-    o = cJSON_CreateObject();
-    md = meta(o, "discovery.k8s.io/v1", "EndpointSlice", sname, a->ns);
-    l = cJSON_AddObjectToObject(md, "labels");
-    cJSON_AddStringToObject(l, "kubernetes.io/service-name", a->name);
-    cJSON_AddStringToObject(l, "endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io");
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(md, "ownerReferences"),
-                         ctrl_owner_ref("v1", "Service", a->name, sim_obj_uid(svc)));
-    cJSON_AddStringToObject(o, "addressType", "IPv4");
-    buf_putc(eb, ']');
-    char *eps = xmalloc(eb->len + 2);
-    eps[0] = '[';
-    memcpy(eps + 1, eb->data, eb->len + 1);
-    cJSON_AddItemToObject(o, "endpoints", cJSON_CreateRaw(eps));
-    free(eps);
-    ports = cJSON_AddArrayToObject(o, "ports");
-    p = cJSON_CreateObject();
-    cJSON_AddStringToObject(p, "name", "http");
-    cJSON_AddNumberToObject(p, "port", a->port);
-    cJSON_AddStringToObject(p, "protocol", "TCP");
-    cJSON_AddItemToArray(ports, p);
-    /* Core Endpoints are not generated (they would add 1/7 to the object
-     * count); the endpoints controller writes them on the Service's first
-     * pod change. */
-    return add(g, g->k.slice, a->ns, o, NULL);
+    return add_text(g, g->k.slice, a->ns, sname, &g->t_slice, vals, NULL);
 }
 
 static int gen_namespace(gen_t *g, const char *ns, int idx)
@@ -680,6 +837,8 @@ int sim_generate(sim_ctx_t *ctx, err_t *err)
     g.nnodes = cfg && cfg->nodes > 0 ? cfg->nodes : (pods / 30 > 3 ? pods / 30 : 3);
     long nns = cfg && cfg->namespaces > 0 ? cfg->namespaces : (pods / 3000 > 1 ? pods / 3000 : 1);
     uint64_t t0 = clock_mono_ms();
+    ctx->generated_rv_first = sim_store_rv(g.st) + 1;
+    common_templates(&g);
     int rc = gen_nodes(&g);
     if (rc < 0) goto done;
     sim_store_gc(g.st);
@@ -733,6 +892,12 @@ done:
     free(g.node_ips);
     free(g.node_pods);
     free(g.node_next_ip);
+    for (size_t i = 0; i < g.nshapes; i++) shape_free(g.shapes[i]);
+    free(g.shapes);
+    ttext_free(&g.t_cm);
+    ttext_free(&g.t_secret);
+    ttext_free(&g.t_svc);
+    ttext_free(&g.t_slice);
     free(g.scratch);
     buf_free(&g.mb);
     buf_free(&g.bb);
@@ -742,6 +907,7 @@ done:
      * trees of nodes, Deployments, Services…); give the pages back. */
     malloc_trim(0);
     if (rc < 0) return rc;
+    ctx->generated_rv_last = sim_store_rv(g.st);
     log_info("cluster generated", "nodes=%ld namespaces=%ld pods=%ld objects=%ld ms=%llu", g.nnodes, nns, pods,
              g.created, (unsigned long long)(clock_mono_ms() - t0));
     return 0;

@@ -75,6 +75,10 @@ typedef struct sim_ctx {
     uv_loop_t *loop;
     sim_store_t *store;
     const sim_config_t *cfg;
+    /* Set by sim_generate: the resourceVersions it wrote. Objects still at
+     * a version in this range are consistent as generated, so the
+     * controllers' first sweep does not queue them (0, 0: none). */
+    uint64_t generated_rv_first, generated_rv_last;
 } sim_ctx_t;
 
 /* Options of pods/log, parsed from the query by the API half. */

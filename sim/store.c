@@ -800,6 +800,19 @@ const cJSON *sim_obj_json(const sim_obj_t *co)
     return o->tree;
 }
 
+cJSON *sim_obj_member(const sim_obj_t *o, const char *path)
+{
+    if (o->tree) return cJSON_Duplicate(dot_path(o->tree, path), true);
+    const char *cur = o->bytes, *end = o->bytes + o->len;
+    while (cur && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        cur = js_member(cur, end, path, n, &end);
+        path += n + (dot ? 1 : 0);
+    }
+    return cur ? cJSON_ParseWithLength(cur, (size_t)(end - cur)) : NULL;
+}
+
 static const char *packed_find(const char *p, const char *key)
 {
     if (!p) return NULL;
@@ -1088,7 +1101,9 @@ sim_store_t *sim_store_new(const sim_store_opts_t *opts)
     sim_store_t *s = xcalloc(1, sizeof *s);
     if (opts) s->opts = *opts;
     if (!s->opts.event_window) s->opts.event_window = 10000;
-    if (!s->opts.tree_cache) s->opts.tree_cache = 8192;
+    /* A pod's tree is ~20 KB; 2048 of them is what the controllers touch
+     * in a few ticks. Within a loop turn the cache is unbounded. */
+    if (!s->opts.tree_cache) s->opts.tree_cache = 2048;
     s->rng = s->opts.seed ? s->opts.seed : (uint64_t)clock_mono_ns() ^ 0x9E3779B97F4A7C15ull;
     if (!s->rng) s->rng = 1;
     s->ring_cap = s->opts.event_window;

@@ -140,7 +140,7 @@ void sim_kind_each(sim_store_t *s, bool (*fn)(const sim_kind_t *k, void *ud), vo
 
 typedef struct sim_store_opts {
     size_t event_window;      /* changes kept for watch resume and paged lists; 0 → 10000 */
-    size_t tree_cache;        /* parsed trees kept between loop turns; 0 → 8192 */
+    size_t tree_cache;        /* parsed trees kept between loop turns; 0 → 2048 */
     int64_t (*now_ms)(void);  /* wall clock for timestamps; NULL → clock_wall_ms */
     uint64_t seed;            /* for uids and generateName suffixes; 0 → time-based */
 } sim_store_opts_t;
@@ -176,6 +176,11 @@ uint64_t sim_obj_rv(const sim_obj_t *o);
 sv_t sim_obj_bytes(const sim_obj_t *o);
 /* The parsed tree (parsed now if not cached). */
 const cJSON *sim_obj_json(const sim_obj_t *o);
+/* The value at a dot path ("spec.selector"), parsed on its own without
+ * parsing or caching the whole object; the caller frees it. NULL when
+ * absent. For reading one member of many objects (a sweep) without
+ * filling the tree cache. */
+cJSON *sim_obj_member(const sim_obj_t *o, const char *path);
 /* metadata.labels[key] or NULL, without parsing. */
 const char *sim_obj_label(const sim_obj_t *o, const char *key);
 /* A selectable field ("metadata.name", "spec.nodeName", "status.phase",

@@ -348,7 +348,16 @@ void kube_client_free(kube_client_t *c)
 /* ------------------------------------------------------------------ */
 /* small helpers */
 
-static uint64_t now_ms(const kube_cluster_t *cl) { return uv_now(cl->client->loop); }
+/* The loop's clock, brought up to date first: uv_now() is cached once per
+ * loop iteration, and an iteration that parsed big list pages may be
+ * hundreds of milliseconds old. The limiter and Retry-After must count
+ * from the real now, or waits come out short (found by test_clusters.py:
+ * a retry 0.3 s after "Retry-After: 1"). */
+static uint64_t now_ms(const kube_cluster_t *cl)
+{
+    uv_update_time(cl->client->loop);
+    return uv_now(cl->client->loop);
+}
 
 static const char *verb_of(const kube_call_t *call)
 {
@@ -830,6 +839,7 @@ static void call_release(kube_call_t *call)
 static void call_set_timer(kube_call_t *call, uint64_t ms, void (*fn)(kube_call_t *))
 {
     call->timer_fn = fn;
+    if (ms) uv_update_time(call->cl->client->loop); /* a delay counts from now, not from the iteration's start */
     uv_timer_start(&call->timer, call_timer_cb, ms, 0);
 }
 

@@ -140,6 +140,7 @@ static void timer_cb(uv_timer_t *t)
 static void after(kube_reflector_t *r, uint64_t ms, void (*fn)(kube_reflector_t *))
 {
     r->timer_fn = fn;
+    if (ms && r->cl) uv_update_time(kube_cluster__loop(r->cl)); /* backoff counts from now (client.c now_ms) */
     uv_timer_start(&r->timer, timer_cb, ms, 0);
 }
 

@@ -197,11 +197,13 @@ static int plan_make(const char *path, plan_t *p, err_t *err)
         if (p->dir)
             err_set(err, ERR_NOTFOUND, "%s: no specs found (looked for *_spec.lua in %s and %s/spec/)", path,
                     p->dir, p->dir);
-        else
+        else {
+            const char *base = strrchr(p->file, '/') + 1;
+            int stem = (int)strlen(base) - 4; /* without ".lua" */
             err_set(err, ERR_NOTFOUND,
-                    "%s: no specs found (looked for %s/%.*s_spec.lua and %s/spec/%.*s_spec.lua)", path, p->home,
-                    (int)(strlen(strrchr(p->file, '/') + 1) - 4), strrchr(p->file, '/') + 1, p->home,
-                    (int)(strlen(strrchr(p->file, '/') + 1) - 4), strrchr(p->file, '/') + 1);
+                    "%s: no specs found (looked for %s/%.*s_spec.lua, %s/spec/%.*s_spec.lua)", path, p->home,
+                    stem, base, p->home, stem, base);
+        }
         return 2;
     }
     return 0;
@@ -210,8 +212,12 @@ static int plan_make(const char *path, plan_t *p, err_t *err)
 /* The child's environment: ours, then the parent's without the names we set. */
 static void build_env(const plan_t *p, const char *lib, strv_t *env)
 {
-    static const char *const ours[] = {"LUA_PATH_5_4",        "KUBILITICS_PLUGIN",  "KUBILITICS_PLUGIN_DIR",
-                                       "KUBILITICS_FIXTURES", "KUBILITICS_LUA_DIR", "KUBILITICS_API_VERSION",
+    static const char *const ours[] = {"LUA_PATH_5_4",
+                                       "KUBILITICS_PLUGIN",
+                                       "KUBILITICS_PLUGIN_DIR",
+                                       "KUBILITICS_FIXTURES",
+                                       "KUBILITICS_LUA_DIR",
+                                       "KUBILITICS_API_VERSION",
                                        NULL};
     /* Lua 5.4 reads LUA_PATH_5_4 before LUA_PATH; whichever the user set is
      * kept after ours, and ";;" keeps the default path (busted lives there). */
@@ -253,7 +259,8 @@ static int run_child(char *const *argv, char *const *env, const char *dir, err_t
         }
     }
     if (WIFEXITED(status)) return WEXITSTATUS(status);
-    err_set(err, ERR_INTERNAL, "%s was killed by signal %d", argv[0], WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    err_set(err, ERR_INTERNAL, "%s was killed by signal %d", argv[0],
+            WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     return 1;
 }
 
@@ -274,7 +281,8 @@ int script_test_path(const char *path, const char *const *args, size_t nargs, FI
     bool have_lib = is_file(probe.data);
     buf_free(&probe);
     if (!have_lib) {
-        err_set(err, ERR_NOTFOUND, "cannot find the kubilitics Lua library (%s/kubilitics/init.lua); set KUBILITICS_LUA_DIR",
+        err_set(err, ERR_NOTFOUND,
+                "cannot find the kubilitics Lua library (%s/kubilitics/init.lua); set KUBILITICS_LUA_DIR",
                 lib);
         status = 2;
         goto done;
@@ -284,8 +292,8 @@ int script_test_path(const char *path, const char *const *args, size_t nargs, FI
     if (!lua || !lua[0]) lua = "lua5.4";
     if (!busted || !busted[0]) busted = "/usr/bin/busted";
     if (!is_file(busted)) {
-        err_set(err, ERR_NOTFOUND, "busted not found at %s (Debian: apt install lua-busted; or set KUBILITICS_BUSTED)",
-                busted);
+        err_set(err, ERR_NOTFOUND,
+                "busted not found at %s (Debian: apt install lua-busted; or set KUBILITICS_BUSTED)", busted);
         status = 2;
         goto done;
     }
@@ -303,7 +311,8 @@ int script_test_path(const char *path, const char *const *args, size_t nargs, FI
         goto done;
     }
     if (out) {
-        fprintf(out, "running %zu spec file%s with %s %s\n", p.specs.n, p.specs.n == 1 ? "" : "s", lua, busted);
+        fprintf(out, "running %zu spec file%s with %s %s\n", p.specs.n, p.specs.n == 1 ? "" : "s", lua,
+                busted);
         fflush(out);
     }
 
@@ -318,7 +327,8 @@ int script_test_path(const char *path, const char *const *args, size_t nargs, FI
     else if (code == 0)
         status = 0;
     else {
-        if (err && !err->msg[0]) err_set(err, ERR_INVALID, "%s: specs failed (busted exit status %d)", path, code);
+        if (err && !err->msg[0])
+            err_set(err, ERR_INVALID, "%s: specs failed (busted exit status %d)", path, code);
         status = 1;
     }
 done:

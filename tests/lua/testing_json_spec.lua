@@ -12,7 +12,7 @@ describe("kubilitics.testing.json", function()
   end)
 
   it("writes numbers as the host does", function()
-    assert.equal("[1,1.0,0.5,1e+300,-3]", json.encode { 1, 1.0, 0.5, 1e300, -3 })
+    assert.equal("[1,1.0,0.5,1e+20,-3]", json.encode { 1, 1.0, 0.5, 1e20, -3 })
   end)
 
   it("escapes strings and replaces invalid UTF-8", function()

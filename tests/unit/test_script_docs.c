@@ -207,8 +207,8 @@ static void run_request(script_host_t *h, const char *plugin, const char *spec, 
     else
         buf_append(&got, res.body.data ? res.body.data : "", res.body.len);
     if (res.status != want || !strstr(buf_cstr(&got), text))
-        TEST_FAIL_("%s:%d: %s %s: expected %d with \"%s\", got %d %s", GUIDE, block_line, method, target, want,
-                   text, res.status, buf_cstr(&got));
+        TEST_FAIL_("%s:%d: %s %s: expected %d with \"%s\", got %d %s", GUIDE, block_line, method, target,
+                   want, text, res.status, buf_cstr(&got));
     buf_free(&got);
     buf_free(&full);
     script_http_res_free(&res);
@@ -273,7 +273,8 @@ TEST(failing_examples_in_the_guide_fail_with_the_message_shown)
         if (script_check_path(file, &report, &err) == 0)
             TEST_FAIL_("%s:%d: the broken example loads", GUIDE, b->line);
         if (!strstr(err.msg, want) || !strstr(err.msg, "example.lua:"))
-            TEST_FAIL_("%s:%d: expected an error with file:line and \"%s\", got \"%s\"", GUIDE, b->line, want, err.msg);
+            TEST_FAIL_("%s:%d: expected an error with file:line and \"%s\", got \"%s\"", GUIDE, b->line, want,
+                       err.msg);
         buf_free(&report);
         n++;
     }
@@ -336,7 +337,8 @@ static const char *const doc_check_lua =
     "        if lines[j]:match('^%-%-%-') then documented = true break end\n"
     "        j = j - 1\n"
     "      end\n"
-    "      if not documented then bad[#bad + 1] = path .. ':' .. i .. ': ' .. name .. ' has no --- doc comment' end\n"
+    "      if not documented then bad[#bad + 1] = path .. ':' .. i .. ': ' .. name .. ' has no --- doc "
+    "comment' end\n"
     "      if not guide:find('%f[%w_]' .. name .. '%f[^%w_]') then\n"
     "        bad[#bad + 1] = path .. ':' .. i .. ': ' .. name .. ' is not in docs/plugins.md'\n"
     "      end\n"

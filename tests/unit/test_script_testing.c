@@ -64,8 +64,8 @@ static void sort_lines(buf_t *text)
 
 /* ---- relations ---- */
 
-static int eval_fn(void *ud, const script_relation_t *rule, const char *obj_json, size_t len, script_find_fn find,
-                   script_emit_fn emit, void *emit_ud, err_t *err)
+static int eval_fn(void *ud, const script_relation_t *rule, const char *obj_json, size_t len,
+                   script_find_fn find, script_emit_fn emit, void *emit_ud, err_t *err)
 {
     return script_relation_eval(ud, rule, obj_json, len, find, emit, emit_ud, err);
 }
@@ -270,18 +270,20 @@ TEST(lua_route_calls_answer_what_the_host_answers)
         if (lua_istable(L, -1)) {
             lua_getfield(L, -1, "code");
             lua_getfield(L, -2, "message");
-            buf_printf(&got, "%d %s %s", (int)lua_tointeger(L, r + 1), lua_tostring(L, -2), lua_tostring(L, -1));
+            buf_printf(&got, "%d %s %s", (int)lua_tointeger(L, r + 1), lua_tostring(L, -2),
+                       lua_tostring(L, -1));
         } else {
             lua_getfield(L, r, "content_type");
             lua_getfield(L, r, "body");
             size_t n;
             const char *b = lua_tolstring(L, -1, &n);
-            buf_printf(&got, "%d %s %.*s", (int)lua_tointeger(L, r + 1), lua_tostring(L, -2), (int)n, b ? b : "");
+            buf_printf(&got, "%d %s %.*s", (int)lua_tointeger(L, r + 1), lua_tostring(L, -2), (int)n,
+                       b ? b : "");
         }
         lua_settop(L, 0);
         if (strcmp(buf_cstr(&want), buf_cstr(&got)) != 0)
-            TEST_FAIL_("%s /%s:\n  host:    %s\n  testing: %s", requests[i][0], requests[i][1], buf_cstr(&want),
-                       buf_cstr(&got));
+            TEST_FAIL_("%s /%s:\n  host:    %s\n  testing: %s", requests[i][0], requests[i][1],
+                       buf_cstr(&want), buf_cstr(&got));
         buf_free(&full);
         buf_free(&want);
         buf_free(&got);
@@ -297,20 +299,22 @@ TEST(lua_kind_names_are_the_hosts)
     lua_State *L = lua_side();
     /* Probe every built-in row in every spelling, plus odd inputs. */
     buf_t probes = {0};
-    lua_run(L,
-            "local k = require 'kubilitics.testing.kinds'\n"
-            "local out = {'', 'Nope', 'pod.', 'Foo.bar', 'Foo.bar.baz', 'foo.bar.baz', 'X.a..b', 'Policy',\n"
-            "             'PODS', 'Ingresses', 'ingress', 'policies', 'networkpolicy', 'endpoints', 'endpoint',\n"
-            "             'pods.metrics.k8s.io', 'Deployment.extensions', 'Certificate.cert-manager.io'}\n"
-            "for _, r in ipairs(k.BUILTIN) do\n"
-            "  local g = r[2] ~= '' and ('.' .. r[2]) or ''\n"
-            "  for _, n in ipairs{r[1], r[1]:lower(), r[3], r[3]:upper(), r[3]:sub(1, -2), r[1] .. g, r[3] .. g,\n"
-            "                     r[1] .. g:upper()} do out[#out + 1] = n end\n"
-            "end\n"
-            "local lines = {}\n"
-            "for _, n in ipairs(out) do lines[#lines + 1] = n .. '=' .. tostring(k.canonical(n)) end\n"
-            "return table.concat(lines, '\\n')\n",
-            &probes);
+    lua_run(
+        L,
+        "local k = require 'kubilitics.testing.kinds'\n"
+        "local out = {'', 'Nope', 'pod.', 'Foo.bar', 'Foo.bar.baz', 'foo.bar.baz', 'X.a..b', 'Policy',\n"
+        "             'PODS', 'Ingresses', 'ingress', 'policies', 'networkpolicy', 'endpoints', 'endpoint',\n"
+        "             'pods.metrics.k8s.io', 'Deployment.extensions', 'Certificate.cert-manager.io'}\n"
+        "for _, r in ipairs(k.BUILTIN) do\n"
+        "  local g = r[2] ~= '' and ('.' .. r[2]) or ''\n"
+        "  for _, n in ipairs{r[1], r[1]:lower(), r[3], r[3]:upper(), r[3]:sub(1, -2), r[1] .. g, r[3] .. "
+        "g,\n"
+        "                     r[1] .. g:upper()} do out[#out + 1] = n end\n"
+        "end\n"
+        "local lines = {}\n"
+        "for _, n in ipairs(out) do lines[#lines + 1] = n .. '=' .. tostring(k.canonical(n)) end\n"
+        "return table.concat(lines, '\\n')\n",
+        &probes);
     lua_close(L);
     char *copy = xstrdup(buf_cstr(&probes));
     int n = 0;
@@ -320,7 +324,8 @@ TEST(lua_kind_names_are_the_hosts)
         char out[256];
         const char *c = script_kind_canonical(l, out, sizeof out);
         const char *want = c ? c : "nil";
-        if (strcmp(want, eq + 1) != 0) TEST_FAIL_("kind '%s': host says %s, kubilitics.testing says %s", l, want, eq + 1);
+        if (strcmp(want, eq + 1) != 0)
+            TEST_FAIL_("kind '%s': host says %s, kubilitics.testing says %s", l, want, eq + 1);
     }
     CHECK(n > 300);
     free(copy);
