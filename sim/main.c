@@ -226,7 +226,7 @@ int main(int argc, char **argv)
     sim_store_opts_t so = {.event_window = cfg->watch_window, .seed = cfg->seed};
     app->store = sim_store_new(&so);
     sim_auth_bootstrap(app->store);
-    app->ctx = (sim_ctx_t){app->loop, app->store, cfg};
+    app->ctx = (sim_ctx_t){.loop = app->loop, .store = app->store, .cfg = cfg};
     for (int i = 0; i < cfg->nmanifests; i++) {
         int n = sim_manifests_apply(app->store, cfg->manifests[i], &err);
         if (n < 0) {

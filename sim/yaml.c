@@ -215,7 +215,9 @@ int sim_manifests_apply(struct sim_store *s, const char *dir, err_t *err)
         nfiles++;
     }
     closedir(d);
-    qsort(files, nfiles, sizeof *files, name_cmp);
+    /* qsort must not be handed NULL, even with a count of zero (a directory
+     * without manifests). */
+    if (nfiles > 1) qsort(files, nfiles, sizeof *files, name_cmp);
     item_t *items = NULL;
     size_t nitems = 0;
     int rc = 0, created = 0;

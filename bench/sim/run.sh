@@ -1,62 +1,216 @@
-#!/bin/sh
-# bench/sim — kubesim at scale: start time, resident memory and full paginated
-# LIST throughput of pods, against `cat` of the same bytes as the reference.
-# Usage: bench/sim/run.sh [BUILD_DIR]  (NODES, PODS, CHURN override the sizes)
-# Appends to bench/RESULTS.md under "## sim".
-# Not yet measured here: watch fan-out to 50 watchers at --churn 1000.
-set -eu
-BUILD=${1:-build}
+#!/usr/bin/env bash
+# bench/sim — kubesim at scale (issue 3's acceptance line):
+#   1. start: `kubesim --nodes 5000 --pods 150000` from exec to "listening on"
+#      (wall and CPU seconds), resident memory (VmHWM, VmRSS) at that point;
+#   2. full paginated LIST of pods with curl (limit=500 + continue, one curl
+#      per page as a client would), objects/s and MB/s, median of
+#      LIST_ROUNDS rounds; references in the same run: nginx serving the
+#      very same page files through the same curl loop, and `cat` of them;
+#   3. watch fan-out: a second kubesim with --churn 1000, 50 watches of
+#      /api/v1/pods from the current resourceVersion for WATCH_SECONDS, with
+#      per-event lag (bench/sim/watchers.c: arrival − the kubesim.io/churn-ts
+#      stamp churn writes) and the arrival spread across watchers.
+# Usage: bench/sim/run.sh [BUILD_DIR]   (env: NODES PODS CHURN WATCHERS
+#        WATCH_SECONDS LIST_ROUNDS override the sizes; RESULTS another file)
+# Appends machine, date, figures and ratios to bench/RESULTS.md under "## sim".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=$(realpath "${1:-${BUILD:-build}}")
 NODES=${NODES:-5000}
 PODS=${PODS:-150000}
+CHURN=${CHURN:-1000}
+WATCHERS=${WATCHERS:-50}
+WATCH_SECONDS=${WATCH_SECONDS:-30}
+LIST_ROUNDS=${LIST_ROUNDS:-3}
+KUBESIM="$BUILD/kubesim"
+[ -x "$KUBESIM" ] || { echo "bench/sim: $KUBESIM not built (make bins)" >&2; exit 1; }
 TMP=$(mktemp -d)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
+PID=""
+NGX_PID_FILE="$TMP/ngx/nginx.pid"
+cleanup() {
+    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+    [ -f "$NGX_PID_FILE" ] && kill "$(cat "$NGX_PID_FILE")" 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
 
-t0=$(date +%s.%N)
-"$BUILD/kubesim" --listen 127.0.0.1:0 --nodes "$NODES" --pods "$PODS" --seed 1 \
-    --port-file "$TMP/port" >"$TMP/out" 2>"$TMP/err" &
-PID=$!
-while ! grep -q "listening on" "$TMP/out" 2>/dev/null; do
-    kill -0 $PID 2>/dev/null || { echo "kubesim died:"; tail -5 "$TMP/err"; exit 1; }
-    sleep 0.1
+now() { date +%s.%N; }
+secs() { echo "scale=3; ($2 - $1) / 1" | bc; }
+cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
+mem_mib() { awk -v k="$2" '$1 == k":" {printf "%d", $2 / 1024}' "/proc/$1/status"; }
+
+# start_kubesim ARGS… — sets PID, URL, PORT and START_S (exec → "listening on").
+start_kubesim() {
+    : >"$TMP/out"
+    local t0 t1
+    t0=$(now)
+    "$KUBESIM" --listen 127.0.0.1:0 --nodes "$NODES" --pods "$PODS" --seed 1 "$@" >"$TMP/out" 2>"$TMP/err" &
+    PID=$!
+    until grep -q "listening on" "$TMP/out" 2>/dev/null; do
+        kill -0 "$PID" 2>/dev/null || { echo "bench/sim: kubesim died:" >&2; tail -5 "$TMP/err" >&2; exit 1; }
+        sleep 0.05
+    done
+    t1=$(now)
+    START_S=$(secs "$t0" "$t1")
+    URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$TMP/out" | head -1)
+    PORT=${URL##*:}
+}
+stop_kubesim() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=""; }
+
+# list_pages BASE DIR — walk every page with curl, following continue;
+# pages land in DIR/NNNNN.json. Prints the page count.
+list_pages() {
+    local base=$1 dir=$2 cont="" i=0 head
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    while :; do
+        i=$((i + 1))
+        local f
+        f=$(printf '%s/%05d.json' "$dir" "$i")
+        curl -sf "$base/api/v1/pods?limit=500${cont:+&continue=$cont}" -o "$f"
+        head=""
+        read -r -N 700 head <"$f" || true
+        if [[ $head =~ \"continue\":\"([^\"]+)\" ]]; then
+            cont=${BASH_REMATCH[1]}
+            cont=${cont//+/%2B}
+            cont=${cont//\//%2F}
+            cont=${cont//=/%3D}
+        else
+            break
+        fi
+    done
+    echo "$i"
+}
+
+# the same number of curls over the same files from nginx
+fetch_pages() {
+    local base=$1 dir=$2 out=$3 head
+    for f in "$dir"/*.json; do
+        curl -sf "$base/${f##*/}" -o "$out"
+        read -r -N 700 head <"$out" || true
+    done
+}
+
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- 1. start and memory
+echo "bench/sim: starting kubesim --nodes $NODES --pods $PODS"
+start_kubesim
+start_s=$START_S
+start_cpu=$(cpu_s "$PID")
+hwm=$(mem_mib "$PID" VmHWM)
+rss=$(mem_mib "$PID" VmRSS)
+nobj=$(sed -n 's/.*"msg":"cluster generated".*"objects":\([0-9]*\).*/\1/p' "$TMP/err" | head -1)
+gen_ms=$(sed -n 's/.*"msg":"cluster generated".*"ms":\([0-9]*\).*/\1/p' "$TMP/err" | head -1)
+echo "  start ${start_s} s (generator ${gen_ms} ms, ${start_cpu} CPU s), VmHWM ${hwm} MiB, VmRSS ${rss} MiB, ${nobj} objects"
+
+# ---- 2. paginated LIST, kubesim then nginx, alternating rounds
+NGINX=$(command -v nginx || true)
+[ -z "$NGINX" ] && [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx
+nport=$((20000 + $$ % 20000))
+mkdir -p "$TMP/ngx"
+cat >"$TMP/nginx.conf" <<NGX
+worker_processes 1;
+daemon on;
+pid $NGX_PID_FILE;
+error_log $TMP/ngx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    client_body_temp_path $TMP/ngx/body;
+    proxy_temp_path $TMP/ngx/proxy;
+    fastcgi_temp_path $TMP/ngx/fastcgi;
+    uwsgi_temp_path $TMP/ngx/uwsgi;
+    scgi_temp_path $TMP/ngx/scgi;
+    default_type application/json;
+    server { listen 127.0.0.1:$nport; root $TMP/ref; }
+}
+NGX
+k_times=() n_times=() c_times=()
+pages=0
+for round in $(seq "$LIST_ROUNDS"); do
+    t0=$(now)
+    pages=$(list_pages "$URL" "$TMP/pages")
+    t1=$(now)
+    k_times+=("$(secs "$t0" "$t1")")
+    if [ "$round" = 1 ]; then
+        bytes=$(cat "$TMP/pages"/*.json | wc -c)
+        nitems=$(cat "$TMP/pages"/*.json | grep -o '{"apiVersion":"v1","kind":"Pod"' | wc -l)
+        # the reference serves exactly these bytes
+        rm -rf "$TMP/ref" && cp -r "$TMP/pages" "$TMP/ref"
+        chmod -R a+rX "$TMP"
+        if [ -n "$NGINX" ]; then
+            "$NGINX" -p "$TMP/ngx" -c "$TMP/nginx.conf" -e "$TMP/ngx/error.log" || NGINX=""
+            for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nport/00001.json" -o /dev/null && break; sleep 0.1; done
+        fi
+    fi
+    if [ -n "$NGINX" ]; then
+        t0=$(now)
+        fetch_pages "http://127.0.0.1:$nport" "$TMP/ref" "$TMP/ngx.page"
+        t1=$(now)
+        n_times+=("$(secs "$t0" "$t1")")
+    fi
+    t0=$(now)
+    cat "$TMP/ref"/*.json >/dev/null
+    t1=$(now)
+    c_times+=("$(secs "$t0" "$t1")")
 done
-t1=$(date +%s.%N)
-URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$TMP/out" | head -1)
-start_s=$(echo "$t1 - $t0" | bc)
-hwm=$(awk '/VmHWM/{print $2}' /proc/$PID/status)
-rss=$(awk '/VmRSS/{print $2}' /proc/$PID/status)
+list_hwm=$(mem_mib "$PID" VmHWM)
+list_s=$(printf '%s\n' "${k_times[@]}" | median)
+cat_s=$(printf '%s\n' "${c_times[@]}" | median)
+mb=$(echo "scale=1; $bytes / 1000000" | bc)
+list_mbps=$(echo "scale=1; $bytes / 1000000 / $list_s" | bc)
+list_ops=$(echo "scale=0; $nitems / $list_s" | bc)
+cat_mbps=$(echo "scale=0; $bytes / 1000000 / ($cat_s + 0.0005)" | bc)
+ngx_line="nginx not installed (apt-get install nginx-light): no HTTP reference"
+if [ ${#n_times[@]} -gt 0 ]; then
+    ngx_s=$(printf '%s\n' "${n_times[@]}" | median)
+    ngx_mbps=$(echo "scale=1; $bytes / 1000000 / $ngx_s" | bc)
+    ratio=$(echo "scale=2; $list_mbps / $ngx_mbps" | bc)
+    ngx_line="nginx, same $pages files through the same curl loop: ${ngx_s} s, ${ngx_mbps} MB/s → kubesim/nginx ${ratio}×"
+fi
+echo "  LIST: $nitems pods in $pages pages, ${mb} MB, ${list_s} s: ${list_ops} objects/s, ${list_mbps} MB/s; $ngx_line"
+stop_kubesim
 
-# full paginated LIST of pods, limit=500 + continue
-: >"$TMP/list"
-cont=""
-n=0
-l0=$(date +%s.%N)
-while :; do
-    curl -s "$URL/api/v1/pods?limit=500${cont:+&continue=$cont}" -o "$TMP/page"
-    cat "$TMP/page" >>"$TMP/list"
-    n=$((n + $(grep -o '"kind":"Pod"' "$TMP/page" | wc -l)))
-    cont=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metadata"].get("continue",""))' "$TMP/page")
-    [ -n "$cont" ] || break
-done
-l1=$(date +%s.%N)
-bytes=$(stat -c %s "$TMP/list")
-list_s=$(echo "$l1 - $l0" | bc)
-# reference: reading the same bytes with cat
-r0=$(date +%s.%N); cat "$TMP/list" >/dev/null; r1=$(date +%s.%N)
-ref_s=$(echo "$r1 - $r0 + 0.000001" | bc)
+# ---- 3. watch fan-out under churn
+cc -O2 -o "$TMP/watchers" bench/sim/watchers.c
+echo "bench/sim: starting kubesim --churn $CHURN; $WATCHERS watchers for $WATCH_SECONDS s"
+start_kubesim --churn "$CHURN"
+sleep 3
+rv=$(curl -sf "$URL/api/v1/pods?limit=1" | sed -n 's/^{[^[]*"resourceVersion":"\([0-9]*\)".*/\1/p')
+wcpu0=$(cpu_s "$PID")
+wres=$("$TMP/watchers" "$PORT" "/api/v1/pods?watch=1&resourceVersion=$rv" "$WATCHERS" "$WATCH_SECONDS")
+wcpu1=$(cpu_s "$PID")
+slow_drops=$(grep -c '"msg":"watch dropped' "$TMP/err" || true)
+watch_hwm=$(mem_mib "$PID" VmHWM)
+watch_rss=$(mem_mib "$PID" VmRSS)
+stop_kubesim
+echo "  $wres"
+get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $wres"; }
+kcpu=$(echo "scale=0; 100 * ($wcpu1 - $wcpu0) / $WATCH_SECONDS" | bc)
+verdict="no watcher fell behind"
+if [ "$(get dropped)" != 0 ] || [ "$(get errors)" != 0 ] || [ "$slow_drops" != 0 ] ||
+    [ "$(echo "$(get lag_p99_ms) > 1000" | bc)" = 1 ]; then
+    verdict="WATCHERS FELL BEHIND"
+fi
 
-mbps=$(echo "scale=1; $bytes / 1048576 / $list_s" | bc)
-ops=$(echo "scale=0; $n / $list_s" | bc)
-refmbps=$(echo "scale=1; $bytes / 1048576 / $ref_s" | bc)
 {
     echo ""
     echo "## sim"
     echo ""
-    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($(uname -m)), kubesim --nodes $NODES --pods $PODS"
+    echo "$(date -u +%Y-%m-%dT%H:%MZ), $machine; load average at start $load (shared machine)."
+    echo "\`kubesim --nodes $NODES --pods $PODS --seed 1\`, $nobj objects. bench/sim/run.sh."
     echo ""
-    echo "| figure | value |"
-    echo "|---|---|"
-    echo "| start until listening | ${start_s} s |"
-    echo "| VmHWM / VmRSS | $((hwm / 1024)) / $((rss / 1024)) MiB |"
-    echo "| paginated LIST of $n pods (limit 500, curl) | ${list_s} s, ${ops} objects/s, ${mbps} MB/s |"
-    echo "| reference: cat of the same $((bytes / 1048576)) MiB | ${refmbps} MB/s |"
-} | tee -a "$(dirname "$0")/../RESULTS.md"
+    echo "| figure | kubesim | reference (same run) | ratio |"
+    echo "|---|---|---|---|"
+    echo "| start until \`listening on\` | ${start_s} s wall (generator ${gen_ms} ms), ${start_cpu} s CPU | target < 30 s | |"
+    echo "| resident memory at start | VmHWM ${hwm} MiB, VmRSS ${rss} MiB | target < 2048 MiB | |"
+    echo "| paginated LIST of $nitems pods, limit 500, $pages curls (median of $LIST_ROUNDS) | ${list_s} s, ${list_ops} objects/s, ${list_mbps} MB/s (VmHWM after: ${list_hwm} MiB) | ${ngx_mbps:-n/a} MB/s nginx, same files and curl loop; ${cat_mbps} MB/s cat | ${ratio:-n/a}× nginx |"
+    echo "| watch fan-out: $WATCHERS watches of pods, --churn $CHURN, ${WATCH_SECONDS} s | events per watcher $(get events_min)–$(get events_max), dropped $(get dropped), errors $(get errors), rv gap at end $(get rv_gap_at_end); lag p50/p99/max $(get lag_p50_ms)/$(get lag_p99_ms)/$(get lag_max_ms) ms ($(get stamped) stamped events) | spread behind the first watcher p50/p99/max $(get spread_p50_ms)/$(get spread_p99_ms)/$(get spread_max_ms) ms | kubesim CPU ${kcpu}% of a core; VmHWM ${watch_hwm} MiB, VmRSS ${watch_rss} MiB |"
+    echo ""
+    echo "Verdict: $verdict."
+} | tee -a "${RESULTS:-bench/RESULTS.md}"

@@ -52,6 +52,7 @@ struct kube_client {
     bool free_pending;
     bool freeing;
     int open_handles; /* timer + polls; the struct goes when it reaches 0 */
+    uint64_t next_call_no; /* X-Request-Id of each call */
 };
 
 struct kube_sock {
@@ -122,6 +123,8 @@ struct kube_call {
     struct curl_slist *hdrs;
     char errbuf[CURL_ERROR_SIZE];
     int attempt;
+    uint64_t no;      /* X-Request-Id "kb-<no>.<attempt>": one call, all its attempts */
+    bool has_request_id; /* the caller sent its own X-Request-Id */
     bool auth_retried;
     bool cancelled;
     bool stopped;     /* on_chunk returned false */
@@ -1352,6 +1355,14 @@ static void call_send(kube_call_t *call, const kube_cred_t *cred)
         h = curl_slist_append(h, u->data);
     }
     if (!has_accept) h = curl_slist_append(h, "Accept: application/json");
+    if (!call->has_request_id) {
+        /* Names the call and the attempt, so a server's or proxy's request
+         * log shows which requests were retries of which (and how long the
+         * client waited between them). */
+        char rid[64];
+        snprintf(rid, sizeof rid, "X-Request-Id: kb-%llx.%d", (unsigned long long)call->no, call->attempt);
+        h = curl_slist_append(h, rid);
+    }
     if (call->req_body.len || strcmp(call->method, "GET")) {
         buf_t ct = {0};
         buf_printf(&ct, "Content-Type: %s", call->content_type ? call->content_type : "application/json");
@@ -1456,6 +1467,7 @@ static kube_call_t *call_new(kube_cluster_t *cl, const kube_request_t *req, bool
         }
     }
     struct curl_slist *uh = NULL;
+    bool has_rid = false;
     for (size_t i = 0; i < req->nheaders; i++) {
         const kube_header_t *hh = &req->headers[i];
         if (!hh->name || !hh->value || !*hh->name || strpbrk(hh->name, ": \r\n") || strpbrk(hh->value, "\r\n") ||
@@ -1465,6 +1477,7 @@ static kube_call_t *call_new(kube_cluster_t *cl, const kube_request_t *req, bool
                     hh->name ? hh->name : "(null)");
             return NULL;
         }
+        has_rid |= !strcasecmp(hh->name, "X-Request-Id");
         buf_t b = {0};
         buf_printf(&b, "%s: %s", hh->name, hh->value);
         uh = curl_slist_append(uh, b.data);
@@ -1478,6 +1491,8 @@ static kube_call_t *call_new(kube_cluster_t *cl, const kube_request_t *req, bool
     call->content_type = req->content_type ? xstrdup(req->content_type) : NULL;
     if (req->body_len) buf_append(&call->req_body, req->body, req->body_len);
     call->user_headers = uh;
+    call->has_request_id = has_rid;
+    call->no = ++cl->client->next_call_no;
     call->flags = req->flags;
     call->timeout_ms = req->timeout_ms;
     call->stream = stream;

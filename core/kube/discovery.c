@@ -225,6 +225,10 @@ static void pass_end(kube_discovery_t *d)
         maybe_watch_crds(d);
         if (d->on_change) d->on_change(d->cur.v, d->cur.n, d->ud);
     }
+    /* Only now may the cluster count as synced: before the first pass no
+     * reflector exists yet, and the cluster would show "connected" with
+     * nothing listed (then "syncing" once on_change started them). */
+    if (!d->dead && d->cl) kube_cluster__set_unsynced(d->cl, &d->att, false);
 }
 
 static void call_forget(kube_discovery_t *d, kube_call_t *c)
@@ -404,6 +408,7 @@ kube_discovery_t *kube_discovery_new(kube_cluster_t *cl, kube_discovery_fn on_ch
     d->timer.data = d;
     d->att.kick = att_kick;
     d->att.destroy = att_destroy;
+    d->att.unsynced = true; /* until the first pass has ended (pass_end) */
     kube_cluster__attach(cl, &d->att);
     after(d, 0, pass_start);
     return d;

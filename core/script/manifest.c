@@ -555,6 +555,9 @@ static int validate(lua_State *L)
     if (lua_type(L, -1) != LUA_TSTRING) vfail(L, &v, 0, "name is required: a string of [a-z0-9-]+");
     if (!name_ok(lua_tostring(L, -1)))
         vfail(L, &v, 0, "name '%s' must be 1-63 characters of [a-z0-9-]", lua_tostring(L, -1));
+    /* /api/v1/plugins/reload is the server's own route */
+    if (!strcmp(lua_tostring(L, -1), "reload"))
+        vfail(L, &v, 0, "name 'reload' is reserved (POST /api/v1/plugins/reload reloads the plugins)");
     p->name = xstrdup(lua_tostring(L, -1));
     lua_pop(L, 1);
 

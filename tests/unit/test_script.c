@@ -609,6 +609,17 @@ TEST(duplicate_plugin_names_name_both_files)
     script_host_close(h);
 }
 
+TEST(plugin_named_reload_is_refused_because_the_server_owns_that_route)
+{
+    log_to_file();
+    write_file("r.lua", "return { name = 'reload', version = '1.0.0' }\n");
+    script_host_t *h = host_new(NULL);
+    err_t err = {0};
+    CHECK(script_host_load(h, &err) != 0);
+    CHECK_CONTAINS(err.msg, "name 'reload' is reserved");
+    script_host_close(h);
+}
+
 /* The same fixtures as tests/lua/fixtures/order (pinned by order_spec.lua). */
 TEST(plugins_run_in_priority_then_name_order)
 {

@@ -24,7 +24,7 @@ static void fx_init(fixture_t *f, bool controllers)
     sim_store_opts_t so = {.seed = 7};
     f->store = sim_store_new(&so);
     f->cfg.seed = 7;
-    f->ctx = (sim_ctx_t){&f->loop, f->store, &f->cfg};
+    f->ctx = (sim_ctx_t){.loop = &f->loop, .store = f->store, .cfg = &f->cfg};
     if (controllers) {
         err_t e = {0};
         f->ctl = sim_controllers_start(&f->ctx, &e);
@@ -494,6 +494,180 @@ bool size_visit(const sim_obj_t *o, void *ud)
     if (n < mm[0]) mm[0] = n;
     if (n > mm[1]) mm[1] = n;
     return true;
+}
+
+/* ---- the generator's objects, field by field ---- */
+
+typedef struct gen_check {
+    fixture_t *f;
+    int pods, bad;
+} gen_check_t;
+
+static bool check_generated_pod(const sim_obj_t *o, void *ud)
+{
+    gen_check_t *g = ud;
+    sim_store_t *st = g->f->store;
+    const char *ns = sim_obj_namespace(o);
+    g->pods++;
+    const cJSON *pod = sim_obj_json(o);
+    const cJSON *labels = sim_jpath(pod, "metadata", "labels", NULL);
+    ctrl_owner_t ow;
+    if (!pod || !ctrl_controller_of(o, &ow) || strcmp(ow.kind, "ReplicaSet") != 0) return g->bad++, true;
+    const sim_obj_t *rs = sim_get_obj(st, sim_kind_by_kind(st, "apps", "ReplicaSet"), ns, ow.name);
+    if (!rs || strcmp(sim_obj_uid(rs), ow.uid) != 0) return g->bad++, true;
+    const cJSON *rst = sim_obj_json(rs);
+    if (!sim_selector_match(sim_jpath(rst, "spec", "selector", NULL), labels)) return g->bad++, true;
+    ctrl_owner_t dow;
+    if (!ctrl_controller_of(rs, &dow) || strcmp(dow.kind, "Deployment") != 0) return g->bad++, true;
+    const sim_obj_t *dep = sim_get_obj(st, sim_kind_by_kind(st, "apps", "Deployment"), ns, dow.name);
+    if (!dep || strcmp(sim_obj_uid(dep), dow.uid) != 0) return g->bad++, true;
+    const cJSON *dt = sim_obj_json(dep);
+    if (!sim_selector_match(sim_jpath(dt, "spec", "selector", NULL), labels)) return g->bad++, true;
+    /* the controller would compute the same pod-template-hash */
+    char hash[16];
+    ctrl_template_hash(sim_jpath(dt, "spec", "template", NULL), 0, hash);
+    const char *h = sim_obj_label(rs, "pod-template-hash");
+    if (!h || strcmp(h, hash) != 0 || strcmp(sim_obj_label(o, "pod-template-hash"), hash) != 0)
+        return g->bad++, true;
+    const sim_obj_t *svc = sim_get_obj(st, sim_kind_by_kind(st, "", "Service"), ns, dow.name);
+    if (!svc || !sim_labels_match(sim_jpath(sim_obj_json(svc), "spec", "selector", NULL), labels))
+        return g->bad++, true;
+    /* indexed fields agree with the object */
+    const char *node = sim_obj_field(o, "spec.nodeName"), *ip = sim_obj_field(o, "status.podIP");
+    if (!node || strcmp(node, sim_jstr(sim_jpath(pod, "spec", NULL), "nodeName")) != 0) return g->bad++, true;
+    if (!ip || strcmp(ip, sim_jstr(sim_jpath(pod, "status", NULL), "podIP")) != 0) return g->bad++, true;
+    if (!sim_get_obj(st, sim_kind_by_kind(st, "", "Node"), NULL, node)) return g->bad++, true;
+    return true;
+}
+
+static bool check_generated_slice(const sim_obj_t *o, void *ud)
+{
+    gen_check_t *g = ud;
+    sim_store_t *st = g->f->store;
+    const cJSON *t = sim_obj_json(o);
+    const char *svc = sim_obj_label(o, "kubernetes.io/service-name");
+    count_q_t q = {.label_key = "app", .label_val = svc};
+    sim_each(st, sim_kind_by_kind(st, "", "Pod"), sim_obj_namespace(o), count_visit, &q);
+    const cJSON *eps = cJSON_GetObjectItem(t, "endpoints"), *ep;
+    if (!t || !svc || cJSON_GetArraySize(eps) != q.n || q.n == 0) return g->bad++, true;
+    cJSON_ArrayForEach(ep, eps)
+    {
+        const sim_obj_t *p = sim_get_by_uid(st, sim_jstr(sim_jpath(ep, "targetRef", NULL), "uid"));
+        if (!p || strcmp(sim_obj_name(p), sim_jstr(sim_jpath(ep, "targetRef", NULL), "name")) != 0) g->bad++;
+    }
+    return true;
+}
+
+TEST(generator_objects_are_valid_json_owned_and_selected_consistently)
+{
+    fixture_t f;
+    fx_init(&f, false);
+    f.cfg.nodes = 6;
+    f.cfg.pods = 90;
+    f.cfg.namespaces = 2;
+    err_t e = {0};
+    CHECK_INT(sim_generate(&f.ctx, &e), 0);
+    gen_check_t g = {.f = &f};
+    sim_each(f.store, sim_kind_by_kind(f.store, "", "Pod"), NULL, check_generated_pod, &g);
+    CHECK_INT(g.pods, 90);
+    CHECK_INT(g.bad, 0);
+    sim_each(f.store, sim_kind_by_kind(f.store, "discovery.k8s.io", "EndpointSlice"), NULL, check_generated_slice, &g);
+    CHECK_INT(g.bad, 0);
+    fx_free(&f);
+}
+
+typedef struct same_check {
+    sim_store_t *other;
+    int n, bad;
+} same_check_t;
+
+static void strip_server(cJSON *t)
+{
+    cJSON *m = cJSON_GetObjectItem(t, "metadata");
+    cJSON_DeleteItemFromObject(m, "uid");
+    cJSON_DeleteItemFromObject(m, "resourceVersion");
+    cJSON_DeleteItemFromObject(m, "creationTimestamp");
+}
+
+/* Write the object again through sim_create (the tree path the generator
+ * used to take) and compare object, labels and selectable fields. */
+static bool recreate_and_compare(const sim_obj_t *o, void *ud)
+{
+    same_check_t *c = ud;
+    const sim_kind_t *k = sim_obj_kind(o);
+    cJSON *t = cJSON_Duplicate(sim_obj_json(o), true);
+    strip_server(t);
+    err_t e = {0};
+    const sim_obj_t *n = NULL;
+    const sim_kind_t *k2 = sim_kind_by_kind(c->other, k->group, k->kind);
+    if (sim_create(c->other, k2, sim_obj_namespace(o), t, NULL, &n, &e) < 0 || !n) {
+        if (strstr(e.msg, "already exists")) return true; /* the store's own namespaces */
+        c->bad++;
+        return true;
+    }
+    c->n++;
+    cJSON *a = cJSON_Duplicate(sim_obj_json(o), true), *b = cJSON_Duplicate(sim_obj_json(n), true);
+    strip_server(a);
+    strip_server(b);
+    if (!cJSON_Compare(a, b, true)) c->bad++;
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    const char *la = sim_obj_labels_packed(o), *lb = sim_obj_labels_packed(n);
+    size_t lna = 0, lnb = 0;
+    while (la[lna] || la[lna + 1]) lna++;
+    while (lb[lnb] || lb[lnb + 1]) lnb++;
+    if (lna != lnb || memcmp(la, lb, lna) != 0) c->bad++;
+    char path[128];
+    for (const char *p = k->field_paths; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        snprintf(path, sizeof path, "%.*s", (int)len, p);
+        const char *x = sim_obj_field(o, path), *y = sim_obj_field(n, path);
+        if ((x == NULL) != (y == NULL) || (x && strcmp(x, y) != 0)) c->bad++;
+        p = comma ? comma + 1 : NULL;
+    }
+    return true;
+}
+
+TEST(generator_objects_equal_what_the_tree_path_stores)
+{
+    fixture_t f;
+    fx_init(&f, false);
+    f.cfg.nodes = 4;
+    f.cfg.pods = 40;
+    f.cfg.namespaces = 2;
+    err_t e = {0};
+    CHECK_INT(sim_generate(&f.ctx, &e), 0);
+    sim_store_opts_t so = {.seed = 9};
+    same_check_t c = {.other = sim_store_new(&so)};
+    static const char *const kinds[][2] = {{"", "Namespace"},  {"", "Node"},         {"coordination.k8s.io", "Lease"},
+                                           {"", "ServiceAccount"}, {"", "ConfigMap"}, {"", "Secret"},
+                                           {"apps", "Deployment"}, {"apps", "ReplicaSet"}, {"", "Pod"},
+                                           {"", "Service"}, {"discovery.k8s.io", "EndpointSlice"}};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        sim_each(f.store, sim_kind_by_kind(f.store, kinds[i][0], kinds[i][1]), NULL, recreate_and_compare, &c);
+    CHECK_INT(c.bad, 0);
+    CHECK(c.n > 40 + 4 + 4);
+    sim_store_free(c.other);
+    fx_free(&f);
+}
+
+TEST(first_sweep_of_a_generated_cluster_queues_no_workloads)
+{
+    fixture_t f;
+    fx_init(&f, false);
+    f.cfg.nodes = 4;
+    f.cfg.pods = 60;
+    err_t e = {0};
+    CHECK_INT(sim_generate(&f.ctx, &e), 0);
+    CHECK(f.ctx.generated_rv_first > 0 && f.ctx.generated_rv_last >= f.ctx.generated_rv_first);
+    f.ctl = sim_controllers_start(&f.ctx, &e);
+    CHECK(f.ctl != NULL);
+    CHECK_INT(f.ctl->q[CQ_DEPLOY].len, 0);
+    CHECK_INT(f.ctl->q[CQ_RS].len, 0);
+    CHECK_INT(f.ctl->q[CQ_ENDPOINTS].len, 0);
+    CHECK_INT(f.ctl->q[CQ_KUBELET].len, 0);
+    fx_free(&f);
 }
 
 TEST_MAIN()

@@ -448,4 +448,151 @@ TEST(gc_keeps_the_store_usable_and_trees_reparse)
     sim_store_free(s);
 }
 
+/* ---- bulk loading (sim_create_raw) ---- */
+
+static const char RAW_META[] =
+    ",\"generateName\":\"web-5d8f-\",\"labels\":{\"app\":\"web\",\"tier\":\"fe\"},\"ownerReferences\":[{"
+    "\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"web-5d8f\",\"uid\":\"rs-uid-1\","
+    "\"controller\":true,\"blockOwnerDeletion\":true}]";
+static const char RAW_BODY[] =
+    ",\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\",\"ports\":[{\"containerPort\":80}]}],"
+    "\"restartPolicy\":\"Always\",\"schedulerName\":\"default-scheduler\",\"serviceAccountName\":\"default\","
+    "\"hostNetwork\":false,\"nodeName\":\"node-1\"},\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.7\"}}";
+
+/* The same object through sim_create: {"metadata":{"name",…META},…BODY}. */
+static cJSON *raw_as_tree(const char *name)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "{\"metadata\":{\"name\":\"%s\"%s}%s", name, RAW_META, RAW_BODY);
+    return obj_json(buf);
+}
+
+static void strip_server_fields(cJSON *t)
+{
+    cJSON *m = cJSON_GetObjectItem(t, "metadata");
+    cJSON_DeleteItemFromObject(m, "uid");
+    cJSON_DeleteItemFromObject(m, "resourceVersion");
+    cJSON_DeleteItemFromObject(m, "creationTimestamp");
+}
+
+static int dep_count;
+static bool count_dep(const sim_obj_t *o, void *ud)
+{
+    (void)o;
+    (void)ud;
+    dep_count++;
+    return true;
+}
+
+TEST(raw_create_gives_the_object_and_indexes_a_tree_create_gives)
+{
+    sim_store_t *s = sim_store_new(NULL);
+    const sim_kind_t *pods = K(s, "", "pods");
+    const sim_obj_t *raw = NULL, *tree = NULL;
+    err_t err = {0};
+    CHECK_INT(sim_create_raw(s, pods, "default", "web-raw", sv_make(RAW_META, sizeof RAW_META - 1),
+                             sv_make(RAW_BODY, sizeof RAW_BODY - 1), &raw, &err),
+              0);
+    CHECK_INT(sim_create(s, pods, "default", raw_as_tree("web-tree"), NULL, &tree, &err), 0);
+    /* valid JSON with the server's metadata */
+    cJSON *a = cJSON_ParseWithLength(sim_obj_bytes(raw).p, sim_obj_bytes(raw).n);
+    CHECK(a != NULL);
+    CHECK_STR(meta_str(raw, "namespace"), "default");
+    CHECK_STR(meta_str(raw, "uid"), sim_obj_uid(raw));
+    CHECK(meta_str(raw, "creationTimestamp") != NULL);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%llu", (unsigned long long)sim_obj_rv(raw));
+    CHECK_STR(meta_str(raw, "resourceVersion"), rv);
+    CHECK(strncmp(sim_obj_bytes(raw).p, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-raw\"", 58) == 0);
+    /* same members as the tree path (order aside) */
+    cJSON *b = cJSON_Duplicate(sim_obj_json(tree), true);
+    strip_server_fields(a);
+    strip_server_fields(b);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(b, "metadata"), "name", cJSON_CreateString("web-raw"));
+    CHECK(cJSON_Compare(a, b, true));
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    /* same labels, selectable fields and owner index */
+    CHECK(memcmp(sim_obj_labels_packed(raw), "app\0web\0tier\0fe\0\0", 17) == 0);
+    CHECK(memcmp(sim_obj_labels_packed(tree), "app\0web\0tier\0fe\0\0", 17) == 0);
+    static const char *const paths[] = {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+                                        "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+                                        "status.podIP", "status.nominatedNodeName", "metadata.name"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths - 1; i++) {
+        const char *x = sim_obj_field(raw, paths[i]), *y = sim_obj_field(tree, paths[i]);
+        if (!x || !y) CHECK(x == y);
+        else CHECK_STR(x, y);
+    }
+    CHECK_STR(sim_obj_field(raw, "spec.hostNetwork"), "false");
+    CHECK(sim_obj_field(raw, "status.nominatedNodeName") == NULL);
+    dep_count = 0;
+    sim_each_dependent(s, "rs-uid-1", count_dep, NULL);
+    CHECK_INT(dep_count, 2);
+    CHECK(sim_get_by_uid(s, sim_obj_uid(raw)) == raw);
+    sim_store_free(s);
+}
+
+TEST(raw_create_refuses_what_create_refuses)
+{
+    sim_store_t *s = sim_store_new(NULL);
+    const sim_kind_t *pods = K(s, "", "pods");
+    err_t err = {0};
+    sv_t none = sv_make("", 0);
+    CHECK_INT(sim_create_raw(s, pods, "default", "a", none, none, NULL, &err), 0);
+    CHECK_INT(sim_create_raw(s, pods, "default", "a", none, none, NULL, &err), ERR_EXISTS);
+    CHECK(strstr(err.msg, "already exists") != NULL);
+    CHECK_INT(sim_create_raw(s, pods, "nope", "b", none, none, NULL, &err), ERR_NOTFOUND);
+    CHECK_INT(sim_create_raw(s, pods, "default", "Bad_Name", none, none, NULL, &err), ERR_INVALID);
+    CHECK_INT(sim_create_raw(s, K(s, "", "namespaces"), NULL, "x", none, none, NULL, &err), ERR_INVALID);
+    /* a bare object is still valid JSON */
+    const sim_obj_t *o = sim_get_obj(s, pods, "default", "a");
+    cJSON *t = cJSON_ParseWithLength(sim_obj_bytes(o).p, sim_obj_bytes(o).n);
+    CHECK(t != NULL);
+    cJSON_Delete(t);
+    sim_store_free(s);
+}
+
+TEST(raw_create_decodes_escaped_label_values_and_skips_non_strings)
+{
+    sim_store_t *s = sim_store_new(NULL);
+    static const char meta[] = ",\"labels\":{\"q\":\"a\\\"b\",\"n\":5,\"u\":\"\\u00e9\"}";
+    static const char body[] = ",\"status\":{\"phase\":\"Pen\\\\ding\"}";
+    const sim_obj_t *o = NULL;
+    err_t err = {0};
+    CHECK_INT(sim_create_raw(s, K(s, "", "pods"), "default", "esc", sv_make(meta, sizeof meta - 1),
+                             sv_make(body, sizeof body - 1), &o, &err),
+              0);
+    CHECK_STR(sim_obj_label(o, "q"), "a\"b");
+    CHECK_STR(sim_obj_label(o, "u"), "\xc3\xa9");
+    CHECK(sim_obj_label(o, "n") == NULL);
+    CHECK_STR(sim_obj_field(o, "status.phase"), "Pen\\ding");
+    sim_store_free(s);
+}
+
+TEST(obj_member_parses_one_path_without_the_whole_object)
+{
+    sim_store_t *s = sim_store_new(NULL);
+    const sim_obj_t *o = NULL;
+    err_t err = {0};
+    CHECK_INT(sim_create_raw(s, K(s, "", "pods"), "default", "m", sv_make(RAW_META, sizeof RAW_META - 1),
+                             sv_make(RAW_BODY, sizeof RAW_BODY - 1), &o, &err),
+              0);
+    sim_store_gc(s);
+    cJSON *c = sim_obj_member(o, "spec.containers");
+    CHECK(cJSON_IsArray(c) && cJSON_GetArraySize(c) == 1);
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(c, 0), "image")->valuestring, "nginx");
+    cJSON_Delete(c);
+    cJSON *l = sim_obj_member(o, "metadata.labels");
+    CHECK_STR(cJSON_GetObjectItem(l, "tier")->valuestring, "fe");
+    cJSON_Delete(l);
+    CHECK(sim_obj_member(o, "spec.selector") == NULL);
+    CHECK(sim_obj_member(o, "status.phase.deeper") == NULL);
+    /* also when the tree is cached */
+    (void)sim_obj_json(o);
+    c = sim_obj_member(o, "status.podIP");
+    CHECK_STR(cJSON_GetStringValue(c), "10.0.0.7");
+    cJSON_Delete(c);
+    sim_store_free(s);
+}
+
 TEST_MAIN()

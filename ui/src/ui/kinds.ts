@@ -43,26 +43,30 @@ export function kindGlyph(kind: string): string {
   return GLYPHS[k] ?? (k.replace(/[^A-Z]/g, "").slice(0, 3) || k.slice(0, 2));
 }
 
-/** Node size on the graph: infrastructure large, leaf objects small. */
+/**
+ * Relative disc size on the graph (the canvas scales it with the zoom): infrastructure
+ * large, workloads and their entry points medium, pods 1, configuration and the rest small.
+ */
 export function kindSize(kind: string): number {
   switch (bareKind(kind)) {
     case "Node":
     case "Namespace":
-      return 9;
+      return 1.6;
     case "Deployment":
     case "StatefulSet":
     case "DaemonSet":
+    case "CronJob":
     case "Ingress":
     case "HTTPRoute":
     case "Service":
-      return 7;
+      return 1.35;
     case "Pod":
     case "ReplicaSet":
     case "Job":
-    case "CronJob":
-      return 5;
+    case "PersistentVolumeClaim":
+      return 1;
     default:
-      return 4;
+      return 0.8;
   }
 }
 

@@ -40,6 +40,37 @@ export const EDGE_TYPES = [
   "terminates",
 ] as const;
 
+/**
+ * How each relation is drawn, beside its colour: relative thickness and opacity. Structure
+ * (owns) is strongest; traffic (selects, routes) next; references to configuration and
+ * identity lighter; runs-on, which crosses the whole picture to the Nodes, faintest.
+ * The legend draws its swatches from the same table.
+ */
+export function edgeStyle(type: string): { width: number; alpha: number } {
+  switch (type) {
+    case "owns":
+      return { width: 1.6, alpha: 1 };
+    case "selects":
+    case "routes":
+    case "scales":
+      return { width: 1.3, alpha: 0.9 };
+    case "runs-on":
+      return { width: 0.8, alpha: 0.45 };
+    case "grants":
+    case "uses":
+      return { width: 0.9, alpha: 0.6 };
+    default:
+      return { width: 1, alpha: 0.75 };
+  }
+}
+
+/** "#rrggbb" with an opacity, as "rgba(…)" (sigma and canvas both read it). */
+export function withAlpha(hex: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return hex;
+  return `rgba(${parseInt(m[1]!, 16)},${parseInt(m[2]!, 16)},${parseInt(m[3]!, 16)},${alpha})`;
+}
+
 export const PALETTES: Record<ThemeName, Palette> = {
   dark: {
     bg: "#0f1419",

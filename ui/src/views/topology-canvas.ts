@@ -5,13 +5,18 @@
 // negated on the way in and the drawing matches the export.
 // Display-only concerns (dimming, hiding, highlighting) live in reducers, so changing a
 // filter repaints without touching the graph.
+// Two 2D layers are drawn here after each sigma frame: group frames under the edges and
+// node labels (kind glyph + name) above the nodes, placed without overlaps by
+// topology-layers.ts. Node discs grow with the zoom in proportion to the server's slot
+// size, clamped, so a zoomed-in view reads like the server's SVG export.
 
 import Graph from "graphology";
 import Sigma from "sigma";
 import type { TopoEdge, TopoNode } from "../api/types";
 import { edgeKey, type Change, type GraphStore } from "../state/graph-store";
 import { bareKind, kindGlyph, kindSize } from "../ui/kinds";
-import type { Palette } from "../ui/theme";
+import { edgeStyle, type Palette, withAlpha } from "../ui/theme";
+import { type Frame, framesFromNodes, framesFromServer, kindRank, type LabelCandidate, placeLabels, type ServerGroup } from "./topology-layers";
 
 export interface NodeAttrs {
   x: number;
@@ -41,6 +46,8 @@ export interface DisplayFilter {
   emphasis: Set<string> | null;
   selected: string | null;
   hiddenEdgeTypes: Set<string>;
+  /** Search hits: always labelled. */
+  hits?: Set<string> | null;
 }
 
 export interface CanvasEvents {
@@ -54,13 +61,31 @@ function statusColour(p: Palette, status: string): string {
   return p.node[status as keyof Palette["node"]] ?? p.node.unknown;
 }
 
+/** Node disc radius per kind-size unit: about a sixth of the server's 110-unit row. */
+const DISC_UNITS = 18;
+/** Disc radius bounds in pixels (per kind-size unit) whatever the zoom. */
+const DISC_MIN_PX = 2.5;
+const DISC_MAX_PX = 13;
+/** Labels are attempted only when a server slot (220 units) is at least this wide on screen. */
+const LABEL_MIN_SLOT_PX = 36;
+const LABEL_FONT_PX = 12;
+
 export class TopologyCanvas {
   readonly graph = new Graph<NodeAttrs, EdgeAttrs>({ multi: true, type: "directed", allowSelfLoops: true });
   private sigma: Sigma<NodeAttrs, EdgeAttrs> | null = null;
   private filter: DisplayFilter = { visible: null, emphasis: null, selected: null, hiddenEdgeTypes: new Set() };
   private pinned = false;
+  /** Pixels per graph unit at camera ratio 1 (the bounding box is pinned, so it only changes on resize). */
+  private ppu1 = 1;
+  private frames: Frame[] = [];
+  private serverGroups: ServerGroup[] | null = null;
+  private framesDirty = true;
+  private hovered: string | null = null;
+  private readonly textWidths = new Map<string, number>();
   /** Counts draws, so tests and benchmarks can see frames happen. */
   renders = 0;
+  /** Labels drawn in the last frame (tests and benchmarks). */
+  labelsDrawn = 0;
 
   constructor(
     private readonly container: HTMLElement,
@@ -73,37 +98,69 @@ export class TopologyCanvas {
     this.graph.clear();
     for (const n of store.nodes.values()) this.addNode(n);
     for (const e of store.drawableEdges()) this.addEdge(e);
+    this.framesDirty = true;
     this.sigma = new Sigma(this.graph, this.container, {
       allowInvalidContainer: true,
       defaultEdgeType: "arrow",
       renderEdgeLabels: false,
+      // Labels are placed and drawn by drawLabels (no overlaps), not by sigma's grid.
+      renderLabels: false,
       hideEdgesOnMove: this.graph.size > 20_000,
-      hideLabelsOnMove: this.graph.order > 5_000,
-      labelRenderedSizeThreshold: 7,
-      labelDensity: 0.6,
-      labelFont: "system-ui, sans-serif",
-      labelColor: { color: this.palette.text },
+      enableCameraRotation: false,
+      minEdgeThickness: 0.8,
+      stagePadding: 24,
       zIndex: true,
+      zoomToSizeRatioFunction: (ratio) => this.sizeRatio(ratio),
       nodeReducer: (id, data) => this.reduceNode(id, data),
       edgeReducer: (id, data) => this.reduceEdge(id, data),
-      defaultDrawNodeLabel: (ctx, data) => this.drawLabel(ctx, data as unknown as NodeAttrs & { x: number; y: number; size: number }),
-      defaultDrawNodeHover: (ctx, data) => this.drawHover(ctx, data as unknown as NodeAttrs & { x: number; y: number; size: number }),
+      defaultDrawNodeHover: (ctx, data) => this.drawHover(ctx, data as unknown as NodeAttrs & { key: string; x: number; y: number; size: number }),
     });
     const s = this.sigma;
+    s.createCanvasContext("frames", { beforeLayer: "edges" });
     s.on("clickNode", ({ node }) => this.events.onClick(node));
-    s.on("enterNode", ({ node, event }) => this.events.onHover(node, event.x, event.y));
-    s.on("leaveNode", () => this.events.onHover(null, 0, 0));
+    s.on("enterNode", ({ node, event }) => {
+      this.hovered = node;
+      this.events.onHover(node, event.x, event.y);
+    });
+    s.on("leaveNode", () => {
+      this.hovered = null;
+      this.events.onHover(null, 0, 0);
+    });
     s.on("clickStage", () => this.events.onStageClick());
-    s.on("afterRender", () => this.renders++);
+    s.on("afterRender", () => {
+      this.renders++;
+      this.afterRender();
+    });
     s.getCamera().on("updated", () => this.events.onCamera());
     this.pinBox();
+    this.measure();
+    s.refresh();
+  }
+
+  /** Sigma's divisor of node and edge sizes at a camera ratio: sizes follow the zoom, clamped. */
+  private sizeRatio(ratio: number): number {
+    const px = Math.min(DISC_MAX_PX, Math.max(DISC_MIN_PX, (this.ppu1 / ratio) * DISC_UNITS));
+    return 1 / px;
+  }
+
+  /** Recomputes pixels per graph unit at ratio 1 (after the box is pinned or the stage resized). */
+  private measure(): boolean {
+    if (!this.sigma) return false;
+    const cam = this.sigma.getCamera().getState();
+    const a = this.sigma.graphToViewport({ x: 0, y: 0 });
+    const b = this.sigma.graphToViewport({ x: 1000, y: 0 });
+    const ppu = (Math.abs(b.x - a.x) / 1000) * cam.ratio;
+    if (!Number.isFinite(ppu) || ppu <= 0) return false;
+    const changed = Math.abs(ppu - this.ppu1) > this.ppu1 * 1e-3;
+    this.ppu1 = ppu;
+    return changed;
   }
 
   /** Fixes the graph-to-screen mapping so added nodes do not move the others. */
   private pinBox(): void {
     if (!this.sigma || this.pinned || this.graph.order === 0) return;
+    this.sigma.refresh({ skipIndexation: false });
     const box = this.sigma.getBBox();
-    // Some room around the initial extent; nodes placed beyond it are still drawn.
     this.sigma.setCustomBBox(box);
     this.pinned = true;
   }
@@ -120,7 +177,15 @@ export class TopologyCanvas {
     for (const e of ch.addedEdges) this.addEdge(e);
     // An edge that arrived before one of its ends becomes drawable once the end exists.
     for (const n of ch.addedNodes) for (const e of store.edgesOf(n.id)) this.addEdge(e);
+    if (ch.addedNodes.length || ch.removedNodes.length || ch.updatedNodes.length) this.framesDirty = true;
     this.pinBox();
+  }
+
+  /** Group geometry sent by the server (drawn as is); null derives frames from the nodes. */
+  setServerGroups(groups: ServerGroup[] | null): void {
+    this.serverGroups = groups && groups.length ? groups : null;
+    this.framesDirty = true;
+    this.sigma?.scheduleRender();
   }
 
   /** A node without coordinates is placed next to a drawn neighbour, never at the origin. */
@@ -157,13 +222,17 @@ export class TopologyCanvas {
     this.graph.addNode(n.id, this.nodeAttrs(n));
   }
 
+  private edgeColour(type: string): string {
+    return withAlpha(this.palette.edge[type] ?? this.palette.edgeDefault, edgeStyle(type).alpha);
+  }
+
   private addEdge(e: TopoEdge): void {
     const k = edgeKey(e);
     if (this.graph.hasEdge(k) || !this.graph.hasNode(e.source) || !this.graph.hasNode(e.target)) return;
     this.graph.addDirectedEdgeWithKey(k, e.source, e.target, {
       edgeType: e.type,
-      size: e.type === "owns" ? 1.5 : 1,
-      color: this.palette.edge[e.type] ?? this.palette.edgeDefault,
+      size: edgeStyle(e.type).width * 0.22,
+      color: this.edgeColour(e.type),
     });
   }
 
@@ -185,7 +254,7 @@ export class TopologyCanvas {
       this.graph.addNode(g.key, {
         x: x / n,
         y: y / n,
-        size: 14,
+        size: 2.4,
         label: `${g.label} (${n})`,
         kind: "Group",
         glyph: "▣",
@@ -196,18 +265,20 @@ export class TopologyCanvas {
         color: statusColour(this.palette, g.status),
       });
     }
+    this.framesDirty = true;
   }
 
   setFilter(f: DisplayFilter): void {
     this.filter = f;
+    this.framesDirty = true;
     this.sigma?.refresh({ skipIndexation: true });
   }
 
   setPalette(p: Palette): void {
     this.palette = p;
     this.graph.updateEachNodeAttributes((_, a) => ({ ...a, color: statusColour(p, a.status) }));
-    this.graph.updateEachEdgeAttributes((_, a) => ({ ...a, color: p.edge[a.edgeType] ?? p.edgeDefault }));
-    this.sigma?.setSetting("labelColor", { color: p.text });
+    this.graph.updateEachEdgeAttributes((_, a) => ({ ...a, color: this.edgeColour(a.edgeType) }));
+    this.sigma?.refresh({ skipIndexation: true });
   }
 
   private reduceNode(id: string, data: NodeAttrs): Partial<NodeAttrs> & Record<string, unknown> {
@@ -216,12 +287,11 @@ export class TopologyCanvas {
     if (f.visible && !f.visible.has(id) && data.aggregate === undefined) out.hidden = true;
     if (f.emphasis && !f.emphasis.has(id) && data.aggregate === undefined) {
       out.color = this.palette.dim;
-      out.label = "";
       out.zIndex = 0;
     } else if (f.emphasis) out.zIndex = 1;
     if (f.selected === id) {
       out.highlighted = true;
-      out.size = data.size * 1.6;
+      out.size = data.size * 1.4;
       out.zIndex = 2;
     }
     return out as Partial<NodeAttrs>;
@@ -231,46 +301,232 @@ export class TopologyCanvas {
     const f = this.filter;
     const out: Record<string, unknown> = { ...data };
     if (f.hiddenEdgeTypes.has(data.edgeType)) out.hidden = true;
-    else if (f.visible || f.emphasis) {
+    else if (f.visible || f.emphasis || f.selected) {
       const [s, t] = this.graph.extremities(id);
       if (f.visible && (!f.visible.has(s) || !f.visible.has(t))) out.hidden = true;
-      else if (f.emphasis && (!f.emphasis.has(s) || !f.emphasis.has(t))) out.color = this.palette.dim;
+      else if (f.selected && (s === f.selected || t === f.selected)) {
+        // The selection's own relations: full colour, thicker, on top.
+        out.color = this.palette.edge[data.edgeType] ?? this.palette.edgeDefault;
+        out.size = data.size * 1.8;
+        out.zIndex = 2;
+      } else if (f.emphasis && (!f.emphasis.has(s) || !f.emphasis.has(t))) out.color = this.palette.dim;
     }
     return out as Partial<EdgeAttrs>;
   }
 
-  /** Label: a kind glyph in a small box, then the object's name. */
-  private drawLabel(ctx: CanvasRenderingContext2D, d: NodeAttrs & { x: number; y: number; size: number }): void {
-    if (!d.label) return;
-    const size = 12;
-    ctx.font = `600 ${size - 2}px system-ui, sans-serif`;
-    const gw = ctx.measureText(d.glyph).width + 6;
-    const x = d.x + d.size + 3;
-    const y = d.y + size / 3;
-    ctx.fillStyle = this.palette.surface2;
-    ctx.fillRect(x, y - size + 1, gw, size + 2);
-    ctx.fillStyle = this.palette.muted;
-    ctx.fillText(d.glyph, x + 3, y);
-    ctx.font = `${size}px system-ui, sans-serif`;
-    ctx.fillStyle = this.palette.text;
-    ctx.fillText(d.label, x + gw + 4, y);
+  // ---- the 2D layers ----
+
+  private afterRender(): void {
+    const s = this.sigma;
+    if (!s) return;
+    // The first frame after a resize or the box pin may have used an old scale.
+    if (this.measure()) {
+      s.scheduleRefresh({ skipIndexation: true });
+      return;
+    }
+    const cam = s.getCamera().getState();
+    const o = s.graphToViewport({ x: 0, y: 0 });
+    const u = s.graphToViewport({ x: 1000, y: 1000 });
+    // graph → viewport is affine here (no rotation): v = a·g + b on each axis.
+    const t = { ax: (u.x - o.x) / 1000, bx: o.x, ay: (u.y - o.y) / 1000, by: o.y };
+    const { width, height } = s.getDimensions();
+    this.drawFrames(t, width, height);
+    this.drawLabels(t, width, height, cam.ratio);
   }
 
-  private drawHover(ctx: CanvasRenderingContext2D, d: NodeAttrs & { x: number; y: number; size: number }): void {
+  private frameList(): Frame[] {
+    if (!this.framesDirty) return this.frames;
+    this.framesDirty = false;
+    if (this.serverGroups) {
+      this.frames = framesFromServer(this.serverGroups);
+      return this.frames;
+    }
+    // Frames enclose what is shown: hidden kinds and filtered objects leave no empty boxes.
+    const f = this.filter;
+    const pts: { x: number; y: number; group?: string; namespace: string }[] = [];
+    this.graph.forEachNode((id, a) => {
+      if (a.aggregate !== undefined) return;
+      if (f.visible && !f.visible.has(id)) return;
+      pts.push({ x: a.x, y: -a.y, group: a.group, namespace: a.namespace });
+    });
+    this.frames = framesFromNodes(pts);
+    return this.frames;
+  }
+
+  private drawFrames(t: { ax: number; bx: number; ay: number; by: number }, width: number, height: number): void {
+    const ctx = this.sigma?.getCanvases().frames?.getContext("2d");
+    if (!ctx) return;
+    ctx.clearRect(0, 0, width, height);
+    const frames = this.frameList();
+    if (frames.length < 2 && !this.serverGroups) return; // one namespace: the frame says nothing
+    const p = this.palette;
+    ctx.lineWidth = 1;
+    ctx.font = `600 ${LABEL_FONT_PX}px system-ui, sans-serif`;
+    ctx.textBaseline = "top";
+    for (const fr of frames) {
+      // Server coordinates (y down) → graph (y up) → viewport.
+      const x0 = t.ax * fr.x + t.bx;
+      const x1 = t.ax * (fr.x + fr.w) + t.bx;
+      const y0 = t.ay * -fr.y + t.by;
+      const y1 = t.ay * -(fr.y + fr.h) + t.by;
+      const left = Math.min(x0, x1);
+      const top = Math.min(y0, y1);
+      const w = Math.abs(x1 - x0);
+      const hgt = Math.abs(y1 - y0);
+      if (left > width || top > height || left + w < 0 || top + hgt < 0 || w < 4 || hgt < 4) continue;
+      ctx.fillStyle = p.frame;
+      ctx.strokeStyle = p.border;
+      ctx.beginPath();
+      ctx.roundRect(left + 2, top + 2, w - 4, hgt - 4, Math.min(10, w / 8, hgt / 8));
+      ctx.fill();
+      ctx.stroke();
+      if (w >= 70 && hgt >= 24) {
+        ctx.fillStyle = p.muted;
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(left, top, w - 8, hgt);
+        ctx.clip();
+        // The title sticks to the screen edge while its frame is partly scrolled off.
+        ctx.fillText(fr.title, Math.min(Math.max(left + 10, 8), left + w - 80), Math.min(Math.max(top + 8, 8), top + hgt - 24));
+        ctx.restore();
+      }
+    }
+  }
+
+  /** Measured text widths, cached: measuring thousands of labels per frame is the slow part. */
+  private textWidth(ctx: CanvasRenderingContext2D, s: string, key = s): number {
+    let w = this.textWidths.get(key);
+    if (w === undefined) {
+      w = ctx.measureText(s).width;
+      if (this.textWidths.size > 50_000) this.textWidths.clear();
+      this.textWidths.set(key, w);
+    }
+    return w;
+  }
+
+  private drawLabels(t: { ax: number; bx: number; ay: number; by: number }, width: number, height: number, ratio: number): void {
+    const s = this.sigma;
+    const ctx = s?.getCanvases().labels?.getContext("2d");
+    if (!s || !ctx) return;
+    const f = this.filter;
+    const slotPx = (220 * this.ppu1) / ratio;
+    const r1 = 1 / this.sizeRatio(ratio);
+    const dense = slotPx < LABEL_MIN_SLOT_PX;
+    const cands: LabelCandidate[] = [];
+    const margin = 40;
+    const consider = (id: string, a: NodeAttrs, force: boolean) => {
+      if (f.visible && !f.visible.has(id) && a.aggregate === undefined) return;
+      const x = t.ax * a.x + t.bx;
+      const y = t.ay * a.y + t.by;
+      if (x < -margin || x > width + margin || y < -margin || y > height + margin) return;
+      const dimmed = !!f.emphasis && !f.emphasis.has(id) && a.aggregate === undefined;
+      if (dimmed && !force) return;
+      const bad = a.status === "error" ? 0 : a.status === "warning" ? 1 : 2;
+      const rank = (force ? 0 : f.emphasis ? 100 : 200) + bad * 20 + kindRank(a.kind);
+      cands.push({ id, x, y, r: a.size * r1 * (f.selected === id ? 1.4 : 1), rank, text: a.label, glyph: a.glyph, force });
+    };
+    if (dense) {
+      // Too far out to label everything: only what the user asked about.
+      const ids = new Set<string>();
+      if (f.selected) ids.add(f.selected);
+      if (this.hovered) ids.add(this.hovered);
+      if (f.hits) for (const id of f.hits) if (ids.size < 60) ids.add(id);
+      this.graph.forEachNode((id, a) => {
+        if (a.aggregate !== undefined) ids.add(id);
+      });
+      for (const id of ids) if (this.graph.hasNode(id)) consider(id, this.graph.getNodeAttributes(id), true);
+    } else {
+      this.graph.forEachNode((id, a) => consider(id, a, id === f.selected || id === this.hovered || a.aggregate !== undefined || !!f.hits?.has(id)));
+    }
+    ctx.font = `${LABEL_FONT_PX}px system-ui, sans-serif`;
+    const glyphFont = `700 ${LABEL_FONT_PX - 3}px system-ui, sans-serif`;
+    const placed = placeLabels(
+      cands,
+      {
+        text: (x) => this.textWidth(ctx, x),
+        glyph: (g) => {
+          ctx.font = glyphFont;
+          const w = this.textWidth(ctx, g, `\u0000${g}`) + 8;
+          ctx.font = `${LABEL_FONT_PX}px system-ui, sans-serif`;
+          return w;
+        },
+        height: LABEL_FONT_PX + 4,
+        maxWidth: Math.max(60, Math.min(200, slotPx - 12)),
+      },
+      width,
+      height,
+    );
+    const p = this.palette;
+    ctx.textBaseline = "middle";
+    for (const l of placed) {
+      const midY = l.box.y + l.box.h / 2;
+      // A backdrop keeps the text readable over edges.
+      ctx.fillStyle = p.labelBg;
+      ctx.fillRect(l.box.x - 2, l.box.y, l.box.w + 4, l.box.h);
+      if (l.glyph) {
+        ctx.fillStyle = p.surface2;
+        ctx.fillRect(l.box.x, l.box.y + 1, l.glyphW, l.box.h - 2);
+        ctx.font = glyphFont;
+        ctx.fillStyle = p.muted;
+        ctx.fillText(l.glyph, l.box.x + 4, midY);
+      }
+      ctx.font = `${f.selected === l.id ? "600 " : ""}${LABEL_FONT_PX}px system-ui, sans-serif`;
+      ctx.fillStyle = p.text;
+      ctx.fillText(l.text, l.box.x + l.glyphW + (l.glyphW ? 4 : 0), midY);
+    }
+    this.labelsDrawn = placed.length;
+  }
+
+  private drawHover(ctx: CanvasRenderingContext2D, d: NodeAttrs & { key: string; x: number; y: number; size: number }): void {
     ctx.beginPath();
     ctx.arc(d.x, d.y, d.size + 3, 0, Math.PI * 2);
     ctx.strokeStyle = this.palette.accent;
     ctx.lineWidth = 2;
     ctx.stroke();
-    this.drawLabel(ctx, { ...d, label: d.label || String(d.glyph) });
   }
 
-  /** Centres the camera on a node and zooms in. */
+  /** Centres the camera on a node and zooms in until labels show. */
   jumpTo(id: string): void {
     if (!this.sigma || !this.graph.hasNode(id)) return;
     const d = this.sigma.getNodeDisplayData(id);
     if (!d) return;
-    void this.sigma.getCamera().animate({ x: d.x, y: d.y, ratio: 0.25 }, { duration: 400 });
+    // Ratio at which a server slot is ~180 px wide: names readable, neighbours in view.
+    const ratio = Math.min(this.sigma.getCamera().getState().ratio, (220 * this.ppu1) / 180);
+    void this.sigma.getCamera().animate({ x: d.x, y: d.y, ratio }, { duration: 400 });
+  }
+
+  /** Fits the camera to some nodes (all when none given), e.g. after a filter leaves few. */
+  fit(ids?: Iterable<string>, animate = true): void {
+    const s = this.sigma;
+    if (!s) return;
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    let n = 0;
+    const take = (id: string) => {
+      const d = s.getNodeDisplayData(id);
+      if (!d || d.hidden) return;
+      n++;
+      if (d.x < x0) x0 = d.x;
+      if (d.x > x1) x1 = d.x;
+      if (d.y < y0) y0 = d.y;
+      if (d.y > y1) y1 = d.y;
+    };
+    if (ids) for (const id of ids) take(id);
+    else this.graph.forEachNode((id) => take(id));
+    if (!n) return;
+    // Display data are in sigma's framed (0..1) space, where the camera lives.
+    const cam = s.getCamera();
+    const { width, height } = s.getDimensions();
+    const aspect = width / Math.max(1, height);
+    // The framed space maps its larger side to the smaller viewport side: ratio 1 shows ~[0,1].
+    const span = Math.max(x1 - x0, (y1 - y0) * Math.min(1, aspect), 1e-3);
+    const minRatio = (220 * this.ppu1) / 200; // never closer than a 200 px slot
+    const ratio = Math.min(1, Math.max(span * 1.25, minRatio));
+    const state = { x: (x0 + x1) / 2, y: (y0 + y1) / 2, ratio };
+    if (animate) void cam.animate(state, { duration: 300 });
+    else cam.setState(state);
   }
 
   getCamera(): { x: number; y: number; ratio: number } | null {
@@ -302,12 +558,13 @@ export class TopologyCanvas {
     cam.setState({ x: st.x + dx * st.ratio, y: st.y + dy * st.ratio });
   }
 
-  /** A PNG of exactly what is on screen: every sigma layer composited over the background. */
+  /** A PNG of exactly what is on screen: every layer composited over the background. */
   async toPng(): Promise<Blob | null> {
     if (!this.sigma) return null;
+    // WebGL buffers are not preserved: draw and copy in the same task.
     this.sigma.refresh();
     const layers = this.sigma.getCanvases();
-    const first = Object.values(layers)[0];
+    const first = layers.nodes ?? Object.values(layers)[0];
     if (!first) return null;
     const out = document.createElement("canvas");
     out.width = first.width;
@@ -316,7 +573,7 @@ export class TopologyCanvas {
     if (!c) return null;
     c.fillStyle = this.palette.bg;
     c.fillRect(0, 0, out.width, out.height);
-    for (const name of ["edges", "nodes", "edgeLabels", "labels", "hovers", "hoverNodes"]) {
+    for (const name of ["frames", "edges", "nodes", "edgeLabels", "labels", "hovers", "hoverNodes"]) {
       const layer = layers[name];
       if (layer) c.drawImage(layer, 0, 0);
     }
@@ -327,6 +584,7 @@ export class TopologyCanvas {
   resize(): void {
     if (!this.sigma) return;
     this.sigma.resize();
+    this.measure();
     this.sigma.refresh({ skipIndexation: true });
   }
 
