@@ -5,7 +5,7 @@ import { EDGE_TYPES, PALETTES } from "../src/ui/theme";
 describe("themes meet WCAG 2.1 AA", () => {
   for (const [name, p] of Object.entries(PALETTES)) {
     it(`${name}_text_colours_have_4_5_to_1_on_every_surface`, () => {
-      for (const bg of [p.bg, p.surface, p.surface2]) {
+      for (const bg of [p.bg, p.surface, p.surface2, p.frame]) {
         for (const fg of [p.text, p.muted, p.ok, p.warning, p.error, p.unknown, p.accent]) {
           expect(contrastRatio(fg, bg), `${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
         }
@@ -14,8 +14,10 @@ describe("themes meet WCAG 2.1 AA", () => {
     });
 
     it(`${name}_graph_colours_have_3_to_1_on_the_canvas`, () => {
-      for (const c of Object.values(p.node)) expect(contrastRatio(c, p.bg), c).toBeGreaterThanOrEqual(3);
-      for (const t of EDGE_TYPES) expect(contrastRatio(p.edge[t]!, p.bg), t).toBeGreaterThanOrEqual(3);
+      for (const bg of [p.bg, p.frame]) {
+        for (const c of Object.values(p.node)) expect(contrastRatio(c, bg), c).toBeGreaterThanOrEqual(3);
+        for (const t of EDGE_TYPES) expect(contrastRatio(p.edge[t]!, bg), t).toBeGreaterThanOrEqual(3);
+      }
     });
   }
 

@@ -24,6 +24,10 @@ export interface Palette {
   edge: Record<string, string>;
   edgeDefault: string;
   dim: string;
+  /** Fill of group frames on the canvas (titles in muted text on it). */
+  frame: string;
+  /** Backdrop behind graph labels, so edges under them do not hurt legibility. */
+  labelBg: string;
 }
 
 export const EDGE_TYPES = [
@@ -101,6 +105,8 @@ export const PALETTES: Record<ThemeName, Palette> = {
     },
     edgeDefault: "#7d8b99",
     dim: "#2a3540",
+    frame: "#141b22",
+    labelBg: "rgba(15,20,25,0.78)",
   },
   light: {
     bg: "#ffffff",
@@ -131,6 +137,8 @@ export const PALETTES: Record<ThemeName, Palette> = {
     },
     edgeDefault: "#7a8591",
     dim: "#dde3ea",
+    frame: "#f5f7fa",
+    labelBg: "rgba(255,255,255,0.8)",
   },
 };
 
