@@ -1,8 +1,8 @@
 -- core_relations_spec.lua — plugins/core-relations.lua on fixture objects:
 -- every edge type of the contract is drawn where a careful reader of the
 -- manifests would draw it, and nothing else. The rules are evaluated by
--- tests/lua/relation_eval.lua, which follows the core's semantics (the C
--- side is pinned by tests/unit/test_graph.c on the same cases).
+-- kubilitics.testing.graph, the evaluator `kubilitics plugin test` uses, which
+-- tests/unit/test_script_testing.c holds to the C graph's results.
 package.path = "tests/lua/?.lua;" .. package.path
 
 -- The evaluator's result in the shape these specs read: edges as a set of
