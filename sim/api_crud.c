@@ -271,7 +271,7 @@ static void do_list(api_req_t *q)
         sim_api_table_end(&b, page.rv, next, page.remaining);
     } else {
         size_t total = 0;
-        for (size_t i = 0; i < page.n; i++) total += sim_obj_bytes(page.items[i]).n + 1;
+        for (size_t i = 0; i < page.n; i++) total += sim_obj_len(page.items[i]) + 1;
         buf_reserve(&b, total + 512);
         buf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
                    q->kind->list_kind, q->kind->api_version, (unsigned long long)page.rv);
@@ -283,9 +283,8 @@ static void do_list(api_req_t *q)
         }
         buf_puts(&b, "},\"items\":[");
         for (size_t i = 0; i < page.n; i++) {
-            sv_t o = sim_obj_bytes(page.items[i]);
             if (i) buf_putc(&b, ',');
-            buf_append(&b, o.p, o.n);
+            sim_obj_write(page.items[i], &b);
         }
         buf_puts(&b, "]}");
     }

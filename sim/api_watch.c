@@ -94,12 +94,11 @@ static void send_obj(api_watch_t *w, const char *type, const sim_obj_t *o)
     if (w->table) {
         sim_api_table_event(&b, w->kind, type, o, w->include, w->api->store);
     } else {
-        sv_t by = sim_obj_bytes(o);
-        buf_reserve(&b, by.n + 40);
+        buf_reserve(&b, sim_obj_len(o) + 40);
         buf_puts(&b, "{\"type\":\"");
         buf_puts(&b, type);
         buf_puts(&b, "\",\"object\":");
-        buf_append(&b, by.p, by.n);
+        sim_obj_write(o, &b);
         buf_puts(&b, "}\n");
     }
     watch_write(w, b.data, b.len);

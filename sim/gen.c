@@ -94,8 +94,8 @@ static int add(gen_t *g, const sim_kind_t *k, const char *ns, cJSON *obj, const 
         put_members(g, &g->bb, obj);
         cJSON_Delete(md);
         cJSON_Delete(obj);
-        rc = sim_create_raw(g->st, k, ns, name, sv_make(g->mb.data, g->mb.len), sv_make(g->bb.data, g->bb.len), out,
-                            g->err);
+        rc = sim_create_raw(g->st, k, ns, name, sv_make(g->mb.data, g->mb.len), sv_make(g->bb.data, g->bb.len), NULL,
+                            out, g->err);
     }
     if (rc < 0 && rc != ERR_EXISTS) return rc;
     g->created++;
@@ -434,14 +434,28 @@ static void ttext_free(ttext_t *t)
 
 /* Expand t with vals and create the object named name. */
 static int add_text(gen_t *g, const sim_kind_t *k, const char *ns, const char *name, const ttext_t *t,
-                    const char *const *vals, const sim_obj_t **out)
+                    const char *const *vals, const sv_t *share, sim_chunk_t *chunk, const sim_obj_t **out)
 {
     buf_reset(&g->mb);
     buf_reset(&g->bb);
     subst(&g->mb, t->meta, vals);
     subst(&g->bb, t->body, vals);
-    int rc = sim_create_raw(g->st, k, ns, name, sv_make(g->mb.data, g->mb.len), sv_make(g->bb.data, g->bb.len), out,
-                            g->err);
+    if (chunk) {
+        /* The pod spec (share, the chunk's text) appears once in the body,
+         * inside the template: put the marker there and let the store
+         * keep one copy for the whole application. */
+        char *at = memmem(g->bb.data, g->bb.len, share->p, share->n);
+        if (at && share->n) {
+            size_t off = (size_t)(at - g->bb.data);
+            *at = 1;
+            memmove(at + 1, at + share->n, g->bb.len - off - share->n + 1);
+            g->bb.len -= share->n - 1;
+        } else {
+            chunk = NULL;
+        }
+    }
+    int rc = sim_create_raw(g->st, k, ns, name, sv_make(g->mb.data, g->mb.len), sv_make(g->bb.data, g->bb.len), chunk,
+                            out, g->err);
     if (rc < 0 && rc != ERR_EXISTS) return rc;
     g->created++;
     return 0;
@@ -684,13 +698,19 @@ static int gen_app(gen_t *g, const app_t *a)
     vals[P_HEX1] = hex1;
     vals[P_HEX2] = hex2;
     snprintf(name, sizeof name, "%s-config", a->name);
-    if (add_text(g, g->k.cm, a->ns, name, &g->t_cm, vals, NULL) < 0) return -1;
+    if (add_text(g, g->k.cm, a->ns, name, &g->t_cm, vals, NULL, NULL, NULL) < 0) return -1;
     snprintf(name, sizeof name, "%s-secrets", a->name);
-    if (add_text(g, g->k.secret, a->ns, name, &g->t_secret, vals, NULL) < 0) return -1;
+    if (add_text(g, g->k.secret, a->ns, name, &g->t_secret, vals, NULL, NULL, NULL) < 0) return -1;
 
     /* Deployment: its template expanded once, hashed as the deployment
      * controller hashes it (so the controller adopts the ReplicaSet). */
     shape_t *sh = shape_get(g, a);
+    /* The pod spec: identical in the Deployment's and the ReplicaSet's
+     * template and in every Pod, so stored once (a chunk). */
+    buf_t pod_meta = {0}, pod_spec = {0};
+    subst(&pod_spec, sh->pod.body, vals);
+    sv_t share = pod_spec.len ? sv_make(pod_spec.data + 1, pod_spec.len - 1) : sv_make("", 0);
+    sim_chunk_t *chunk = share.n ? sim_chunk_new(share.p, share.n) : NULL;
     buf_t *tb = &g->pb;
     buf_reset(tb);
     subst(tb, sh->tmpl, vals);
@@ -698,20 +718,19 @@ static int gen_app(gen_t *g, const app_t *a)
     ctrl_template_hash_text(tb->data, 0, hash);
     vals[P_HASH] = hash;
     const sim_obj_t *dep = NULL, *rs = NULL;
-    if (add_text(g, g->k.deploy, a->ns, a->name, &sh->deploy, vals, &dep) < 0 || !dep) return -1;
+    int rc = 0;
+    if (add_text(g, g->k.deploy, a->ns, a->name, &sh->deploy, vals, &share, chunk, &dep) < 0 || !dep) goto fail;
     char dep_uid[64], rs_uid[64], rsname[160];
     snprintf(dep_uid, sizeof dep_uid, "%s", sim_obj_uid(dep));
     vals[P_DEP_UID] = dep_uid;
     snprintf(rsname, sizeof rsname, "%s-%s", a->name, hash);
-    if (add_text(g, g->k.rs, a->ns, rsname, &sh->rs, vals, &rs) < 0 || !rs) return -1;
+    if (add_text(g, g->k.rs, a->ns, rsname, &sh->rs, vals, &share, chunk, &rs) < 0 || !rs) goto fail;
     snprintf(rs_uid, sizeof rs_uid, "%s", sim_obj_uid(rs));
     vals[P_RS_UID] = rs_uid;
 
     /* Pods: metadata and spec expanded once per application; each pod adds
      * its name, node and status, written straight as JSON. */
-    buf_t pod_meta = {0}, pod_spec = {0};
     subst(&pod_meta, sh->pod.meta, vals);
-    subst(&pod_spec, sh->pod.body, vals);
     char images[4][160], image_ids[4][256];
     for (int i = 0; i < sh->ncts; i++) {
         buf_reset(tb);
@@ -725,7 +744,6 @@ static int gen_app(gen_t *g, const app_t *a)
     buf_t *pb = &g->pb, *eb = &g->eb;
     buf_reset(eb);
     buf_putc(eb, '[');
-    int rc = 0;
     for (int r = 0; r < a->replicas; r++) {
         char pname[200], ip[32], started[32];
         sim_rand_suffix(&g->rng, suf, 5);
@@ -738,10 +756,7 @@ static int gen_app(gen_t *g, const app_t *a)
         ts_at(start, started);
         buf_reset(pb);
         buf_puts(pb, ",\"spec\":{");
-        if (pod_spec.len) {
-            buf_append(pb, pod_spec.data + 1, pod_spec.len - 1);
-            buf_putc(pb, ',');
-        }
+        if (chunk) buf_puts(pb, "\x01,"); /* the shared spec members go here */
         buf_printf(pb, "\"nodeName\":\"%s\"},\"status\":{\"phase\":\"Running\",\"conditions\":[", g->node_names[ni]);
         static const char *const ctypes[] = {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
                                              "PodScheduled"};
@@ -766,7 +781,7 @@ static int gen_app(gen_t *g, const app_t *a)
         buf_puts(pb, "],\"qosClass\":\"Burstable\"}");
         const sim_obj_t *po = NULL;
         rc = sim_create_raw(g->st, g->k.pod, a->ns, pname, sv_make(pod_meta.data, pod_meta.len),
-                            sv_make(pb->data, pb->len), &po, g->err);
+                            sv_make(pb->data, pb->len), chunk, &po, g->err);
         if (rc < 0 && rc != ERR_EXISTS) break;
         rc = 0;
         g->created++;
@@ -780,9 +795,17 @@ static int gen_app(gen_t *g, const app_t *a)
     }
     buf_free(&pod_meta);
     buf_free(&pod_spec);
+    sim_chunk_unref(chunk);
     if (rc < 0) return -1;
     buf_putc(eb, ']');
 
+    goto services;
+fail:
+    buf_free(&pod_meta);
+    buf_free(&pod_spec);
+    sim_chunk_unref(chunk);
+    return -1;
+services:
     /* Service, EndpointSlice (core Endpoints are not generated: they would
      * add 1/7 to the object count; the endpoints controller writes them on
      * the Service's first pod change). */
@@ -791,13 +814,13 @@ static int gen_app(gen_t *g, const app_t *a)
              (unsigned)sim_rng_below(&g->rng, 250) + 2);
     vals[P_CIP] = cip;
     const sim_obj_t *svc = NULL;
-    if (add_text(g, g->k.svc, a->ns, a->name, &g->t_svc, vals, &svc) < 0 || !svc) return -1;
+    if (add_text(g, g->k.svc, a->ns, a->name, &g->t_svc, vals, NULL, NULL, &svc) < 0 || !svc) return -1;
     char svc_uid[64], sname[256];
     snprintf(svc_uid, sizeof svc_uid, "%s", sim_obj_uid(svc));
     vals[P_SVC_UID] = svc_uid;
     vals[P_EPS] = eb->data;
     ctrl_slice_name(a->ns, a->name, sname, sizeof sname);
-    return add_text(g, g->k.slice, a->ns, sname, &g->t_slice, vals, NULL);
+    return add_text(g, g->k.slice, a->ns, sname, &g->t_slice, vals, NULL, NULL, NULL);
 }
 
 static int gen_namespace(gen_t *g, const char *ns, int idx)

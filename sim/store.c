@@ -44,8 +44,12 @@ struct sim_obj {
     char *name;
     char uid[40];
     uint64_t rv;
-    char *bytes;
-    size_t len;
+    char *bytes;  /* the text, or with a chunk: the text around it */
+    size_t len;   /* length of the whole text */
+    sim_chunk_t *chunk; /* shared bytes standing at chunk_at in the text, or NULL */
+    uint32_t chunk_at;
+    uint16_t flat_slot; /* with a chunk: where flat sits in the store's ring */
+    char *flat;   /* with a chunk: the assembled text while in the ring */
     char *labels; /* packed "k\0v\0…\0"; NULL when none */
     char *fields; /* packed "path\0value\0…\0"; NULL when none */
     char **owners;
@@ -53,6 +57,14 @@ struct sim_obj {
     sim_obj_t *lru_prev, *lru_next;
     sim_store_t *store;
 };
+
+struct sim_chunk {
+    uint32_t refs;
+    size_t len;
+    char bytes[];
+};
+
+#define FLAT_RING 256
 
 struct entry {
     char *key;
@@ -121,6 +133,8 @@ struct sim_store {
     char *scratch; /* print buffer, see print_exact */
     size_t scratch_cap;
     buf_t rawbuf;     /* assembly buffer of sim_create_raw */
+    sim_obj_t *flat_ring[FLAT_RING]; /* chunked objects whose text is assembled (see sim_obj_bytes) */
+    size_t flat_next;
     map_t ns_names;   /* interned namespace names: every version of every object points into it */
 };
 
@@ -391,6 +405,11 @@ static void obj_drop_tree(sim_store_t *s, sim_obj_t *o)
 static void obj_free(sim_store_t *s, sim_obj_t *o)
 {
     obj_drop_tree(s, o);
+    if (o->flat) {
+        s->flat_ring[o->flat_slot] = NULL;
+        free(o->flat);
+    }
+    sim_chunk_unref(o->chunk);
     free(o->name);
     free(o->bytes);
     free(o->labels);
@@ -644,10 +663,10 @@ static void walk_fields(buf_t *b, const char *list, char *path, size_t plen, con
 
 /* What pack_labels, pack_fields and the owner scan of obj_build extract,
  * from bytes instead of a tree. */
-static void extract_from_bytes(sim_obj_t *o, const sim_kind_t *k)
+static void extract_from_bytes(sim_obj_t *o, const sim_kind_t *k, const char *text)
 {
-    const char *e = o->bytes + o->len, *me = NULL, *ve = NULL;
-    const char *meta = js_member(o->bytes, e, "metadata", 8, &me);
+    const char *e = text + o->len, *me = NULL, *ve = NULL;
+    const char *meta = js_member(text, e, "metadata", 8, &me);
     buf_t b = {0};
     js_it_t it;
     const char *kk, *ke;
@@ -666,7 +685,7 @@ static void extract_from_bytes(sim_obj_t *o, const sim_kind_t *k)
     }
     buf_reset(&b);
     char path[128];
-    if (k->field_paths) walk_fields(&b, k->field_paths, path, 0, o->bytes, e);
+    if (k->field_paths) walk_fields(&b, k->field_paths, path, 0, text, e);
     if (b.len) {
         buf_putc(&b, '\0');
         o->fields = xmemdup(b.data, b.len);
@@ -781,7 +800,62 @@ const char *sim_obj_namespace(const sim_obj_t *o) { return o->ns; }
 const char *sim_obj_name(const sim_obj_t *o) { return o->name; }
 const char *sim_obj_uid(const sim_obj_t *o) { return o->uid; }
 uint64_t sim_obj_rv(const sim_obj_t *o) { return o->rv; }
-sv_t sim_obj_bytes(const sim_obj_t *o) { return sv_make(o->bytes, o->len); }
+sim_chunk_t *sim_chunk_new(const char *p, size_t n)
+{
+    sim_chunk_t *c = xmalloc(sizeof *c + n + 1);
+    c->refs = 1;
+    c->len = n;
+    memcpy(c->bytes, p, n);
+    c->bytes[n] = '\0';
+    return c;
+}
+
+void sim_chunk_unref(sim_chunk_t *c)
+{
+    if (c && --c->refs == 0) free(c);
+}
+
+/* The whole text of o, contiguous. Chunked objects are assembled into the
+ * ring; the oldest assembly is dropped to make room. */
+static const char *obj_text(const sim_obj_t *co)
+{
+    if (!co->chunk) return co->bytes;
+    sim_obj_t *o = (sim_obj_t *)co; /* the assembly is a cache, not part of the value */
+    if (o->flat) return o->flat;
+    sim_store_t *s = o->store;
+    size_t slot = s->flat_next++ % FLAT_RING;
+    sim_obj_t *old = s->flat_ring[slot];
+    if (old) {
+        free(old->flat);
+        old->flat = NULL;
+    }
+    char *f = xmalloc(o->len + 1);
+    size_t tail = o->len - o->chunk->len - o->chunk_at;
+    memcpy(f, o->bytes, o->chunk_at);
+    memcpy(f + o->chunk_at, o->chunk->bytes, o->chunk->len);
+    memcpy(f + o->chunk_at + o->chunk->len, o->bytes + o->chunk_at, tail);
+    f[o->len] = '\0';
+    o->flat = f;
+    o->flat_slot = (uint16_t)slot;
+    s->flat_ring[slot] = o;
+    return f;
+}
+
+sv_t sim_obj_bytes(const sim_obj_t *o) { return sv_make(obj_text(o), o->len); }
+
+size_t sim_obj_len(const sim_obj_t *o) { return o->len; }
+
+void sim_obj_write(const sim_obj_t *o, buf_t *out)
+{
+    if (!o->chunk) {
+        buf_append(out, o->bytes, o->len);
+        return;
+    }
+    buf_reserve(out, o->len);
+    buf_append(out, o->bytes, o->chunk_at);
+    buf_append(out, o->chunk->bytes, o->chunk->len);
+    buf_append(out, o->bytes + o->chunk_at, o->len - o->chunk->len - o->chunk_at);
+}
 bool sim_obj_deleting(const sim_obj_t *o) { return o->deleting; }
 const char *sim_obj_labels_packed(const sim_obj_t *o) { return o->labels ? o->labels : ""; }
 
@@ -794,7 +868,7 @@ const cJSON *sim_obj_json(const sim_obj_t *co)
         lru_push(s, o);
         return o->tree;
     }
-    o->tree = cJSON_ParseWithLength(o->bytes, o->len);
+    o->tree = cJSON_ParseWithLength(obj_text(o), o->len);
     lru_push(s, o);
     s->ncached++;
     return o->tree;
@@ -803,7 +877,7 @@ const cJSON *sim_obj_json(const sim_obj_t *co)
 cJSON *sim_obj_member(const sim_obj_t *o, const char *path)
 {
     if (o->tree) return cJSON_Duplicate(dot_path(o->tree, path), true);
-    const char *cur = o->bytes, *end = o->bytes + o->len;
+    const char *cur = obj_text(o), *end = cur + o->len;
     while (cur && *path) {
         const char *dot = strchr(path, '.');
         size_t n = dot ? (size_t)(dot - path) : strlen(path);
@@ -1083,7 +1157,7 @@ sv_t sim_event_line(const sim_event_t *ev)
         buf_puts(&b, "{\"type\":\"");
         buf_puts(&b, names[ev->type]);
         buf_puts(&b, "\",\"object\":");
-        buf_append(&b, ev->obj->bytes, ev->obj->len);
+        sim_obj_write(ev->obj, &b);
         buf_puts(&b, "}\n");
         w->line_len = b.len;
         w->line = buf_steal(&b);
@@ -1442,8 +1516,10 @@ fail:
 }
 
 int sim_create_raw(sim_store_t *s, const sim_kind_t *k, const char *ns, const char *name, sv_t meta, sv_t body,
-                   const sim_obj_t **out, err_t *err)
+                   sim_chunk_t *chunk, const sim_obj_t **out, err_t *err)
 {
+    const char *mark = chunk ? memchr(body.p, 1, body.n) : NULL;
+    if (chunk && !mark) return err_set(err, ERR_INVALID, "bulk load: the body has no place for its chunk");
     char desc[300], key[600];
     if (!k || !name || !*name) return err_set(err, ERR_INVALID, "metadata.name: Required value: name is required");
     if (k == s->k_namespace || k->crd || kr_of(k) == kr_of(s->k_crd))
@@ -1481,7 +1557,14 @@ int sim_create_raw(sim_store_t *s, const sim_kind_t *k, const char *ns, const ch
     buf_printf(b, "\"creationTimestamp\":\"%s\"", ts);
     buf_append(b, meta.p, meta.n);
     buf_putc(b, '}');
-    buf_append(b, body.p, body.n);
+    size_t at = b->len + (mark ? (size_t)(mark - body.p) : 0);
+    if (mark) {
+        buf_append(b, body.p, (size_t)(mark - body.p));
+        buf_append(b, chunk->bytes, chunk->len);
+        buf_append(b, mark + 1, body.n - (size_t)(mark - body.p) - 1);
+    } else {
+        buf_append(b, body.p, body.n);
+    }
     buf_putc(b, '}');
     sim_obj_t *o = xcalloc(1, sizeof *o);
     o->store = s;
@@ -1491,8 +1574,20 @@ int sim_create_raw(sim_store_t *s, const sim_kind_t *k, const char *ns, const ch
     o->name = xstrdup(name);
     memcpy(o->uid, uid, sizeof o->uid);
     o->len = b->len;
-    o->bytes = xmemdup(b->data, b->len + 1);
-    extract_from_bytes(o, k);
+    extract_from_bytes(o, k, b->data);
+    if (mark) {
+        /* keep the text around the chunk; the chunk itself is shared */
+        size_t own = b->len - chunk->len;
+        o->bytes = xmalloc(own + 1);
+        memcpy(o->bytes, b->data, at);
+        memcpy(o->bytes + at, b->data + at + chunk->len, b->len - at - chunk->len);
+        o->bytes[own] = '\0';
+        o->chunk = chunk;
+        chunk->refs++;
+        o->chunk_at = (uint32_t)at;
+    } else {
+        o->bytes = xmemdup(b->data, b->len + 1);
+    }
     commit_add_obj(s, kr, key, o);
     if (out) *out = o;
     dispatch(s);
@@ -1640,7 +1735,7 @@ static int do_update(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON 
     set_rv(meta_of(nu), cur->rv);
     size_t plen;
     char *printed = print_exact(s, nu, &plen);
-    bool same = plen == cur->len && memcmp(printed, cur->bytes, cur->len) == 0;
+    bool same = plen == cur->len && memcmp(printed, obj_text(cur), cur->len) == 0;
     free(printed);
     if (same) {
         cJSON_Delete(nu);

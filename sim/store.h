@@ -59,6 +59,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/str.h"
 
@@ -172,8 +173,17 @@ const char *sim_obj_namespace(const sim_obj_t *o); /* "" for cluster-scoped */
 const char *sim_obj_name(const sim_obj_t *o);
 const char *sim_obj_uid(const sim_obj_t *o);
 uint64_t sim_obj_rv(const sim_obj_t *o);
-/* The serialized object (compact JSON, no trailing newline). */
+/* The serialized object (compact JSON, no trailing newline). For an
+ * object bulk-loaded with a shared chunk (sim_create_raw) the contiguous
+ * text is assembled on demand into a small ring: use the view at once —
+ * it stays valid until sim_store_gc() or 256 further sim_obj_bytes calls,
+ * whichever comes first. Every other object's view lives until
+ * sim_store_gc() as usual. */
 sv_t sim_obj_bytes(const sim_obj_t *o);
+/* Append the serialized object to out without assembling it (LIST and
+ * WATCH use this: no copy beyond the one into out). */
+void sim_obj_write(const sim_obj_t *o, buf_t *out);
+size_t sim_obj_len(const sim_obj_t *o); /* its length in bytes */
 /* The parsed tree (parsed now if not cached). */
 const cJSON *sim_obj_json(const sim_obj_t *o);
 /* The value at a dot path ("spec.selector"), parsed on its own without
@@ -227,6 +237,14 @@ int sim_update(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON *obj,
 int sim_update_status(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON *obj,
                       const sim_write_opts_t *opts, const sim_obj_t **out, err_t *err);
 
+/* Bytes shared by many bulk-loaded objects: the generator's pod spec,
+ * which an application's Deployment, ReplicaSet and every one of its Pods
+ * embed verbatim, is stored once. Refcounted; each object made with it
+ * holds a reference until its last version is freed. */
+typedef struct sim_chunk sim_chunk_t;
+sim_chunk_t *sim_chunk_new(const char *p, size_t n);
+void sim_chunk_unref(sim_chunk_t *c);
+
 /* Bulk loading (the scale generator): create an object from compact JSON
  * pieces, with no tree built, parsed or cached. The store writes
  *   {"apiVersion":…,"kind":…,"metadata":{"name":…,"namespace":…,"uid":…,
@@ -238,9 +256,11 @@ int sim_update_status(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON
  * scans, not parses, them for labels, owner uids and selectable fields, and
  * does not validate them beyond that. Not for Namespaces or CRDs, whose
  * creation has side effects (Invalid). Name, namespace and AlreadyExists
- * errors as sim_create. The change feed sees an ordinary ADDED. */
+ * errors as sim_create. The change feed sees an ordinary ADDED.
+ * chunk (may be NULL): BODY then holds one byte 0x01 (which JSON text
+ * never contains) where the chunk's bytes stand; they are not copied. */
 int sim_create_raw(sim_store_t *s, const sim_kind_t *k, const char *ns, const char *name, sv_t meta, sv_t body,
-                   const sim_obj_t **out, err_t *err);
+                   sim_chunk_t *chunk, const sim_obj_t **out, err_t *err);
 
 enum { SIM_PROPAGATE_DEFAULT, SIM_PROPAGATE_BACKGROUND, SIM_PROPAGATE_FOREGROUND, SIM_PROPAGATE_ORPHAN };
 

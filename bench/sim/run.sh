@@ -139,7 +139,7 @@ for round in $(seq "$LIST_ROUNDS"); do
     k_times+=("$(secs "$t0" "$t1")")
     if [ "$round" = 1 ]; then
         bytes=$(cat "$TMP/pages"/*.json | wc -c)
-        nitems=$(cat "$TMP/pages"/*.json | grep -o '{"apiVersion":"v1","kind":"Pod"' | wc -l)
+        nitems=$(cat "$TMP/pages"/*.json | grep -F -o '{"apiVersion":"v1","kind":"Pod",' | wc -l)
         # the reference serves exactly these bytes
         rm -rf "$TMP/ref" && cp -r "$TMP/pages" "$TMP/ref"
         chmod -R a+rX "$TMP"

@@ -659,12 +659,6 @@ api_t *api_new(uv_loop_t *loop, http_server_t *http, clusters_t *clusters, obs_r
         err_set(err, ERR_INVALID, "api_new: loop, http, clusters and obs are required");
         return NULL;
     }
-    /* A client that leaves while a large answer (a topology, a log) is
-     * being written must not kill the process: writes then fail with EPIPE
-     * instead of raising SIGPIPE. This belongs in the process setup
-     * (main.c / loop.c); it is made sure of here because the API's
-     * streaming answers are where it happens. */
-    signal(SIGPIPE, SIG_IGN);
     api_priv_t *p = xcalloc(1, sizeof *p);
     api_t *api = &p->api;
     api->loop = loop;

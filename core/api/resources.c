@@ -38,6 +38,7 @@ typedef struct list_st {
     api_cursor_t cur;
     uint64_t qhash;
     const char **nss; /* gated namespaces (owned array, store strings) */
+    size_t nnss;
 } list_st_t;
 
 typedef struct item {
@@ -192,10 +193,39 @@ static void item_json(walk_t *w, store_oid_t o, int64_t now_s, buf_t *out)
     buf_putc(out, '}');
 }
 
+/* A user who may list the kind in none of the asked namespaces (or, for a
+ * cluster-scoped kind, not at all) is told so with 403, as kubectl would be,
+ * rather than shown an empty list that reads as "there are none". Where some
+ * namespaces are allowed the list is filtered silently: the others' objects,
+ * and their count, stay unseen. */
+static bool list_allowed(api_req_t *q, list_st_t *st)
+{
+    if (!q->view || api_view_is_admin(q->view)) return true;
+    if (!st->res->namespaced) return api_visible(q->ac, q->view, "", st->kind_id) == 1;
+    if (st->ns[0]) return api_visible(q->ac, q->view, st->ns, st->kind_id) == 1;
+    for (size_t i = 0; i < st->nnss; i++)
+        if (api_visible(q->ac, q->view, st->nss[i], st->kind_id) == 1) return true;
+    return st->nnss == 0;
+}
+
 static void list_run(api_req_t *q)
 {
     list_st_t *st = q->st;
     store_t *s = cluster_store(q->c);
+    if (!list_allowed(q, st)) {
+        const char *who = q->id.user ? q->id.user : "this identity";
+        const char *res = st->res->resource;
+        if (!st->res->namespaced)
+            api_req_error(q, 403, "forbidden", "user \"%s\" may not list %s (cluster-scoped) in cluster \"%s\"",
+                          who, res, q->cid);
+        else if (st->ns[0])
+            api_req_error(q, 403, "forbidden", "user \"%s\" may not list %s in namespace \"%s\" of cluster \"%s\"",
+                          who, res, st->ns, q->cid);
+        else
+            api_req_error(q, 403, "forbidden", "user \"%s\" may not list %s in any namespace of cluster \"%s\"",
+                          who, res, q->cid);
+        return;
+    }
     walk_t w = {.q = q, .st = st, .s = s};
     w.need_node = api_fieldsel_has(&st->fs, API_FIELD_NODENAME);
     err_t e = {0};
@@ -354,8 +384,8 @@ static void h_list(http_req_t *r, void *ud)
         api_req_gate(q, one, 1, NULL, 0, list_run);
         return;
     }
-    size_t n = api_store_namespaces(cluster_store(q->c), &st->nss);
-    api_req_gate(q, st->nss, n, NULL, 0, list_run);
+    st->nnss = api_store_namespaces(cluster_store(q->c), &st->nss);
+    api_req_gate(q, st->nss, st->nnss, NULL, 0, list_run);
 }
 
 /* ---- detail ---- */

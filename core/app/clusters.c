@@ -142,12 +142,15 @@ static watched_t *find_type(cluster_t *c, const char *group, const char *resourc
     return NULL;
 }
 
-/* Types not worth a watch: events.k8s.io duplicates core events, and a few
- * legacy or write-only resources serve nothing a person looks at. */
+/* Types not watched into the store: Events (core and events.k8s.io) are
+ * kept by the API's own bounded event ring, with their text, rather than as
+ * store objects and topology nodes; a few legacy resources serve nothing a
+ * person looks at. */
 static bool skip_type(const kube_api_resource_t *r)
 {
     if (!r->watchable || !r->preferred) return true;
     if (!strcmp(r->group, "events.k8s.io")) return true;
+    if (!strcmp(r->group, "") && !strcmp(r->resource, "events")) return true;
     if (!strcmp(r->group, "") && !strcmp(r->resource, "componentstatuses")) return true;
     return false;
 }

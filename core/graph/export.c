@@ -1,11 +1,18 @@
 /* export.c — a query result drawn as SVG or written as Graphviz DOT.
+ * Owner: the topology layout (with layout.c).
  *
  * Both use the result's own coordinates, so an export is exactly the
- * picture the UI shows for the same scope. The SVG is self-contained (no
- * fonts or images fetched): group frames, edges coloured by type with
- * arrowheads, nodes as rounded boxes with a kind glyph (kubectl's short
- * names), the status as the box colour, and a legend of the statuses, edge
- * types and glyphs that appear.
+ * picture the UI shows for the same scope: every node box is drawn centred
+ * on the node's x/y of the topology JSON, in the same pixel space (the
+ * header sits at negative y, the legend right of the content, so no
+ * transform is ever applied). The SVG is self-contained (no fonts or images
+ * fetched): namespace frames and application groups with titles; edges as
+ * curves from the source's side to the target's, styled per type (colour and
+ * dash pattern, as in the legend) with arrowheads; nodes as boxes with a
+ * kind glyph (kubectl's short names) coloured by kind family, the status as
+ * a bar and, when not ok, the reason in the status colour; and a legend of
+ * the statuses, edge types and kinds that appear. Status colours meet WCAG
+ * AA (≥ 4.5:1) against the white node boxes and legend.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,44 +21,57 @@
 #include "base/mem.h"
 #include "graph/graph_int.h"
 
-#define NODE_W 180
-#define NODE_H 64
+#define NODE_W LAYOUT_NODE_W
+#define NODE_H LAYOUT_NODE_H
+#define NAME_MAX_CHARS 28
+#define LEGEND_W 290.0
+#define HEADER_H 84.0
+#define MARGIN 24.0
+
+enum { FAM_WORKLOAD, FAM_NETWORK, FAM_CONFIG, FAM_STORAGE, FAM_IDENTITY, FAM_SCALING, FAM_CLUSTER, FAM_OTHER };
 
 typedef struct glyph {
     const char *kind, *glyph;
+    int fam;
 } glyph_t;
 
 static const glyph_t GLYPHS[] = {
-    {"Pod", "po"},
-    {"Deployment.apps", "deploy"},
-    {"ReplicaSet.apps", "rs"},
-    {"StatefulSet.apps", "sts"},
-    {"DaemonSet.apps", "ds"},
-    {"Job.batch", "job"},
-    {"CronJob.batch", "cj"},
-    {"Service", "svc"},
-    {"EndpointSlice.discovery.k8s.io", "eps"},
-    {"Endpoints", "ep"},
-    {"Ingress.networking.k8s.io", "ing"},
-    {"HTTPRoute.gateway.networking.k8s.io", "route"},
-    {"Gateway.gateway.networking.k8s.io", "gw"},
-    {"NetworkPolicy.networking.k8s.io", "netpol"},
-    {"PodDisruptionBudget.policy", "pdb"},
-    {"HorizontalPodAutoscaler.autoscaling", "hpa"},
-    {"ConfigMap", "cm"},
-    {"Secret", "secret"},
-    {"PersistentVolumeClaim", "pvc"},
-    {"PersistentVolume", "pv"},
-    {"StorageClass.storage.k8s.io", "sc"},
-    {"ServiceAccount", "sa"},
-    {"Role.rbac.authorization.k8s.io", "role"},
-    {"ClusterRole.rbac.authorization.k8s.io", "crole"},
-    {"RoleBinding.rbac.authorization.k8s.io", "rb"},
-    {"ClusterRoleBinding.rbac.authorization.k8s.io", "crb"},
-    {"Node", "node"},
-    {"Namespace", "ns"},
-    {NULL, NULL},
+    {"Pod", "po", FAM_WORKLOAD},
+    {"Deployment.apps", "deploy", FAM_WORKLOAD},
+    {"ReplicaSet.apps", "rs", FAM_WORKLOAD},
+    {"StatefulSet.apps", "sts", FAM_WORKLOAD},
+    {"DaemonSet.apps", "ds", FAM_WORKLOAD},
+    {"Job.batch", "job", FAM_WORKLOAD},
+    {"CronJob.batch", "cj", FAM_WORKLOAD},
+    {"ControllerRevision.apps", "rev", FAM_WORKLOAD},
+    {"Service", "svc", FAM_NETWORK},
+    {"EndpointSlice.discovery.k8s.io", "eps", FAM_NETWORK},
+    {"Endpoints", "ep", FAM_NETWORK},
+    {"Ingress.networking.k8s.io", "ing", FAM_NETWORK},
+    {"HTTPRoute.gateway.networking.k8s.io", "route", FAM_NETWORK},
+    {"Gateway.gateway.networking.k8s.io", "gw", FAM_NETWORK},
+    {"NetworkPolicy.networking.k8s.io", "netpol", FAM_NETWORK},
+    {"PodDisruptionBudget.policy", "pdb", FAM_SCALING},
+    {"HorizontalPodAutoscaler.autoscaling", "hpa", FAM_SCALING},
+    {"ConfigMap", "cm", FAM_CONFIG},
+    {"Secret", "secret", FAM_CONFIG},
+    {"PersistentVolumeClaim", "pvc", FAM_STORAGE},
+    {"PersistentVolume", "pv", FAM_STORAGE},
+    {"StorageClass.storage.k8s.io", "sc", FAM_STORAGE},
+    {"ServiceAccount", "sa", FAM_IDENTITY},
+    {"Role.rbac.authorization.k8s.io", "role", FAM_IDENTITY},
+    {"ClusterRole.rbac.authorization.k8s.io", "crole", FAM_IDENTITY},
+    {"RoleBinding.rbac.authorization.k8s.io", "rb", FAM_IDENTITY},
+    {"ClusterRoleBinding.rbac.authorization.k8s.io", "crb", FAM_IDENTITY},
+    {"Node", "node", FAM_CLUSTER},
+    {"Namespace", "ns", FAM_CLUSTER},
+    {NULL, NULL, FAM_OTHER},
 };
+#define NGLYPHS (sizeof GLYPHS / sizeof GLYPHS[0] - 1)
+
+/* Family colours: white glyph text on them is ≥ 4.5:1. */
+static const char *const FAM_COLOUR[] = {"#0969da", "#8250df", "#953800", "#bc4c00",
+                                         "#bf3989", "#1b7c83", "#57606a", "#6e7781"};
 
 int graph_kind_glyph(const char *kind, const char **glyph, const char **lane_name)
 {
@@ -66,22 +86,46 @@ int graph_kind_glyph(const char *kind, const char **glyph, const char **lane_nam
     return -1;
 }
 
+/* ok, unknown, warning, error: ≥ 4.5:1 on white (WCAG AA for text). */
 static const char *status_colour(int st)
 {
-    static const char *const c[] = {"#2e7d32", "#757575", "#f9a825", "#c62828"};
+    static const char *const c[] = {"#1a7f37", "#656d76", "#9a6700", "#c62828"};
     return st >= 0 && st <= 3 ? c[st] : c[1];
+}
+
+typedef struct estyle {
+    const char *type, *colour, *dash;
+    double width;
+} estyle_t;
+
+/* Edge styles: solid for ownership and traffic, dashed for selection,
+ * dotted for references; the legend shows each with its name. */
+static const estyle_t ESTYLES[] = {
+    {"owns", "#57606a", NULL, 1.6},
+    {"selects", "#0969da", "6 4", 1.4},
+    {"routes", "#8250df", NULL, 2.2},
+    {"mounts", "#953800", "2 3", 1.6},
+    {"references", "#9a6700", "1 3", 1.8},
+    {"uses", "#bf3989", "8 3 2 3", 1.4},
+    {"runs-on", "#6e7781", "10 5", 1.2},
+    {"binds", "#bc4c00", "6 3", 1.6},
+    {"grants", "#6639ba", "8 3 2 3", 1.4},
+    {"scales", "#1b7c83", NULL, 1.6},
+    {"terminates", "#116329", "4 3", 1.6},
+    {NULL, "#6e7781", "3 3", 1.4},
+};
+#define NESTYLES (sizeof ESTYLES / sizeof ESTYLES[0] - 1)
+
+static int estyle_of(const char *type)
+{
+    for (size_t i = 0; i < NESTYLES; i++)
+        if (strcmp(ESTYLES[i].type, type) == 0) return (int)i;
+    return (int)NESTYLES;
 }
 
 static const char *edge_colour(const char *type)
 {
-    static const char *const known[][2] = {
-        {"owns", "#5c6bc0"},       {"selects", "#00897b"}, {"routes", "#8e24aa"},     {"mounts", "#6d4c41"},
-        {"references", "#8d6e63"}, {"uses", "#546e7a"},    {"runs-on", "#9e9e9e"},    {"binds", "#ef6c00"},
-        {"grants", "#d81b60"},     {"scales", "#3949ab"},  {"terminates", "#43a047"}, {NULL, NULL},
-    };
-    for (int i = 0; known[i][0]; i++)
-        if (strcmp(known[i][0], type) == 0) return known[i][1];
-    return "#90a4ae";
+    return ESTYLES[estyle_of(type)].colour;
 }
 
 static void xml_text(buf_t *out, const char *s, size_t max)
@@ -111,6 +155,22 @@ static void xml_text(buf_t *out, const char *s, size_t max)
     if (*s) buf_puts(out, "…");
 }
 
+/* A name of at most NAME_MAX_CHARS characters: longer ones keep their start
+ * and their end (a Pod's distinguishing suffix) around an ellipsis. */
+static size_t name_text(buf_t *out, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= NAME_MAX_CHARS) {
+        xml_text(out, s, n);
+        return n;
+    }
+    size_t head = (NAME_MAX_CHARS - 1) / 2, tail = NAME_MAX_CHARS - 1 - head;
+    xml_text(out, s, head);
+    buf_puts(out, "…");
+    xml_text(out, s + n - tail, tail);
+    return NAME_MAX_CHARS;
+}
+
 static void id_text(const store_t *s, store_oid_t o, buf_t *out)
 {
     buf_t id = {0};
@@ -119,158 +179,315 @@ static void id_text(const store_t *s, store_oid_t o, buf_t *out)
     buf_free(&id);
 }
 
+/* The kind without its group, as people say it: "Deployment". */
+static void short_kind(buf_t *out, const char *kind)
+{
+    const char *dot = strchr(kind, '.');
+    size_t n = dot ? (size_t)(dot - kind) : strlen(kind);
+    char tmp[64];
+    if (n >= sizeof tmp) n = sizeof tmp - 1;
+    memcpy(tmp, kind, n);
+    tmp[n] = '\0';
+    xml_text(out, tmp, 40);
+}
+
+static void svg_group(const graph_result_t *r, const layout_group_t *gr, buf_t *out)
+{
+    const store_t *s = r->g->s;
+    switch (gr->kind) {
+    case LAYOUT_G_NAMESPACE:
+    case LAYOUT_G_CLUSTER:
+        if (gr->kind == LAYOUT_G_CLUSTER && gr->title && strcmp(gr->title, "cluster-scoped") != 0) break;
+        buf_printf(out,
+                   "<g class=\"frame\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" rx=\"14\" "
+                   "fill=\"#ffffff\" stroke=\"#d0d7de\" stroke-width=\"1.5\"/>",
+                   gr->x, gr->y, gr->w, gr->h);
+        buf_printf(out,
+                   "<text x=\"%.0f\" y=\"%.0f\"><tspan font-size=\"12\" fill=\"#57606a\" "
+                   "letter-spacing=\"1\">%s</tspan><tspan dx=\"10\" font-size=\"22\" font-weight=\"700\" "
+                   "fill=\"#1f2328\">",
+                   gr->x + 24, gr->y + 38, gr->kind == LAYOUT_G_CLUSTER ? "CLUSTER" : "NAMESPACE");
+        if (gr->kind == LAYOUT_G_CLUSTER)
+            buf_puts(out, "cluster-scoped objects");
+        else
+            xml_text(out, store_str(s, gr->ns), 120);
+        buf_puts(out, "</tspan></text></g>\n");
+        return;
+    default:
+        break;
+    }
+    bool plain = gr->kind == LAYOUT_G_APP || gr->kind == LAYOUT_G_CLUSTER;
+    buf_printf(out,
+               "<g class=\"group %s\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" rx=\"10\" "
+               "fill=\"%s\" stroke=\"%s\"%s/>",
+               layout_group_kind_name(gr->kind), gr->x, gr->y, gr->w, gr->h, plain ? "#f3f6fa" : "#f6f8fa",
+               plain ? "#d0d7de" : "#afb8c1", plain ? "" : " stroke-dasharray=\"6 4\"");
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\">", gr->x + 16, gr->y + 26);
+    if (gr->kind == LAYOUT_G_APP) {
+        buf_puts(out, "<tspan font-size=\"11\" fill=\"#57606a\">app</tspan><tspan dx=\"6\" font-weight=\"700\" "
+                      "fill=\"#1f2328\">");
+        xml_text(out, store_str(s, gr->app), 80);
+        buf_puts(out, "</tspan>");
+    } else {
+        buf_printf(out, "<tspan font-weight=\"600\" fill=\"%s\"%s>", plain ? "#1f2328" : "#57606a",
+                   plain ? "" : " font-style=\"italic\"");
+        xml_text(out, gr->title ? gr->title : "", 80);
+        buf_puts(out, "</tspan>");
+    }
+    buf_puts(out, "</text></g>\n");
+}
+
+/* An edge as a curve leaving the source's side towards the target and
+ * entering the target's facing side; between boxes of one column, an arc
+ * on the right so it does not cross the boxes in between. */
+static void svg_edge(buf_t *out, double sx, double sy, double tx, double ty, int st, const char *type)
+{
+    const estyle_t *es = &ESTYLES[st];
+    double hw = NODE_W / 2.0, x1, x2, c1, c2;
+    if (tx - sx >= NODE_W) {
+        x1 = sx + hw, x2 = tx - hw;
+        double d = (x2 - x1) / 2 > 40 ? (x2 - x1) / 2 : 40;
+        c1 = x1 + d, c2 = x2 - d;
+    } else if (sx - tx >= NODE_W) {
+        x1 = sx - hw, x2 = tx + hw;
+        double d = (x1 - x2) / 2 > 40 ? (x1 - x2) / 2 : 40;
+        c1 = x1 - d, c2 = x2 + d;
+    } else {
+        x1 = sx + hw, x2 = tx + hw;
+        double dy = ty > sy ? ty - sy : sy - ty, bulge = 24 + dy / 10;
+        if (bulge > 70) bulge = 70;
+        double right = (x1 > x2 ? x1 : x2) + bulge;
+        c1 = right, c2 = right;
+    }
+    buf_printf(out, "<path d=\"M%.0f,%.0fC%.0f,%.0f %.0f,%.0f %.0f,%.0f\" stroke=\"%s\" stroke-width=\"%.1f\"",
+               x1, sy, c1, sy, c2, ty, x2, ty, es->colour, es->width);
+    if (es->dash) buf_printf(out, " stroke-dasharray=\"%s\"", es->dash);
+    buf_printf(out, " marker-end=\"url(#ah%d)\"><title>", st);
+    xml_text(out, type, 64);
+    buf_puts(out, "</title></path>\n");
+}
+
+static void svg_node(const graph_result_t *r, size_t i, bool *glyph_seen, bool *status_seen, buf_t *out)
+{
+    graph_t *g = r->g;
+    const store_t *s = g->s;
+    store_oid_t o = r->nodes[i];
+    double x = r->xy[2 * i], y = r->xy[2 * i + 1], l = x - NODE_W / 2.0, t = y - NODE_H / 2.0;
+    int st = graph_node_status(g, o) & 3;
+    status_seen[st] = true;
+    const char *kind = store_str(s, store_obj_kind(s, o)), *glyph;
+    int gi = graph_kind_glyph(kind, &glyph, NULL);
+    glyph_seen[gi < 0 ? NGLYPHS : (size_t)gi] = true;
+    int fam = gi < 0 ? FAM_OTHER : GLYPHS[gi].fam;
+    const char *reason = graph_node_reason(g, o);
+    bool alert = st >= STORE_STATUS_WARNING;
+    buf_printf(out, "<g class=\"node %s\"><title>", store_status_name(st));
+    id_text(s, o, out);
+    buf_printf(out, " — %s", store_status_name(st));
+    if (*reason) {
+        buf_puts(out, ": ");
+        xml_text(out, reason, 200);
+    }
+    buf_printf(out,
+               "</title><rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" rx=\"7\" fill=\"#ffffff\" "
+               "stroke=\"%s\" stroke-width=\"%s\"/>",
+               l, t, NODE_W, NODE_H, alert ? status_colour(st) : "#d0d7de", alert ? "2" : "1");
+    /* status bar */
+    buf_printf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"5\" height=\"%d\" rx=\"2.5\" fill=\"%s\"/>", l + 4, t + 6,
+               NODE_H - 12, status_colour(st));
+    /* kind glyph */
+    double gw = (double)strlen(glyph) * 6.6 + 12;
+    buf_printf(out,
+               "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"18\" rx=\"4\" fill=\"%s\"/>"
+               "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" font-weight=\"700\" text-anchor=\"middle\" "
+               "fill=\"#ffffff\">%s</text>",
+               l + 16, t + 10, gw, FAM_COLOUR[fam], l + 16 + gw / 2, t + 23, glyph);
+    /* second item of the first line: the reason when not ok, else the kind */
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\"", l + 22 + gw, t + 23);
+    if (*reason && st != STORE_STATUS_OK) {
+        buf_printf(out, " font-weight=\"700\" fill=\"%s\">", status_colour(st));
+        xml_text(out, reason, 18);
+    } else {
+        buf_puts(out, " fill=\"#57606a\">");
+        short_kind(out, kind);
+    }
+    buf_puts(out, "</text>");
+    /* the name: ≤ 28 characters, squeezed into the box when long */
+    const char *name = store_str(s, store_obj_name(s, o));
+    size_t chars = strlen(name) > NAME_MAX_CHARS ? NAME_MAX_CHARS : strlen(name);
+    double avail = NODE_W - 26;
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12.5\" font-weight=\"600\" fill=\"#1f2328\"",
+               l + 16, t + 48);
+    if (chars * 6.9 > avail) buf_printf(out, " textLength=\"%.0f\" lengthAdjust=\"spacingAndGlyphs\"", avail);
+    buf_putc(out, '>');
+    name_text(out, name);
+    buf_puts(out, "</text></g>\n");
+}
+
+static void svg_legend(const graph_t *g, double lx, double top, double bottom, const bool *type_seen,
+                       const bool *glyph_seen, const bool *status_seen, buf_t *out)
+{
+    buf_printf(out,
+               "<g class=\"legend\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" rx=\"12\" "
+               "fill=\"#ffffff\" stroke=\"#d0d7de\" stroke-width=\"1.5\"/>\n",
+               lx, top, LEGEND_W, bottom - top);
+    double x = lx + 20, ly = top + 34;
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"16\" font-weight=\"700\" fill=\"#1f2328\">Legend</text>\n",
+               x, ly);
+    ly += 30;
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" font-weight=\"700\" fill=\"#57606a\" "
+                    "letter-spacing=\"1\">STATUS</text>\n",
+               x, ly);
+    static const char *const stn[] = {"ok", "unknown", "warning", "error"};
+    static const int order[] = {STORE_STATUS_OK, STORE_STATUS_WARNING, STORE_STATUS_ERROR, STORE_STATUS_UNKNOWN};
+    for (int k = 0; k < 4; k++) {
+        int st = order[k];
+        ly += 22;
+        buf_printf(out,
+                   "<rect x=\"%.0f\" y=\"%.0f\" width=\"5\" height=\"16\" rx=\"2.5\" fill=\"%s\"/>"
+                   "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12.5\" fill=\"%s\">%s</text>",
+                   x, ly - 12, status_colour(st), x + 16, ly, status_colour(st), stn[st]);
+        if (!status_seen[st])
+            buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" fill=\"#57606a\">none shown</text>", x + 90,
+                       ly);
+        buf_putc(out, '\n');
+    }
+    ly += 34;
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" font-weight=\"700\" fill=\"#57606a\" "
+                    "letter-spacing=\"1\">EDGES</text>\n",
+               x, ly);
+    for (uint32_t t = 0; t < g->ntypes; t++) {
+        if (!type_seen[t]) continue;
+        const char *ty = graph_type_str(g, t);
+        int st = estyle_of(ty);
+        const estyle_t *es = &ESTYLES[st];
+        ly += 22;
+        buf_printf(out, "<path d=\"M%.0f,%.0fH%.0f\" stroke=\"%s\" stroke-width=\"%.1f\"", x, ly - 4, x + 44,
+                   es->colour, es->width + 0.4);
+        if (es->dash) buf_printf(out, " stroke-dasharray=\"%s\"", es->dash);
+        buf_printf(out, " marker-end=\"url(#ah%d)\"/><text x=\"%.0f\" y=\"%.0f\" font-size=\"12.5\" fill=\"#1f2328\">",
+                   st, x + 58, ly);
+        xml_text(out, ty, 40);
+        buf_puts(out, "</text>\n");
+    }
+    ly += 34;
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" font-weight=\"700\" fill=\"#57606a\" "
+                    "letter-spacing=\"1\">KINDS</text>\n",
+               x, ly);
+    for (size_t i = 0; i <= NGLYPHS; i++) {
+        if (!glyph_seen[i]) continue;
+        bool other = i == NGLYPHS;
+        const char *gl = other ? "cr" : GLYPHS[i].glyph;
+        double gw = (double)strlen(gl) * 6.6 + 12;
+        ly += 24;
+        buf_printf(out,
+                   "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"18\" rx=\"4\" fill=\"%s\"/>"
+                   "<text x=\"%.1f\" y=\"%.0f\" font-size=\"11\" font-weight=\"700\" text-anchor=\"middle\" "
+                   "fill=\"#ffffff\">%s</text><text x=\"%.0f\" y=\"%.0f\" font-size=\"12.5\" fill=\"#1f2328\">",
+                   x, ly - 13, gw, FAM_COLOUR[other ? FAM_OTHER : GLYPHS[i].fam], x + gw / 2, ly, gl, x + 58, ly);
+        if (other)
+            buf_puts(out, "other kinds");
+        else
+            short_kind(out, GLYPHS[i].kind);
+        buf_puts(out, "</text>\n");
+    }
+    ly += 34;
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" font-weight=\"700\" fill=\"#57606a\" "
+                    "letter-spacing=\"1\">GROUPS</text>\n",
+               x, ly);
+    static const char *const gdesc[][2] = {
+        {"app", "application (labels, owners)"},
+        {"traffic", "routes/policies of several apps"},
+        {"shared", "used by several apps"},
+        {"unattached", "no edges in the namespace"},
+    };
+    for (int k = 0; k < 4; k++) {
+        ly += 24;
+        buf_printf(out,
+                   "<rect x=\"%.0f\" y=\"%.0f\" width=\"44\" height=\"16\" rx=\"4\" fill=\"%s\" stroke=\"%s\"%s/>"
+                   "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12.5\" fill=\"#1f2328\">%s</text>\n",
+                   x, ly - 12, k ? "#f6f8fa" : "#f3f6fa", k ? "#afb8c1" : "#d0d7de",
+                   k ? " stroke-dasharray=\"6 4\"" : "", x + 58, ly, gdesc[k][1]);
+    }
+    buf_puts(out, "</g>\n");
+}
+
 void graph_result_svg(const graph_result_t *r, buf_t *out)
 {
     graph_t *g = r->g;
     const store_t *s = g->s;
-    double maxx = 600, maxy = 200;
+    double maxx = 600, maxy = 400;
     for (size_t i = 0; i < r->nnodes; i++) {
-        if (r->xy[2 * i] + NODE_W > maxx) maxx = r->xy[2 * i] + NODE_W;
-        if (r->xy[2 * i + 1] + NODE_H > maxy) maxy = r->xy[2 * i + 1] + NODE_H;
+        if (r->xy[2 * i] + NODE_W / 2.0 > maxx) maxx = r->xy[2 * i] + NODE_W / 2.0;
+        if (r->xy[2 * i + 1] + NODE_H / 2.0 > maxy) maxy = r->xy[2 * i + 1] + NODE_H / 2.0;
     }
     for (size_t i = 0; i < r->ngroups; i++) {
         if (r->groups[i].x + r->groups[i].w > maxx) maxx = r->groups[i].x + r->groups[i].w;
         if (r->groups[i].y + r->groups[i].h > maxy) maxy = r->groups[i].y + r->groups[i].h;
     }
-    double legend_x = maxx + 40;
-    double width = legend_x + 260, height = maxy + 40;
-    if (height < 700) height = 700;
-    buf_printf(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-        "font-family=\"Helvetica,Arial,sans-serif\">\n",
-        width, height, width, height);
+    /* What was seen, for the legend; the legend needs about this much. */
+    bool *type_seen = xcalloc(g->ntypes + 1, sizeof *type_seen);
+    bool glyph_seen[NGLYPHS + 1], status_seen[4] = {false, false, false, false};
+    memset(glyph_seen, 0, sizeof glyph_seen);
+    size_t ntypes = 0, nglyphs = 0;
+    for (size_t i = 0; i < r->nedges; i++)
+        if (!type_seen[r->edges[i].type]) type_seen[r->edges[i].type] = true, ntypes++;
+    for (size_t i = 0; i < r->nnodes; i++) {
+        const char *glyph;
+        int gi = graph_kind_glyph(store_str(s, store_obj_kind(s, r->nodes[i])), &glyph, NULL);
+        size_t k = gi < 0 ? NGLYPHS : (size_t)gi;
+        if (!glyph_seen[k]) glyph_seen[k] = true, nglyphs++;
+    }
+    memset(glyph_seen, 0, sizeof glyph_seen);
+    double legend_h = 64 + 30 + 4 * 22 + 34 + ntypes * 22.0 + 34 + nglyphs * 24.0 + 34 + 4 * 24 + 24;
+    if (maxy < legend_h) maxy = legend_h;
+    double lx = maxx + 40, vx = -MARGIN, vy = -HEADER_H, vw = lx + LEGEND_W + MARGIN - vx, vh = maxy + MARGIN - vy;
+    buf_printf(out,
+               "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"%.0f %.0f %.0f %.0f\" width=\"%.0f\" "
+               "height=\"%.0f\" font-family=\"'Inter','Segoe UI','Helvetica Neue',Helvetica,Arial,sans-serif\">\n",
+               vx, vy, vw, vh, vw, vh);
     buf_puts(out, "<title>Kubilitics topology: ");
     xml_text(out, store_cluster(s), 200);
-    buf_printf(out, " (resourceVersion %llu)</title>\n", (unsigned long long)r->rv);
-    buf_puts(out,
-             "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" "
-             "markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#78909c\"/>"
-             "</marker></defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n");
-    /* group frames */
-    buf_puts(out, "<g class=\"groups\">\n");
-    for (size_t i = 0; i < r->ngroups; i++) {
-        const layout_group_t *gr = &r->groups[i];
+    buf_printf(out, " (resourceVersion %llu)</title>\n<defs>", (unsigned long long)r->rv);
+    for (size_t k = 0; k <= NESTYLES; k++)
         buf_printf(out,
-                   "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" rx=\"12\" fill=\"#eceff1\" "
-                   "stroke=\"#cfd8dc\"/>\n",
-                   gr->x + 4, gr->y + 4, gr->w - 8, gr->h - 8);
-        buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"18\" fill=\"#37474f\">", gr->x + 20,
-                   gr->y + 34);
-        const char *ns = store_str(s, gr->ns);
-        xml_text(out, *ns ? ns : "(cluster)", 120);
-        if (gr->app) {
-            buf_puts(out, " · ");
-            xml_text(out, store_str(s, gr->app), 120);
-        }
-        buf_puts(out, "</text>\n");
+                   "<marker id=\"ah%zu\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" "
+                   "markerHeight=\"8\" markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path d=\"M0,1L10,5L0,9z\" "
+                   "fill=\"%s\"/></marker>",
+                   k, ESTYLES[k].colour);
+    buf_printf(out, "</defs>\n<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#f6f8fa\"/>\n", vx,
+               vy, vw, vh);
+    /* header: what this is */
+    size_t nframes = 0;
+    const layout_group_t *one = NULL;
+    for (size_t i = 0; i < r->ngroups; i++)
+        if (r->groups[i].kind == LAYOUT_G_NAMESPACE) nframes++, one = &r->groups[i];
+    buf_printf(out, "<g class=\"header\"><text x=\"0\" y=\"%.0f\" font-size=\"24\" font-weight=\"700\" "
+                    "fill=\"#1f2328\">",
+               -HEADER_H + 40);
+    xml_text(out, store_cluster(s), 120);
+    if (nframes == 1) {
+        buf_puts(out, " / ");
+        xml_text(out, store_str(s, one->ns), 120);
     }
-    buf_puts(out, "</g>\n<g class=\"edges\" fill=\"none\" stroke-width=\"1.5\">\n");
-    bool type_seen[GRAPH_MAX_TYPES / 64 + 1][64];
-    memset(type_seen, 0, sizeof type_seen);
+    buf_printf(out, "</text><text x=\"0\" y=\"%.0f\" font-size=\"13\" fill=\"#57606a\">", -HEADER_H + 64);
+    buf_printf(out, "%zu objects · %zu edges · %zu namespace%s · resourceVersion %llu%s", r->nnodes, r->nedges,
+               nframes, nframes == 1 ? "" : "s", (unsigned long long)r->rv,
+               r->truncated ? " · truncated: narrow the scope to see everything" : "");
+    buf_puts(out, "</text></g>\n<g class=\"groups\">\n");
+    for (size_t i = 0; i < r->ngroups; i++) svg_group(r, &r->groups[i], out);
+    buf_puts(out, "</g>\n<g class=\"edges\" fill=\"none\" stroke-linecap=\"round\">\n");
     for (size_t i = 0; i < r->nedges; i++) {
         const gpend_t *e = &r->edges[i];
-        double x1 = r->xy[2 * e->src], y1 = r->xy[2 * e->src + 1], x2 = r->xy[2 * e->dst],
-               y2 = r->xy[2 * e->dst + 1];
-        /* Stop at the target box's border so the arrowhead shows. */
-        double dx = x2 - x1, dy = y2 - y1, sx = dx ? (NODE_W / 2.0) / (dx < 0 ? -dx : dx) : 1e9,
-               sy = dy ? (NODE_H / 2.0) / (dy < 0 ? -dy : dy) : 1e9, k = sx < sy ? sx : sy;
-        if (k > 1) k = 1;
-        const char *ty = graph_type_str(g, e->type);
-        type_seen[e->type / 64][e->type % 64] = true;
-        buf_printf(
-            out,
-            "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" marker-end=\"url(#arrow)\">"
-            "<title>",
-            x1, y1, x2 - dx * k, y2 - dy * k, edge_colour(ty));
-        xml_text(out, ty, 64);
-        buf_puts(out, "</title></line>\n");
+        svg_edge(out, r->xy[2 * e->src], r->xy[2 * e->src + 1], r->xy[2 * e->dst], r->xy[2 * e->dst + 1],
+                 estyle_of(graph_type_str(g, e->type)), graph_type_str(g, e->type));
     }
     buf_puts(out, "</g>\n<g class=\"nodes\">\n");
-    bool glyph_seen[sizeof GLYPHS / sizeof GLYPHS[0] + 1];
-    memset(glyph_seen, 0, sizeof glyph_seen);
-    bool status_seen[4] = {false, false, false, false};
-    for (size_t i = 0; i < r->nnodes; i++) {
-        store_oid_t o = r->nodes[i];
-        double x = r->xy[2 * i], y = r->xy[2 * i + 1];
-        int st = graph_node_status(g, o);
-        status_seen[st & 3] = true;
-        const char *kind = store_str(s, store_obj_kind(s, o)), *glyph;
-        int gi = graph_kind_glyph(kind, &glyph, NULL);
-        glyph_seen[gi < 0 ? sizeof GLYPHS / sizeof GLYPHS[0] : (size_t)gi] = true;
-        buf_puts(out, "<g><title>");
-        id_text(s, o, out);
-        const char *reason = graph_node_reason(g, o);
-        if (*reason) {
-            buf_puts(out, " — ");
-            xml_text(out, reason, 200);
-        }
-        buf_printf(out,
-                   "</title><rect x=\"%.0f\" y=\"%.0f\" width=\"%d\" height=\"%d\" rx=\"8\" fill=\"#ffffff\" "
-                   "stroke=\"%s\" stroke-width=\"3\"/>",
-                   x - NODE_W / 2.0, y - NODE_H / 2.0, NODE_W, NODE_H, status_colour(st));
-        buf_printf(out, "<circle cx=\"%.0f\" cy=\"%.0f\" r=\"20\" fill=\"%s\"/>", x - NODE_W / 2.0 + 28, y,
-                   status_colour(st));
-        buf_printf(out,
-                   "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\" fill=\"#fff\" "
-                   "font-weight=\"bold\">%s</text>",
-                   x - NODE_W / 2.0 + 28, y + 4, glyph);
-        buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" fill=\"#607d8b\">",
-                   x - NODE_W / 2.0 + 56, y - 8);
-        xml_text(out, kind, 20);
-        buf_printf(out, "</text><text x=\"%.0f\" y=\"%.0f\" font-size=\"13\" fill=\"#263238\">",
-                   x - NODE_W / 2.0 + 56, y + 12);
-        xml_text(out, store_str(s, store_obj_name(s, o)), 15);
-        buf_puts(out, "</text></g>\n");
-    }
+    for (size_t i = 0; i < r->nnodes; i++) svg_node(r, i, glyph_seen, status_seen, out);
     buf_puts(out, "</g>\n");
-    /* legend */
-    double ly = 30;
-    buf_printf(out,
-               "<g class=\"legend\"><rect x=\"%.0f\" y=\"10\" width=\"240\" height=\"%.0f\" fill=\"#ffffff\" "
-               "stroke=\"#cfd8dc\" rx=\"8\"/>\n",
-               legend_x, height - 20);
-    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\" font-weight=\"bold\">Status</text>\n",
-               legend_x + 12, ly += 10);
-    static const char *const stn[] = {"ok", "unknown", "warning", "error"};
-    for (int st = 0; st < 4; st++) {
-        ly += 22;
-        buf_printf(
-            out,
-            "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/><text x=\"%.0f\" y=\"%.0f\" "
-            "font-size=\"12\">%s%s</text>\n",
-            legend_x + 12, ly - 11, status_colour(st), legend_x + 34, ly, stn[st],
-            status_seen[st] ? "" : " (none)");
-    }
-    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\" font-weight=\"bold\">Edges</text>\n",
-               legend_x + 12, ly += 34);
-    for (uint32_t t = 0; t < g->ntypes; t++) {
-        if (!type_seen[t / 64][t % 64]) continue;
-        const char *ty = graph_type_str(g, t);
-        ly += 20;
-        buf_printf(out,
-                   "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"2\"/>"
-                   "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">",
-                   legend_x + 12, ly - 4, legend_x + 44, ly - 4, edge_colour(ty), legend_x + 52, ly);
-        xml_text(out, ty, 40);
-        buf_puts(out, "</text>\n");
-    }
-    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\" font-weight=\"bold\">Kinds</text>\n",
-               legend_x + 12, ly += 34);
-    for (size_t i = 0; i <= sizeof GLYPHS / sizeof GLYPHS[0]; i++) {
-        if (!glyph_seen[i]) continue;
-        bool other = i >= sizeof GLYPHS / sizeof GLYPHS[0] - 1;
-        ly += 24;
-        buf_printf(
-            out,
-            "<circle cx=\"%.0f\" cy=\"%.0f\" r=\"10\" fill=\"#546e7a\"/><text x=\"%.0f\" y=\"%.0f\" "
-            "font-size=\"8\" text-anchor=\"middle\" fill=\"#fff\">%s</text><text x=\"%.0f\" y=\"%.0f\" "
-            "font-size=\"12\">",
-            legend_x + 22, ly - 4, legend_x + 22, ly - 1, other ? "cr" : GLYPHS[i].glyph, legend_x + 40, ly);
-        xml_text(out, other ? "other kinds" : GLYPHS[i].kind, 40);
-        buf_puts(out, "</text>\n");
-    }
-    buf_puts(out, "</g>\n</svg>\n");
+    svg_legend(g, lx, 0, maxy, type_seen, glyph_seen, status_seen, out);
+    buf_puts(out, "</svg>\n");
+    free(type_seen);
 }
 
 static void dot_str(buf_t *out, const char *s)

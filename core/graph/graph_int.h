@@ -160,9 +160,28 @@ static inline bool graph_marked(const graph_t *g, store_oid_t o)
 }
 
 /* layout.c: positions for nodes (all of them live); xy receives 2 doubles
- * per node. Groups are reported for drawing. */
+ * per node — the centre of the node's box, in pixels. Node boxes are
+ * LAYOUT_NODE_W × LAYOUT_NODE_H; export.c draws them at exactly these
+ * positions. Groups are reported for drawing, enclosing before enclosed: a
+ * namespace frame (or the cluster-scoped frame) and then its groups. */
+#define LAYOUT_NODE_W 180
+#define LAYOUT_NODE_H 64
+
+enum {
+    LAYOUT_G_NAMESPACE,  /* a namespace's frame */
+    LAYOUT_G_APP,        /* an application: app labels, or an unlabelled owner tree's root name */
+    LAYOUT_G_OTHER,      /* connected objects no application claims */
+    LAYOUT_G_TRAFFIC,    /* routes, Services and policies reaching several applications */
+    LAYOUT_G_SHARED,     /* objects several applications use */
+    LAYOUT_G_UNATTACHED, /* objects without an edge in their namespace */
+    LAYOUT_G_CLUSTER,    /* the cluster-scoped frame, and its groups by category */
+};
+const char *layout_group_kind_name(int kind);
+
 typedef struct layout_group {
-    uint32_t ns, app; /* intern ids; app 0 = none */
+    uint32_t ns, app; /* intern ids; app: the application's name (LAYOUT_G_APP), else 0 */
+    int kind;          /* LAYOUT_G_* */
+    const char *title; /* static title of groups that are not applications or namespaces */
     double x, y, w, h;
 } layout_group_t;
 

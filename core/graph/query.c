@@ -57,10 +57,23 @@ typedef struct filter {
     size_t nkinds;
     bool has_sel;
     store_selector_t sel;
+    uint32_t excl[3]; /* kinds left out unless named: see EXCLUDED */
 } filter_t;
+
+/* Events and Leases are not topology: they belong to the events API and to
+ * leader election, and a busy namespace has more of them than objects. A
+ * query shows them only when its kinds name them (or its focus is one). */
+static const char *const EXCLUDED[3] = {"Event", "Event.events.k8s.io", "Lease.coordination.k8s.io"};
+
+static bool excluded(const filter_t *f, store_oid_t o)
+{
+    uint32_t k = store_obj_kind(f->g->s, o);
+    return k == f->excl[0] || k == f->excl[1] || k == f->excl[2];
+}
 
 static bool passes(const filter_t *f, store_oid_t o)
 {
+    if (excluded(f, o)) return false;
     if (f->nkinds) {
         uint32_t k = store_obj_kind(f->g->s, o);
         bool ok = false;
@@ -68,6 +81,14 @@ static bool passes(const filter_t *f, store_oid_t o)
         if (!ok) return false;
     }
     return !f->has_sel || store_selector_matches(f->g->s, &f->sel, o);
+}
+
+/* The focus object names itself: only kinds and the selector apply. */
+static bool passes_named(const filter_t *f, store_oid_t o)
+{
+    filter_t g = *f;
+    g.excl[0] = g.excl[1] = g.excl[2] = INTERN_NONE;
+    return passes(&g, o);
 }
 
 static void focus_set(graph_t *g, store_oid_t start, int depth, size_t hub, const filter_t *f, size_t limit,
@@ -80,7 +101,7 @@ static void focus_set(graph_t *g, store_oid_t start, int depth, size_t hub, cons
     for (int d = 0; d <= depth && level.n; d++) {
         if (level.n > 1) qsort_r(level.v, level.n, sizeof *level.v, cmp_oid_id, g->s);
         for (size_t i = 0; i < level.n; i++) {
-            if (!passes(f, level.v[i])) continue;
+            if (level.v[i] == start ? !passes_named(f, start) : !passes(f, level.v[i])) continue;
             if (out->n == limit) {
                 *truncated = true;
                 break;
@@ -125,7 +146,7 @@ static int cmp_type_name(const void *a, const void *b, void *ctx)
 
 graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
 {
-    filter_t f = {g, NULL, 0, false, {0}};
+    filter_t f = {g, NULL, 0, false, {0}, {INTERN_NONE, INTERN_NONE, INTERN_NONE}};
     ovec_t nodes = {0};
     bool truncated = false;
     size_t limit = q->limit ? q->limit : DEFAULT_LIMIT;
@@ -139,6 +160,11 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
         f.kinds = xcalloc(q->nkinds, sizeof *f.kinds);
         for (size_t i = 0; i < q->nkinds; i++)
             f.kinds[f.nkinds++] = intern_find(t, q->kinds[i], strlen(q->kinds[i]));
+    }
+    for (int k = 0; k < 3; k++) {
+        bool named = false;
+        for (size_t i = 0; i < q->nkinds && !named; i++) named = strcmp(q->kinds[i], EXCLUDED[k]) == 0;
+        if (!named) f.excl[k] = intern_find(t, EXCLUDED[k], strlen(EXCLUDED[k]));
     }
     if (q->focus && *q->focus) {
         store_oid_t o = store_find(g->s, q->focus, strlen(q->focus));
@@ -173,7 +199,8 @@ graph_result_t *graph_query_run(graph_t *g, const graph_query_t *q, err_t *err)
         } else
             store_each(g->s, STORE_ANY, STORE_ANY, collect, &all);
         for (size_t i = 0; i < all.n; i++)
-            if (!f.has_sel || store_selector_matches(g->s, &f.sel, all.v[i])) ovec_push(&nodes, all.v[i]);
+            if (!excluded(&f, all.v[i]) && (!f.has_sel || store_selector_matches(g->s, &f.sel, all.v[i])))
+                ovec_push(&nodes, all.v[i]);
         free(all.v);
         if (nodes.n > limit) {
             if (nodes.n > 1) qsort_r(nodes.v, nodes.n, sizeof *nodes.v, cmp_oid_id, g->s);
@@ -413,6 +440,25 @@ void graph_result_json(const graph_result_t *r, buf_t *out)
         const char *ty = graph_type_str(g, e->type);
         put_str(out, ty, strlen(ty));
         buf_putc(out, '}');
+    }
+    /* The frames and groups the layout drew, so a client draws what the SVG
+     * export draws: kind (namespace, app, traffic, shared, other,
+     * unattached, cluster), namespace, name, and the rectangle. */
+    buf_puts(out, "],\"groups\":[");
+    for (size_t i = 0; i < r->ngroups; i++) {
+        const layout_group_t *gr = &r->groups[i];
+        if (i) buf_putc(out, ',');
+        buf_printf(out, "{\"kind\":\"%s\",\"namespace\":", layout_group_kind_name(gr->kind));
+        put_str(out, intern_str(t, gr->ns), intern_len(t, gr->ns));
+        buf_puts(out, ",\"name\":");
+        if (gr->kind == LAYOUT_G_APP)
+            put_str(out, intern_str(t, gr->app), intern_len(t, gr->app));
+        else if (gr->kind == LAYOUT_G_NAMESPACE)
+            put_str(out, intern_str(t, gr->ns), intern_len(t, gr->ns));
+        else
+            buf_json_cstr(out, gr->title ? gr->title : "");
+        buf_printf(out, ",\"x\":%lld,\"y\":%lld,\"w\":%lld,\"h\":%lld}", (long long)gr->x, (long long)gr->y,
+                   (long long)gr->w, (long long)gr->h);
     }
     buf_puts(out, "]}");
     free(at);

@@ -45,6 +45,7 @@ struct kube_reflector {
     char rv[64];          /* resume point */
     char *cont;           /* continue token of the list in progress */
     bool relist_pending;  /* an ERROR 410 event asked for a relist */
+    bool stale;           /* relisting after an outage: what we hold may be far behind */
     kube_call_t *call;
     kube_lines_t lines;
     uv_timer_t timer;
@@ -152,6 +153,7 @@ static void relist_after_outage(kube_reflector_t *r)
         start_list(r);
         return;
     }
+    r->stale = true;
     relist(r, "cluster reachable again");
 }
 
@@ -176,8 +178,12 @@ static void set_state(kube_reflector_t *r, kube_reflector_state_t s, const char 
     r->state = s;
     if (r->cl) {
         /* A forbidden or missing type is skipped: it must not hold the
-         * cluster in "syncing" for ever. */
-        bool unsynced = (s == KUBE_REFLECTOR_LISTING || (s == KUBE_REFLECTOR_BACKOFF && !r->synced_once));
+         * cluster in "syncing" for ever. A routine relist (410 after a
+         * dropped watch) does not count either: the copy is a moment behind
+         * at most, and a busy cluster would flicker between "connected" and
+         * "syncing". The first list and a relist after an outage do. */
+        bool listing = s == KUBE_REFLECTOR_LISTING || s == KUBE_REFLECTOR_BACKOFF;
+        bool unsynced = listing && (!r->synced_once || r->stale);
         kube_cluster__set_unsynced(r->cl, &r->att, unsynced);
     }
     if ((changed || msg) && r->h.on_status) r->h.on_status(s, msg, r->ud);
@@ -289,6 +295,7 @@ static void list_finished(kube_reflector_t *r, const char *list_rv)
     kube_backoff_reset(&r->backoff);
     bool first = !r->synced_once;
     r->synced_once = true;
+    r->stale = false;
     log_info("kube reflector synced", "cluster=%s resource=%s objects=%zu resourceVersion=%s relist=%b",
              kube_cluster_id(r->cl), r->resname, kube_rvmap_len(&r->rvs), r->rv, !first);
     start_watch(r); /* sets WATCHING (cluster sync accounting) */

@@ -1,6 +1,7 @@
 /* loop.c — the process's libuv loop, signals and self-freeing timers; see loop.h. */
 #include "loop.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,9 @@ static void on_signal(uv_signal_t *h, int signum)
 int kb_loop_init(kb_loop_t *l, err_t *err)
 {
     memset(l, 0, sizeof *l);
+    /* A peer that leaves while we write must fail that write with EPIPE,
+     * not kill the process with SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     int rc = uv_loop_init(&l->uv);
     if (rc) return err_set(err, ERR_INTERNAL, "event loop: %s", uv_strerror(rc));
     l->uv.data = l;

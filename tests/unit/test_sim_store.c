@@ -491,7 +491,7 @@ TEST(raw_create_gives_the_object_and_indexes_a_tree_create_gives)
     const sim_obj_t *raw = NULL, *tree = NULL;
     err_t err = {0};
     CHECK_INT(sim_create_raw(s, pods, "default", "web-raw", sv_make(RAW_META, sizeof RAW_META - 1),
-                             sv_make(RAW_BODY, sizeof RAW_BODY - 1), &raw, &err),
+                             sv_make(RAW_BODY, sizeof RAW_BODY - 1), NULL, &raw, &err),
               0);
     CHECK_INT(sim_create(s, pods, "default", raw_as_tree("web-tree"), NULL, &tree, &err), 0);
     /* valid JSON with the server's metadata */
@@ -538,12 +538,12 @@ TEST(raw_create_refuses_what_create_refuses)
     const sim_kind_t *pods = K(s, "", "pods");
     err_t err = {0};
     sv_t none = sv_make("", 0);
-    CHECK_INT(sim_create_raw(s, pods, "default", "a", none, none, NULL, &err), 0);
-    CHECK_INT(sim_create_raw(s, pods, "default", "a", none, none, NULL, &err), ERR_EXISTS);
+    CHECK_INT(sim_create_raw(s, pods, "default", "a", none, none, NULL, NULL, &err), 0);
+    CHECK_INT(sim_create_raw(s, pods, "default", "a", none, none, NULL, NULL, &err), ERR_EXISTS);
     CHECK(strstr(err.msg, "already exists") != NULL);
-    CHECK_INT(sim_create_raw(s, pods, "nope", "b", none, none, NULL, &err), ERR_NOTFOUND);
-    CHECK_INT(sim_create_raw(s, pods, "default", "Bad_Name", none, none, NULL, &err), ERR_INVALID);
-    CHECK_INT(sim_create_raw(s, K(s, "", "namespaces"), NULL, "x", none, none, NULL, &err), ERR_INVALID);
+    CHECK_INT(sim_create_raw(s, pods, "nope", "b", none, none, NULL, NULL, &err), ERR_NOTFOUND);
+    CHECK_INT(sim_create_raw(s, pods, "default", "Bad_Name", none, none, NULL, NULL, &err), ERR_INVALID);
+    CHECK_INT(sim_create_raw(s, K(s, "", "namespaces"), NULL, "x", none, none, NULL, NULL, &err), ERR_INVALID);
     /* a bare object is still valid JSON */
     const sim_obj_t *o = sim_get_obj(s, pods, "default", "a");
     cJSON *t = cJSON_ParseWithLength(sim_obj_bytes(o).p, sim_obj_bytes(o).n);
@@ -560,7 +560,7 @@ TEST(raw_create_decodes_escaped_label_values_and_skips_non_strings)
     const sim_obj_t *o = NULL;
     err_t err = {0};
     CHECK_INT(sim_create_raw(s, K(s, "", "pods"), "default", "esc", sv_make(meta, sizeof meta - 1),
-                             sv_make(body, sizeof body - 1), &o, &err),
+                             sv_make(body, sizeof body - 1), NULL, &o, &err),
               0);
     CHECK_STR(sim_obj_label(o, "q"), "a\"b");
     CHECK_STR(sim_obj_label(o, "u"), "\xc3\xa9");
@@ -575,7 +575,7 @@ TEST(obj_member_parses_one_path_without_the_whole_object)
     const sim_obj_t *o = NULL;
     err_t err = {0};
     CHECK_INT(sim_create_raw(s, K(s, "", "pods"), "default", "m", sv_make(RAW_META, sizeof RAW_META - 1),
-                             sv_make(RAW_BODY, sizeof RAW_BODY - 1), &o, &err),
+                             sv_make(RAW_BODY, sizeof RAW_BODY - 1), NULL, &o, &err),
               0);
     sim_store_gc(s);
     cJSON *c = sim_obj_member(o, "spec.containers");

@@ -46,6 +46,8 @@ export interface TopoNode {
   x: number;
   y: number;
   group?: string;
+  /** kubectl's word for a status that is not ok (CrashLoopBackOff, Pending, …). */
+  reason?: string;
   /** References to objects that do not exist; reported on the source, not drawn. */
   missing?: ObjectId[];
   labels?: Record<string, string>;
@@ -65,6 +67,8 @@ export interface Topology {
   truncated: boolean;
   nodes: TopoNode[];
   edges: TopoEdge[];
+  /** Optional: the layout's frames (namespace / application bands) in node coordinates. */
+  groups?: { namespace?: string; app?: string | null; title?: string; x: number; y: number; w: number; h: number }[];
 }
 
 export interface KubeEvent {

@@ -30,6 +30,8 @@ export interface ViewState {
   collapsed: string[];
   /** Edge types switched off in the legend. */
   hideEdges: string[];
+  /** Topology: also draw Events and Leases (hidden by default: they bury the objects). */
+  noise: boolean;
   camera: Camera | null;
   sort: string | null;
   desc: boolean;
@@ -52,6 +54,7 @@ export const DEFAULT_STATE: ViewState = {
   group: "none",
   collapsed: [],
   hideEdges: [],
+  noise: false,
   camera: null,
   sort: null,
   desc: false,
@@ -95,6 +98,7 @@ export function encodeState(s: ViewState): string {
   if (s.group !== "none") put("group", s.group);
   if (s.collapsed.length) put("collapsed", joinList(s.collapsed));
   if (s.hideEdges.length) put("he", joinList(s.hideEdges));
+  if (s.noise) put("noise", "1");
   if (s.camera) put("cam", [s.camera.x, s.camera.y, s.camera.ratio].map(round).join(","));
   if (s.sort) put("sort", enc(s.sort));
   if (s.desc) put("desc", "1");
@@ -153,6 +157,7 @@ export function decodeState(hash: string): ViewState {
   if (group === "namespace" || group === "app") s.group = group;
   s.collapsed = list(get("collapsed"));
   s.hideEdges = list(get("he"));
+  s.noise = get("noise") === "1";
   const cam = (get("cam") ?? "").split(",").map(Number);
   if (cam.length === 3 && cam.every(Number.isFinite) && cam[2]! > 0) s.camera = { x: cam[0]!, y: cam[1]!, ratio: cam[2]! };
   s.sort = text("sort") || null;

@@ -62,13 +62,19 @@ function statusColour(p: Palette, status: string): string {
 }
 
 /** Node disc radius per kind-size unit: about a sixth of the server's 110-unit row. */
-const DISC_UNITS = 18;
+const DISC_UNITS = 20;
 /** Disc radius bounds in pixels (per kind-size unit) whatever the zoom. */
-const DISC_MIN_PX = 2.5;
-const DISC_MAX_PX = 13;
+const DISC_MIN_PX = 4;
+const DISC_MAX_PX = 12;
+/** Edge thickness per unit of edgeStyle().width, as a fraction of the pod disc radius. */
+const EDGE_FACTOR = 0.3;
+/** Above this many nodes, labels are left out while the camera moves (redrawn when it stops). */
+const LABELS_ON_MOVE_MAX = 5000;
 /** Labels are attempted only when a server slot (220 units) is at least this wide on screen. */
 const LABEL_MIN_SLOT_PX = 36;
 const LABEL_FONT_PX = 12;
+/** When zoomed out, only kinds up to this rank (see kindRank: through DaemonSet) get labels. */
+const DENSE_LABEL_RANK = 7;
 
 export class TopologyCanvas {
   readonly graph = new Graph<NodeAttrs, EdgeAttrs>({ multi: true, type: "directed", allowSelfLoops: true });
@@ -81,6 +87,8 @@ export class TopologyCanvas {
   private serverGroups: ServerGroup[] | null = null;
   private framesDirty = true;
   private hovered: string | null = null;
+  private moving = false;
+  private movingTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly textWidths = new Map<string, number>();
   /** Counts draws, so tests and benchmarks can see frames happen. */
   renders = 0;
@@ -107,7 +115,7 @@ export class TopologyCanvas {
       renderLabels: false,
       hideEdgesOnMove: this.graph.size > 20_000,
       enableCameraRotation: false,
-      minEdgeThickness: 0.8,
+      minEdgeThickness: 1.4,
       stagePadding: 24,
       zIndex: true,
       zoomToSizeRatioFunction: (ratio) => this.sizeRatio(ratio),
@@ -116,7 +124,9 @@ export class TopologyCanvas {
       defaultDrawNodeHover: (ctx, data) => this.drawHover(ctx, data as unknown as NodeAttrs & { key: string; x: number; y: number; size: number }),
     });
     const s = this.sigma;
-    s.createCanvasContext("frames", { beforeLayer: "edges" });
+    // Sigma passes beforeLayer through to createCanvas; its typing omits it.
+    s.createCanvasContext("frames", { beforeLayer: "edges" } as unknown as { style?: Partial<CSSStyleDeclaration> });
+    s.resize(true); // sizes the new layer like the others
     s.on("clickNode", ({ node }) => this.events.onClick(node));
     s.on("enterNode", ({ node, event }) => {
       this.hovered = node;
@@ -131,7 +141,16 @@ export class TopologyCanvas {
       this.renders++;
       this.afterRender();
     });
-    s.getCamera().on("updated", () => this.events.onCamera());
+    s.getCamera().on("updated", () => {
+      this.moving = true;
+      if (this.movingTimer) clearTimeout(this.movingTimer);
+      this.movingTimer = setTimeout(() => {
+        this.movingTimer = null;
+        this.moving = false;
+        if (this.graph.order > LABELS_ON_MOVE_MAX) this.sigma?.scheduleRender();
+      }, 150);
+      this.events.onCamera();
+    });
     this.pinBox();
     this.measure();
     s.refresh();
@@ -231,7 +250,7 @@ export class TopologyCanvas {
     if (this.graph.hasEdge(k) || !this.graph.hasNode(e.source) || !this.graph.hasNode(e.target)) return;
     this.graph.addDirectedEdgeWithKey(k, e.source, e.target, {
       edgeType: e.type,
-      size: edgeStyle(e.type).width * 0.22,
+      size: edgeStyle(e.type).width * EDGE_FACTOR,
       color: this.edgeColour(e.type),
     });
   }
@@ -321,7 +340,7 @@ export class TopologyCanvas {
     if (!s) return;
     // The first frame after a resize or the box pin may have used an old scale.
     if (this.measure()) {
-      s.scheduleRefresh({ skipIndexation: true });
+      s.scheduleRender();
       return;
     }
     const cam = s.getCamera().getState();
@@ -409,6 +428,10 @@ export class TopologyCanvas {
     const ctx = s?.getCanvases().labels?.getContext("2d");
     if (!s || !ctx) return;
     const f = this.filter;
+    if (this.moving && this.graph.order > LABELS_ON_MOVE_MAX) {
+      this.labelsDrawn = 0;
+      return;
+    }
     const slotPx = (220 * this.ppu1) / ratio;
     const r1 = 1 / this.sizeRatio(ratio);
     const dense = slotPx < LABEL_MIN_SLOT_PX;
@@ -426,15 +449,18 @@ export class TopologyCanvas {
       cands.push({ id, x, y, r: a.size * r1 * (f.selected === id ? 1.4 : 1), rank, text: a.label, glyph: a.glyph, force });
     };
     if (dense) {
-      // Too far out to label everything: only what the user asked about.
+      // Too far out to label everything: what the user asked about, then what is failing
+      // and the objects an application is read from (entry points, workloads), where room.
       const ids = new Set<string>();
       if (f.selected) ids.add(f.selected);
       if (this.hovered) ids.add(this.hovered);
       if (f.hits) for (const id of f.hits) if (ids.size < 60) ids.add(id);
-      this.graph.forEachNode((id, a) => {
-        if (a.aggregate !== undefined) ids.add(id);
-      });
       for (const id of ids) if (this.graph.hasNode(id)) consider(id, this.graph.getNodeAttributes(id), true);
+      this.graph.forEachNode((id, a) => {
+        if (ids.has(id)) return;
+        if (a.aggregate !== undefined) consider(id, a, true);
+        else if (a.status === "error" || a.status === "warning" || kindRank(a.kind) <= DENSE_LABEL_RANK) consider(id, a, false);
+      });
     } else {
       this.graph.forEachNode((id, a) => consider(id, a, id === f.selected || id === this.hovered || a.aggregate !== undefined || !!f.hits?.has(id)));
     }
@@ -451,7 +477,7 @@ export class TopologyCanvas {
           return w;
         },
         height: LABEL_FONT_PX + 4,
-        maxWidth: Math.max(60, Math.min(200, slotPx - 12)),
+        maxWidth: dense ? 150 : Math.max(60, Math.min(200, slotPx - 12)),
       },
       width,
       height,
@@ -589,6 +615,7 @@ export class TopologyCanvas {
   }
 
   kill(): void {
+    if (this.movingTimer) clearTimeout(this.movingTimer);
     this.sigma?.kill();
     this.sigma = null;
     this.graph.clear();

@@ -13,7 +13,7 @@ import type { ViewState } from "../state/url-state";
 import { age, download, h, replaceChildren, toast } from "../ui/dom";
 import { asApiError, errorBanner } from "../ui/error-view";
 import { bareKind, kindGlyph } from "../ui/kinds";
-import { EDGE_TYPES } from "../ui/theme";
+import { EDGE_TYPES, edgeStyle, withAlpha } from "../ui/theme";
 import { TopologyCanvas } from "./topology-canvas";
 
 const COMMON_KINDS = ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "Service", "Ingress", "ConfigMap", "Secret", "PersistentVolumeClaim", "Node"];
@@ -21,6 +21,9 @@ const COMMON_KINDS = ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonS
 function scopeKey(s: ViewState): string {
   return JSON.stringify([s.cluster, s.namespaces, s.kinds, s.labelSelector, s.focus, s.focus ? s.depth : null]);
 }
+
+/** Kinds hidden unless asked for: many, short-lived, and shown better as event lists. */
+const NOISE_KINDS = new Set(["Event", "Lease"]);
 
 function isUnhealthy(n: TopoNode): boolean {
   return n.status === "error" || n.status === "warning";
@@ -36,6 +39,9 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   let loading = false;
   let cameraTimer: ReturnType<typeof setTimeout> | null = null;
   let incidentEvents: KubeEvent[] | null = null;
+  /** Fit the camera to what is shown after the next display refresh (first load, filter change). */
+  let fitPending = false;
+  let incidentTimer: ReturnType<typeof setTimeout> | null = null;
   const knownKinds = new Set<string>(COMMON_KINDS);
   const knownNamespaces = new Set<string>();
 
@@ -146,11 +152,15 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
           onCamera: cameraMoved,
         });
         canvas.mount(store);
+        canvas.setServerGroups(t.groups ?? null);
         if (state.camera) canvas.setCamera(state.camera);
+        else fitPending = true;
       } else {
         canvas.apply(change, store);
+        canvas.setServerGroups(t.groups ?? null);
       }
       refreshDisplay();
+      if (state.incident) void renderIncident();
       if (sub && resync) sub.resume(t.resourceVersion);
       else subscribe(t.resourceVersion);
     } catch (e) {
@@ -183,6 +193,12 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
           canvas.apply(ch, store);
           refreshDisplay();
           renderStatus();
+          // The failing list follows the graph, at most every 2 s.
+          if (state.incident && !incidentTimer && (ch.updatedNodes.length || ch.addedNodes.length || ch.removedNodes.length))
+            incidentTimer = setTimeout(() => {
+              incidentTimer = null;
+              void renderIncident();
+            }, 2000);
         },
         onResync: () => void load(true),
       },
@@ -204,7 +220,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   }
 
   function kindAllowed(n: TopoNode): boolean {
-    if (!state.kinds.length) return true;
+    if (!state.kinds.length) return state.noise || !NOISE_KINDS.has(bareKind(n.kind));
     const k = bareKind(n.kind).toLowerCase();
     return state.kinds.some((x) => bareKind(x).toLowerCase() === k);
   }
@@ -215,7 +231,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
     let visible: Set<string> | null = null;
     const collapsed = new Set(state.group !== "none" ? state.collapsed : []);
     const groupOf = (n: TopoNode) => (state.group === "app" ? (n.group ?? n.namespace) : n.namespace) || "(cluster)";
-    if (state.kinds.length || state.incident || collapsed.size) {
+    if (state.kinds.length || state.incident || collapsed.size || !state.noise) {
       let base = [...store.nodes.values()].filter(kindAllowed);
       if (state.incident) {
         const keep = new Set<string>();
@@ -242,7 +258,11 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
     let emphasis: Set<string> | null = null;
     if (state.search.trim()) emphasis = new Set(hits);
     else if (state.selected && store.nodes.has(state.selected)) emphasis = store.neighbourhood(state.selected, 1);
-    canvas.setFilter({ visible, emphasis, selected: state.selected, hiddenEdgeTypes: new Set(state.hideEdges) });
+    canvas.setFilter({ visible, emphasis, selected: state.selected, hiddenEdgeTypes: new Set(state.hideEdges), hits: state.search.trim() ? new Set(hits.slice(0, 60)) : null });
+    if (fitPending) {
+      fitPending = false;
+      canvas.fit(visible ?? undefined, false);
+    }
     searchCount.textContent = state.search.trim() ? `${hits.length} match${hits.length === 1 ? "" : "es"}` : "";
     renderGroups(groups);
     const shown = visible ? visible.size : store.nodes.size;
@@ -282,6 +302,8 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   function renderLegend(): void {
     const p = ctx.palette();
     const hidden = new Set(state.hideEdges);
+    const noise = h("input", { type: "checkbox", checked: state.noise, id: "topo-noise" });
+    noise.addEventListener("change", () => ctx.navigate({ noise: noise.checked }));
     replaceChildren(
       legend,
       h("h3", null, "Status"),
@@ -301,14 +323,22 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
           cb.addEventListener("change", () =>
             ctx.navigate({ hideEdges: cb.checked ? state.hideEdges.filter((x) => x !== t) : [...state.hideEdges, t] }),
           );
+          const st = edgeStyle(t);
           return h(
             "li",
             null,
             cb,
-            h("label", { for: `edge-${t}` }, h("span", { class: "swatch-line", style: { background: p.edge[t] }, "aria-hidden": "true" }), t),
+            h(
+              "label",
+              { for: `edge-${t}` },
+              h("span", { class: "swatch-line", style: { background: withAlpha(p.edge[t] ?? p.edgeDefault, st.alpha), height: `${Math.round(st.width * 2)}px` }, "aria-hidden": "true" }),
+              t,
+            ),
           );
         }),
       ),
+      h("h3", null, "Show"),
+      h("div", { class: "check" }, noise, h("label", { for: "topo-noise" }, "Events and Leases")),
       groupsPanel,
     );
   }
@@ -385,7 +415,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
           "ul",
           { class: "incident-list" },
           unhealthy.slice(0, 50).map((n) =>
-            h("li", null, h("button", { class: "link", type: "button", onclick: () => ctx.navigate({ selected: n.id }) }, h("span", { class: `status-text-${n.status}` }, n.status), " ", n.id)),
+            h("li", null, h("button", { class: "link", type: "button", onclick: () => ctx.navigate({ selected: n.id }) }, h("span", { class: `status-text-${n.status}` }, n.reason || n.status), " ", n.id)),
           ),
         ),
         h("h3", null, `Warning events (${incidentEvents.length})`),
@@ -419,7 +449,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
         ? [
             h("div", { class: "tt-title" }, h("span", { class: "glyph" }, kindGlyph(n.kind)), " ", h("strong", null, n.name)),
             h("div", null, n.kind, n.namespace ? ` · ${n.namespace}` : " · cluster-scoped"),
-            h("div", null, "Status: ", h("span", { class: `status-text-${n.status}` }, n.status)),
+            h("div", null, "Status: ", h("span", { class: `status-text-${n.status}` }, n.status), n.reason ? ` · ${n.reason}` : null),
             byType.size ? h("div", { class: "muted" }, [...byType].map(([t, c]) => `${c} ${t}`).join(", ")) : null,
             n.missing?.length ? h("div", { class: "status-text-warning" }, `Missing: ${n.missing.join(", ")}`) : null,
             h("div", { class: "muted small" }, "Click for details"),
@@ -471,6 +501,8 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
     drawnEdges: () => canvas?.graph.size ?? 0,
     resourceVersion: () => store.resourceVersion,
     renders: () => canvas?.renders ?? 0,
+    labelsDrawn: () => canvas?.labelsDrawn ?? 0,
+    camera: () => canvas?.getCamera() ?? null,
   };
 
   renderControls();
@@ -489,7 +521,11 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
         sub?.unsubscribe();
         sub = null;
         void load();
-      } else refreshDisplay();
+      } else {
+        // Filters that change what is shown re-frame the camera on it.
+        if (next.incident !== prev.incident || next.noise !== prev.noise) fitPending = true;
+        refreshDisplay();
+      }
       if (next.incident !== prev.incident || (next.incident && next.namespaces.join() !== prev.namespaces.join())) void renderIncident();
       // A camera in the URL that differs from the drawn one came from history or a link.
       const cam = canvas?.getCamera();
@@ -508,6 +544,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
       clearInterval(tick);
       ro.disconnect();
       if (cameraTimer) clearTimeout(cameraTimer);
+      if (incidentTimer) clearTimeout(incidentTimer);
       ctx.setSearchable(null);
       delete (window as unknown as { kubiliticsTopology?: unknown }).kubiliticsTopology;
     },
