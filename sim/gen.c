@@ -10,9 +10,13 @@
  * Everything is consistent with what the
  * controllers would write, so they adopt it without churning.
  *
- * Speed: objects are built as cJSON trees directly (no text templates); a
- * Deployment's pod is built once and duplicated per replica with only the
- * identity, placement and status changed. All randomness comes from the
+ * Speed (150k pods in a few CPU seconds, see docs/kubesim.md): each kind of
+ * object is described once as a cJSON tree with placeholders, printed once,
+ * and expanded per application by text substitution ("text templates"
+ * below); pods add their name, node and status as JSON written directly.
+ * Objects enter the store through sim_create_raw (no tree, no parse, no
+ * cache), and the pod spec an application's Deployment, ReplicaSet and
+ * Pods share is stored once (a sim_chunk_t). All randomness comes from the
  * seed, so two runs with the same flags give the same cluster (uids and
  * timestamps come from the store and the clock).
  */
@@ -670,47 +674,14 @@ static void common_templates(gen_t *g)
     ttext_of(g, o, &g->t_slice);
 }
 
-static int gen_app(gen_t *g, const app_t *a)
+/* An application's Deployment, ReplicaSet and Pods; share is the pod spec
+ * (the chunk's text). Its EndpointSlice entries are left in g->eb. */
+static int gen_workload(gen_t *g, const app_t *a, shape_t *sh, const char **vals, int64_t born, sv_t share,
+                        sim_chunk_t *chunk)
 {
-    char ts_old[32], sa_vol[64], suf[8];
-    const char *vals[P_COUNT] = {0};
-    int64_t born = g->now_ms - (int64_t)(1 + sim_rng_below(&g->rng, 20)) * 86400000 - sim_rng_below(&g->rng, 86400000);
-    ts_at(born, ts_old);
-    sim_rand_suffix(&g->rng, suf, 5);
-    snprintf(sa_vol, sizeof sa_vol, "kube-api-access-%s", suf);
-    vals[P_NAME] = a->name;
-    vals[P_NS] = a->ns;
-    vals[P_VERSION] = a->version;
-    vals[P_TEAM] = a->team;
-    vals[P_IMAGE] = a->image;
-    vals[P_SAVOL] = sa_vol;
-    vals[P_TS] = ts_old;
-    char replicas[16], maxrep[16];
-    snprintf(replicas, sizeof replicas, "%d", a->replicas);
-    snprintf(maxrep, sizeof maxrep, "%d", a->replicas + (a->replicas + 3) / 4);
-    vals[P_REPLICAS] = replicas;
-    vals[P_MAXREP] = maxrep;
-
-    /* ConfigMap, Secret */
-    char name[256], hex1[33], hex2[33];
-    sim_hex(&g->rng, hex1, 32);
-    sim_hex(&g->rng, hex2, 32);
-    vals[P_HEX1] = hex1;
-    vals[P_HEX2] = hex2;
-    snprintf(name, sizeof name, "%s-config", a->name);
-    if (add_text(g, g->k.cm, a->ns, name, &g->t_cm, vals, NULL, NULL, NULL) < 0) return -1;
-    snprintf(name, sizeof name, "%s-secrets", a->name);
-    if (add_text(g, g->k.secret, a->ns, name, &g->t_secret, vals, NULL, NULL, NULL) < 0) return -1;
-
+    char suf[8];
     /* Deployment: its template expanded once, hashed as the deployment
      * controller hashes it (so the controller adopts the ReplicaSet). */
-    shape_t *sh = shape_get(g, a);
-    /* The pod spec: identical in the Deployment's and the ReplicaSet's
-     * template and in every Pod, so stored once (a chunk). */
-    buf_t pod_meta = {0}, pod_spec = {0};
-    subst(&pod_spec, sh->pod.body, vals);
-    sv_t share = pod_spec.len ? sv_make(pod_spec.data + 1, pod_spec.len - 1) : sv_make("", 0);
-    sim_chunk_t *chunk = share.n ? sim_chunk_new(share.p, share.n) : NULL;
     buf_t *tb = &g->pb;
     buf_reset(tb);
     subst(tb, sh->tmpl, vals);
@@ -718,19 +689,20 @@ static int gen_app(gen_t *g, const app_t *a)
     ctrl_template_hash_text(tb->data, 0, hash);
     vals[P_HASH] = hash;
     const sim_obj_t *dep = NULL, *rs = NULL;
-    int rc = 0;
-    if (add_text(g, g->k.deploy, a->ns, a->name, &sh->deploy, vals, &share, chunk, &dep) < 0 || !dep) goto fail;
+    if (add_text(g, g->k.deploy, a->ns, a->name, &sh->deploy, vals, &share, chunk, &dep) < 0 || !dep) return -1;
     char dep_uid[64], rs_uid[64], rsname[160];
     snprintf(dep_uid, sizeof dep_uid, "%s", sim_obj_uid(dep));
     vals[P_DEP_UID] = dep_uid;
     snprintf(rsname, sizeof rsname, "%s-%s", a->name, hash);
-    if (add_text(g, g->k.rs, a->ns, rsname, &sh->rs, vals, &share, chunk, &rs) < 0 || !rs) goto fail;
+    if (add_text(g, g->k.rs, a->ns, rsname, &sh->rs, vals, &share, chunk, &rs) < 0 || !rs) return -1;
     snprintf(rs_uid, sizeof rs_uid, "%s", sim_obj_uid(rs));
     vals[P_RS_UID] = rs_uid;
 
     /* Pods: metadata and spec expanded once per application; each pod adds
      * its name, node and status, written straight as JSON. */
+    buf_t pod_meta = {0};
     subst(&pod_meta, sh->pod.meta, vals);
+    int rc = 0;
     char images[4][160], image_ids[4][256];
     for (int i = 0; i < sh->ncts; i++) {
         buf_reset(tb);
@@ -794,18 +766,57 @@ static int gen_app(gen_t *g, const app_t *a)
                    eb->len > 1 ? "," : "", ip, g->node_names[ni], a->ns, pname, sim_obj_uid(po));
     }
     buf_free(&pod_meta);
-    buf_free(&pod_spec);
-    sim_chunk_unref(chunk);
     if (rc < 0) return -1;
     buf_putc(eb, ']');
+    return 0;
+}
 
-    goto services;
-fail:
-    buf_free(&pod_meta);
-    buf_free(&pod_spec);
+
+static int gen_app(gen_t *g, const app_t *a)
+{
+    char ts_old[32], sa_vol[64], suf[8];
+    const char *vals[P_COUNT] = {0};
+    int64_t born = g->now_ms - (int64_t)(1 + sim_rng_below(&g->rng, 20)) * 86400000 - sim_rng_below(&g->rng, 86400000);
+    ts_at(born, ts_old);
+    sim_rand_suffix(&g->rng, suf, 5);
+    snprintf(sa_vol, sizeof sa_vol, "kube-api-access-%s", suf);
+    vals[P_NAME] = a->name;
+    vals[P_NS] = a->ns;
+    vals[P_VERSION] = a->version;
+    vals[P_TEAM] = a->team;
+    vals[P_IMAGE] = a->image;
+    vals[P_SAVOL] = sa_vol;
+    vals[P_TS] = ts_old;
+    char replicas[16], maxrep[16];
+    snprintf(replicas, sizeof replicas, "%d", a->replicas);
+    snprintf(maxrep, sizeof maxrep, "%d", a->replicas + (a->replicas + 3) / 4);
+    vals[P_REPLICAS] = replicas;
+    vals[P_MAXREP] = maxrep;
+
+    /* ConfigMap, Secret */
+    char name[256], hex1[33], hex2[33];
+    sim_hex(&g->rng, hex1, 32);
+    sim_hex(&g->rng, hex2, 32);
+    vals[P_HEX1] = hex1;
+    vals[P_HEX2] = hex2;
+    snprintf(name, sizeof name, "%s-config", a->name);
+    if (add_text(g, g->k.cm, a->ns, name, &g->t_cm, vals, NULL, NULL, NULL) < 0) return -1;
+    snprintf(name, sizeof name, "%s-secrets", a->name);
+    if (add_text(g, g->k.secret, a->ns, name, &g->t_secret, vals, NULL, NULL, NULL) < 0) return -1;
+
+    /* The pod spec is the same in the Deployment's and the ReplicaSet's
+     * template and in every Pod: the store keeps it once (a chunk). */
+    shape_t *sh = shape_get(g, a);
+    buf_t pod_spec = {0};
+    subst(&pod_spec, sh->pod.body, vals);
+    sv_t share = pod_spec.len ? sv_make(pod_spec.data + 1, pod_spec.len - 1) : sv_make("", 0);
+    sim_chunk_t *chunk = share.n ? sim_chunk_new(share.p, share.n) : NULL;
+    int rc = gen_workload(g, a, sh, vals, born, share, chunk);
+    vals[P_HASH] = vals[P_DEP_UID] = vals[P_RS_UID] = NULL; /* they pointed into gen_workload's frame */
     sim_chunk_unref(chunk);
-    return -1;
-services:
+    buf_free(&pod_spec);
+    if (rc < 0) return -1;
+
     /* Service, EndpointSlice (core Endpoints are not generated: they would
      * add 1/7 to the object count; the endpoints controller writes them on
      * the Service's first pod change). */
@@ -818,7 +829,7 @@ services:
     char svc_uid[64], sname[256];
     snprintf(svc_uid, sizeof svc_uid, "%s", sim_obj_uid(svc));
     vals[P_SVC_UID] = svc_uid;
-    vals[P_EPS] = eb->data;
+    vals[P_EPS] = g->eb.data;
     ctrl_slice_name(a->ns, a->name, sname, sizeof sname);
     return add_text(g, g->k.slice, a->ns, sname, &g->t_slice, vals, NULL, NULL, NULL);
 }

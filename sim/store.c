@@ -16,6 +16,12 @@
  * Paged lists at an older resourceVersion are served by undoing, from the
  * current state, the changes the event window recorded after that
  * resourceVersion — the window doubles as the MVCC history.
+ *
+ * Bulk loading (sim_create_raw) builds a version from JSON text: the few
+ * indexed fields are found by skipping through the text (js_*), and a
+ * shared chunk, when given, is kept by reference — such a version's bytes
+ * are the text around the chunk, assembled on demand (obj_text, a ring of
+ * FLAT_RING) or written out in pieces (sim_obj_write).
  */
 #include "store.h"
 #include "store_srv.h"

@@ -57,17 +57,21 @@ start_kubesim() {
 }
 stop_kubesim() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=""; }
 
-# list_pages BASE DIR — walk every page with curl, following continue;
-# pages land in DIR/NNNNN.json. Prints the page count.
+# list_pages BASE DIR — walk every page with curl, one curl per page,
+# following continue as a client does; pages land in DIR/NNNNN.json and
+# the URLs in DIR.urls (for the keep-alive rounds). Prints the page count.
 list_pages() {
-    local base=$1 dir=$2 cont="" i=0 head
+    local base=$1 dir=$2 cont="" i=0 head q
     rm -rf "$dir"
     mkdir -p "$dir"
+    : >"$dir.urls"
     while :; do
         i=$((i + 1))
         local f
         f=$(printf '%s/%05d.json' "$dir" "$i")
-        curl -sf "$base/api/v1/pods?limit=500${cont:+&continue=$cont}" -o "$f"
+        q="/api/v1/pods?limit=500${cont:+&continue=$cont}"
+        echo "$q" >>"$dir.urls"
+        curl -sf "$base$q" -o "$f"
         head=""
         read -r -N 700 head <"$f" || true
         if [[ $head =~ \"continue\":\"([^\"]+)\" ]]; then
@@ -82,13 +86,22 @@ list_pages() {
     echo "$i"
 }
 
-# the same number of curls over the same files from nginx
+# fetch_pages BASE DIR OUT — the reference for list_pages: one curl per
+# file of DIR from BASE, reading each head as list_pages does.
 fetch_pages() {
     local base=$1 dir=$2 out=$3 head
     for f in "$dir"/*.json; do
         curl -sf "$base/${f##*/}" -o "$out"
         read -r -N 700 head <"$out" || true
     done
+}
+
+# fetch_all BASE URLS — every URL with one curl process over one keep-alive
+# connection; prints the bytes received.
+fetch_all() {
+    local base=$1 urls=$2
+    sed "s|^|url = \"$base|; s|\$|\"\noutput = \"/dev/null\"|" "$urls" >"$urls.curl"
+    curl -s -K "$urls.curl" -w '%{size_download}\n' | awk '{n += $1} END {print n}'
 }
 
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
@@ -131,26 +144,43 @@ http {
 }
 NGX
 k_times=() n_times=() c_times=()
-pages=0
+# round 0: the client loop (one curl per page, following continue)
+t0=$(now)
+pages=$(list_pages "$URL" "$TMP/pages")
+t1=$(now)
+loop_s=$(secs "$t0" "$t1")
+bytes=$(cat "$TMP/pages"/*.json | wc -c)
+# (grep -o is very slow on one 2.6 MB line per page)
+nitems=$(python3 -c 'import glob, sys
+print(sum(open(f, "rb").read().count(b"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",") for f in glob.glob(sys.argv[1] + "/*.json")))' "$TMP/pages")
+# the reference serves exactly these bytes, under the same names
+mkdir -p "$TMP/ref"
+i=0
+while read -r q; do
+    i=$((i + 1))
+    cp "$(printf '%s/%05d.json' "$TMP/pages" "$i")" "$TMP/ref/$(printf '%05d.json' "$i")"
+    printf '/%05d.json\n' "$i" >>"$TMP/ref.urls"
+done <"$TMP/pages.urls"
+chmod -R a+rX "$TMP"
+if [ -n "$NGINX" ]; then
+    "$NGINX" -p "$TMP/ngx" -c "$TMP/nginx.conf" -e "$TMP/ngx/error.log" || NGINX=""
+    for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nport/00001.json" -o /dev/null && break; sleep 0.1; done
+fi
+t0=$(now)
+fetch_pages "http://127.0.0.1:$nport" "$TMP/ref" "$TMP/ngx.page"
+t1=$(now)
+ngx_loop_s=$(secs "$t0" "$t1")
+# keep-alive rounds: the same page URLs (continue tokens of round 0 name its
+# snapshot) through one curl, alternating kubesim and nginx
 for round in $(seq "$LIST_ROUNDS"); do
     t0=$(now)
-    pages=$(list_pages "$URL" "$TMP/pages")
+    got=$(fetch_all "$URL" "$TMP/pages.urls")
     t1=$(now)
+    [ "$got" = "$bytes" ] || echo "  warning: round $round got $got bytes, expected $bytes" >&2
     k_times+=("$(secs "$t0" "$t1")")
-    if [ "$round" = 1 ]; then
-        bytes=$(cat "$TMP/pages"/*.json | wc -c)
-        nitems=$(cat "$TMP/pages"/*.json | grep -F -o '{"apiVersion":"v1","kind":"Pod",' | wc -l)
-        # the reference serves exactly these bytes
-        rm -rf "$TMP/ref" && cp -r "$TMP/pages" "$TMP/ref"
-        chmod -R a+rX "$TMP"
-        if [ -n "$NGINX" ]; then
-            "$NGINX" -p "$TMP/ngx" -c "$TMP/nginx.conf" -e "$TMP/ngx/error.log" || NGINX=""
-            for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nport/00001.json" -o /dev/null && break; sleep 0.1; done
-        fi
-    fi
     if [ -n "$NGINX" ]; then
         t0=$(now)
-        fetch_pages "http://127.0.0.1:$nport" "$TMP/ref" "$TMP/ngx.page"
+        fetch_all "http://127.0.0.1:$nport" "$TMP/ref.urls" >/dev/null
         t1=$(now)
         n_times+=("$(secs "$t0" "$t1")")
     fi
@@ -166,14 +196,17 @@ mb=$(echo "scale=1; $bytes / 1000000" | bc)
 list_mbps=$(echo "scale=1; $bytes / 1000000 / $list_s" | bc)
 list_ops=$(echo "scale=0; $nitems / $list_s" | bc)
 cat_mbps=$(echo "scale=0; $bytes / 1000000 / ($cat_s + 0.0005)" | bc)
+loop_mbps=$(echo "scale=1; $bytes / 1000000 / $loop_s" | bc)
 ngx_line="nginx not installed (apt-get install nginx-light): no HTTP reference"
 if [ ${#n_times[@]} -gt 0 ]; then
     ngx_s=$(printf '%s\n' "${n_times[@]}" | median)
     ngx_mbps=$(echo "scale=1; $bytes / 1000000 / $ngx_s" | bc)
     ratio=$(echo "scale=2; $list_mbps / $ngx_mbps" | bc)
-    ngx_line="nginx, same $pages files through the same curl loop: ${ngx_s} s, ${ngx_mbps} MB/s → kubesim/nginx ${ratio}×"
+    ngx_loop_mbps=$(echo "scale=1; $bytes / 1000000 / $ngx_loop_s" | bc)
+    loop_ratio=$(echo "scale=2; $loop_mbps / $ngx_loop_mbps" | bc)
+    ngx_line="nginx, same files: ${ngx_mbps} MB/s keep-alive (${ratio}×), ${ngx_loop_mbps} MB/s curl per page (${loop_ratio}×)"
 fi
-echo "  LIST: $nitems pods in $pages pages, ${mb} MB, ${list_s} s: ${list_ops} objects/s, ${list_mbps} MB/s; $ngx_line"
+echo "  LIST: $nitems pods in $pages pages, ${mb} MB; keep-alive ${list_s} s: ${list_ops} objects/s, ${list_mbps} MB/s; curl per page following continue ${loop_s} s, ${loop_mbps} MB/s; $ngx_line"
 stop_kubesim
 
 # ---- 3. watch fan-out under churn
@@ -209,7 +242,8 @@ fi
     echo "|---|---|---|---|"
     echo "| start until \`listening on\` | ${start_s} s wall (generator ${gen_ms} ms), ${start_cpu} s CPU | target < 30 s | |"
     echo "| resident memory at start | VmHWM ${hwm} MiB, VmRSS ${rss} MiB | target < 2048 MiB | |"
-    echo "| paginated LIST of $nitems pods, limit 500, $pages curls (median of $LIST_ROUNDS) | ${list_s} s, ${list_ops} objects/s, ${list_mbps} MB/s (VmHWM after: ${list_hwm} MiB) | ${ngx_mbps:-n/a} MB/s nginx, same files and curl loop; ${cat_mbps} MB/s cat | ${ratio:-n/a}× nginx |"
+    echo "| paginated LIST of $nitems pods (${mb} MB), limit 500, $pages pages, one curl over keep-alive (median of $LIST_ROUNDS) | ${list_s} s, ${list_ops} objects/s, ${list_mbps} MB/s (VmHWM after: ${list_hwm} MiB) | nginx, same files, same curl: ${ngx_mbps:-n/a} MB/s; cat ${cat_mbps} MB/s | ${ratio:-n/a}× nginx |"
+    echo "| the same, one curl per page following \`continue\` (a shell client) | ${loop_s} s, ${loop_mbps} MB/s | nginx, same loop: ${ngx_loop_mbps:-n/a} MB/s | ${loop_ratio:-n/a}× nginx |"
     echo "| watch fan-out: $WATCHERS watches of pods, --churn $CHURN, ${WATCH_SECONDS} s | events per watcher $(get events_min)–$(get events_max), dropped $(get dropped), errors $(get errors), rv gap at end $(get rv_gap_at_end); lag p50/p99/max $(get lag_p50_ms)/$(get lag_p99_ms)/$(get lag_max_ms) ms ($(get stamped) stamped events) | spread behind the first watcher p50/p99/max $(get spread_p50_ms)/$(get spread_p99_ms)/$(get spread_max_ms) ms | kubesim CPU ${kcpu}% of a core; VmHWM ${watch_hwm} MiB, VmRSS ${watch_rss} MiB |"
     echo ""
     echo "Verdict: $verdict."

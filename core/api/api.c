@@ -131,6 +131,7 @@ static void detach(api_t *api, api_cluster_t *ac)
     api_metrics_free(ac);
     api_access_forget_cluster(api->access, ac->id);
     kinds_reset(ac);
+    api_listcache_free(ac->lists);
     free(ac->id);
     free(ac);
 }
@@ -248,6 +249,15 @@ void api_req_send(api_req_t *q, int status, const char *ctype, buf_t *body)
     http_req_on_abort(r, NULL, NULL);
     q->r = NULL;
     http_res_send_buf(r, status, ctype, body);
+    api_req_free(q);
+}
+
+void api_req_send_bytes(api_req_t *q, int status, const char *ctype, const void *data, size_t len)
+{
+    http_req_t *r = q->r;
+    http_req_on_abort(r, NULL, NULL);
+    q->r = NULL;
+    http_res_send(r, status, ctype, data, len);
     api_req_free(q);
 }
 
@@ -737,6 +747,7 @@ void api_free(api_t *api)
     map_slot_t *s;
     for (size_t it = 0; map_next(&api->reqinfo, &it, &s);) free(s->val);
     map_free(&api->reqinfo);
+    buf_free(&api->list_body);
     free(api->default_user);
     for (size_t i = 0; i < api->cfg.identity.ndefault_groups; i++) free(api->default_groups[i]);
     free(api->default_groups);

@@ -18,6 +18,7 @@
 #include "api/events.h"
 #include "api/flight.h"
 #include "api/identity.h"
+#include "api/listcache.h"
 #include "api/outbox.h"
 #include "api/ratelimit.h"
 #include "base/buf.h"
@@ -51,6 +52,7 @@ struct api {
     bool draining, freeing;
     unsigned char secret[32]; /* confirmation tokens */
     map_t reqinfo;       /* request → user/cluster, for the access log */
+    buf_t list_body;     /* resource list pages are built here (reused) */
     obs_metric_t *m_ws_clients, *m_ws_msgs, *m_ws_resyncs, *m_ws_drops, *m_coalesced, *m_ratelimited,
         *m_delta_seconds, *m_access_calls, *m_outbox_bytes, *m_held;
 };
@@ -79,6 +81,7 @@ struct api_cluster {
     kube_reflector_t *ev_refl;
     bool ev_synced;
     api_metrics_t *metrics;
+    api_listcache_t *lists;   /* list orders and rows (resources.c), made on first use */
     /* kind ID → discovery entry, rebuilt when discovery changes */
     map_t kinds;
     const void *kinds_src;
@@ -119,6 +122,9 @@ api_req_t *api_req_begin_cluster(api_t *api, http_req_t *r, const char *cluster_
 /* Finish: these answer and free q. */
 void api_req_json(api_req_t *q, int status, buf_t *body);
 void api_req_send(api_req_t *q, int status, const char *ctype, buf_t *body);
+/* Same with borrowed bytes (copied only as far as the socket does not take
+ * them at once). */
+void api_req_send_bytes(api_req_t *q, int status, const char *ctype, const void *data, size_t len);
 void api_req_error(api_req_t *q, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void api_req_kube_error(api_req_t *q, const kube_response_t *res);

@@ -5,7 +5,9 @@
  * and field selectors and by what the asker may list, ordered by the sort
  * key then (namespace, name), cut into pages whose `continue` token names
  * the last item returned (cursor.h), so paging is stable while objects come
- * and go. A detail is a live GET made as the user, so the cluster's RBAC
+ * and go. The orders and the items' JSON come from the cluster's list cache
+ * (listcache.h), kept current with the store's per-(namespace, kind)
+ * generations, so a page costs about its own size. A detail is a live GET made as the user, so the cluster's RBAC
  * decides, returned as JSON or YAML with Secret values redacted.
  */
 #include <stdio.h>
@@ -17,11 +19,13 @@
 #include "api/cursor.h"
 #include "api/fieldsel.h"
 #include "api/kinds.h"
+#include "api/listcache.h"
 #include "api/redact.h"
 #include "base/clock.h"
 #include "base/mem.h"
 
-enum { SORT_NAMESPACE, SORT_NAME, SORT_CREATED, SORT_STATUS, SORT_KIND_MAX };
+enum { SORT_NAMESPACE = API_SORT_NAMESPACE, SORT_NAME = API_SORT_NAME, SORT_CREATED = API_SORT_CREATED,
+       SORT_STATUS = API_SORT_STATUS, SORT_KIND_MAX = API_SORT_MAX };
 static const char *const SORT_NAMES[] = {"namespace", "name", "created", "status"};
 
 typedef struct list_st {
@@ -41,25 +45,6 @@ typedef struct list_st {
     size_t nnss;
 } list_st_t;
 
-typedef struct item {
-    store_oid_t o;
-    const char *ns, *name;
-    char key[24]; /* created / status sort key */
-    const char *skey;
-} item_t;
-
-typedef struct walk {
-    api_req_t *q;
-    list_st_t *st;
-    store_t *s;
-    store_selector_t sel;
-    bool has_sel;
-    item_t *v;
-    size_t n, cap;
-    map_t nsok; /* namespace → (void*)1 visible / (void*)2 hidden */
-    bool need_node;
-} walk_t;
-
 static void list_st_free(list_st_t *st)
 {
     if (!st) return;
@@ -74,123 +59,27 @@ static void list_gone(api_req_t *q)
     q->st = NULL;
 }
 
-static int cmp_items(const item_t *a, const item_t *b, const list_st_t *st)
-{
-    int c = strcmp(a->skey, b->skey);
-    if (!c) c = strcmp(a->ns, b->ns);
-    if (!c) c = strcmp(a->name, b->name);
-    return st->desc ? -c : c;
-}
+/* What a page keeps besides kind and namespace. */
+typedef struct filt {
+    store_selector_t sel;
+    bool has_sel;
+    const api_fieldsel_t *fs;
+    int node_col; /* index of the NODE column (spec.nodeName), -1 when not needed */
+} filt_t;
 
-static int cmp_qsort(const void *a, const void *b, void *ctx) { return cmp_items(a, b, ctx); }
-
-static void sort_key(walk_t *w, item_t *it)
+static bool filter_cb(const store_t *s, store_oid_t o, void *ud)
 {
-    switch (w->st->sort) {
-    case SORT_NAME: it->skey = it->name; break;
-    case SORT_CREATED:
-        snprintf(it->key, sizeof it->key, "%020lld", (long long)store_obj_created(w->s, it->o));
-        it->skey = it->key;
-        break;
-    case SORT_STATUS:
-        snprintf(it->key, sizeof it->key, "%d", store_obj_status(w->s, it->o));
-        it->skey = it->key;
-        break;
-    default: it->skey = it->ns; break;
+    filt_t *f = ud;
+    if (f->has_sel && !store_selector_matches(s, &f->sel, o)) return false;
+    if (!f->fs->n) return true;
+    const char *node = NULL;
+    if (f->node_col >= 0) {
+        const uint32_t *cols;
+        size_t nc = store_obj_columns(s, o, &cols);
+        node = (size_t)f->node_col < nc ? store_str(s, cols[f->node_col]) : "";
+        if (strcmp(node, "<none>") == 0) node = "";
     }
-}
-
-/* The NODE column of a Pod (for spec.nodeName): read from its columns. */
-static void pod_node(walk_t *w, store_oid_t o, char *out, size_t cap)
-{
-    buf_t b = {0};
-    store_columns_json(w->s, o, 0, &b);
-    out[0] = '\0';
-    cJSON *j = cJSON_ParseWithLength(b.data, b.len);
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "NODE");
-    if (cJSON_IsString(n) && strcmp(n->valuestring, "<none>") != 0) snprintf(out, cap, "%s", n->valuestring);
-    cJSON_Delete(j);
-    buf_free(&b);
-}
-
-static bool visit(store_oid_t o, void *ud)
-{
-    walk_t *w = ud;
-    const char *ns = store_str(w->s, store_obj_ns(w->s, o));
-    const char *name = store_str(w->s, store_obj_name(w->s, o));
-    if (w->q->view && !api_view_is_admin(w->q->view)) {
-        void *ok = map_gets(&w->nsok, ns);
-        if (!ok) {
-            int v = api_visible(w->q->ac, w->q->view, ns, w->st->kind_id);
-            ok = (void *)(uintptr_t)(v == 1 ? 1 : 2);
-            map_puts(&w->nsok, ns, ok);
-        }
-        if (ok != (void *)1) return true;
-    }
-    if (w->has_sel && !store_selector_matches(w->s, &w->sel, o)) return true;
-    if (w->st->fs.n) {
-        char node[256] = "";
-        if (w->need_node) pod_node(w, o, node, sizeof node);
-        if (!api_fieldsel_match(&w->st->fs, ns, name, w->need_node ? node : NULL)) return true;
-    }
-    item_t it = {.o = o, .ns = ns, .name = name};
-    sort_key(w, &it);
-    if (w->st->has_cursor) {
-        item_t c = {.ns = w->st->cur.ns, .name = w->st->cur.name, .skey = w->st->cur.sortkey};
-        if (cmp_items(&it, &c, w->st) <= 0) return true;
-    }
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 256;
-        w->v = xrealloc(w->v, w->cap * sizeof *w->v);
-    }
-    w->v[w->n++] = it;
-    /* the skey of created/status items points into the item itself */
-    if (w->v[w->n - 1].skey == it.key) w->v[w->n - 1].skey = w->v[w->n - 1].key;
-    return true;
-}
-
-static void item_json(walk_t *w, store_oid_t o, int64_t now_s, buf_t *out)
-{
-    store_t *s = w->s;
-    char uid[40], created[32];
-    store_obj_uid(s, o, uid);
-    int64_t cr = store_obj_created(s, o);
-    if (cr) clock_rfc3339(cr, created);
-    buf_puts(out, "{\"id\":");
-    buf_t id = {0};
-    store_obj_id(s, o, &id);
-    buf_json_str(out, id.data, id.len);
-    buf_free(&id);
-    buf_puts(out, ",\"kind\":");
-    buf_json_cstr(out, w->st->kind_id);
-    buf_puts(out, ",\"namespace\":");
-    buf_json_cstr(out, store_str(s, store_obj_ns(s, o)));
-    buf_puts(out, ",\"name\":");
-    buf_json_cstr(out, store_str(s, store_obj_name(s, o)));
-    buf_puts(out, ",\"uid\":");
-    buf_json_cstr(out, uid);
-    buf_puts(out, ",\"created\":");
-    if (cr) buf_json_cstr(out, created);
-    else buf_puts(out, "null");
-    buf_printf(out, ",\"resourceVersion\":\"%llu\",\"status\":\"%s\"", (unsigned long long)store_obj_rv(s, o),
-               store_status_name(store_obj_status(s, o)));
-    const char *reason = store_obj_reason(s, o);
-    if (reason && *reason) {
-        buf_puts(out, ",\"reason\":");
-        buf_json_cstr(out, reason);
-    }
-    const uint32_t *pairs;
-    size_t np = store_obj_labels(s, o, &pairs);
-    buf_puts(out, ",\"labels\":{");
-    for (size_t i = 0; i < np; i++) {
-        if (i) buf_putc(out, ',');
-        buf_json_cstr(out, store_str(s, pairs[2 * i]));
-        buf_putc(out, ':');
-        buf_json_cstr(out, store_str(s, pairs[2 * i + 1]));
-    }
-    buf_puts(out, "},\"columns\":");
-    store_columns_json(s, o, now_s, out);
-    buf_putc(out, '}');
+    return api_fieldsel_match(f->fs, store_str(s, store_obj_ns(s, o)), store_str(s, store_obj_name(s, o)), node);
 }
 
 /* A user who may list the kind in none of the asked namespaces (or, for a
@@ -226,56 +115,86 @@ static void list_run(api_req_t *q)
                           who, res, q->cid);
         return;
     }
-    walk_t w = {.q = q, .st = st, .s = s};
-    w.need_node = api_fieldsel_has(&st->fs, API_FIELD_NODENAME);
+    filt_t f = {.fs = &st->fs, .node_col = -1};
+    if (api_fieldsel_has(&st->fs, API_FIELD_NODENAME)) {
+        const char *const *names;
+        size_t nn = store_column_names(st->kind_id, &names);
+        for (size_t i = 0; i < nn; i++)
+            if (strcmp(names[i], "NODE") == 0) f.node_col = (int)i;
+    }
     err_t e = {0};
     if (st->label_sel && *st->label_sel) {
-        if (store_selector_parse(s, st->label_sel, strlen(st->label_sel), false, &w.sel, &e) != 0) {
+        if (store_selector_parse(s, st->label_sel, strlen(st->label_sel), false, &f.sel, &e) != 0) {
             api_req_error(q, 400, "bad_request", "labelSelector: %s", e.msg);
             return;
         }
-        w.has_sel = true;
+        f.has_sel = true;
     }
+    /* The namespaces to take objects from: the one asked for, or every
+     * namespace holding the kind that the asker may list it in. */
     intern_t *t = store_strings(s);
     uint32_t kind = intern_find(t, st->kind_id, strlen(st->kind_id));
+    uint32_t *nss = NULL;
+    size_t nns = 0;
     if (kind != INTERN_NONE) {
-        if (st->ns[0]) {
+        if (!st->res->namespaced) {
+            nss = xmalloc(sizeof *nss);
+            nss[nns++] = 0; /* "" */
+        } else if (st->ns[0]) {
             uint32_t ns = intern_find(t, st->ns, strlen(st->ns));
-            if (ns != INTERN_NONE) store_each(s, ns, kind, visit, &w);
-        } else store_each(s, STORE_ANY, kind, visit, &w);
+            if (ns != INTERN_NONE) {
+                nss = xmalloc(sizeof *nss);
+                nss[nns++] = ns;
+            }
+        } else {
+            size_t n = store_namespaces(s, &nss);
+            bool restricted = q->view && !api_view_is_admin(q->view);
+            for (size_t i = 0; i < n; i++) {
+                if (!store_kind_count(s, nss[i], kind)) continue;
+                if (restricted && api_visible(q->ac, q->view, store_str(s, nss[i]), st->kind_id) != 1) continue;
+                nss[nns++] = nss[i];
+            }
+        }
     }
-    if (w.has_sel) store_selector_release(s, &w.sel);
-    map_free(&w.nsok);
-    /* only the page is needed in order: select it, then sort it */
-    size_t take = w.n < st->limit ? w.n : st->limit;
-    if (w.n > 1) qsort_r(w.v, w.n, sizeof *w.v, cmp_qsort, st);
-    buf_t b = {0};
-    buf_reserve(&b, 256 + take * 320);
-    buf_puts(&b, "{\"kind\":");
-    buf_json_cstr(&b, st->kind_id);
-    buf_printf(&b, ",\"resourceVersion\":\"%llu\",\"items\":[", (unsigned long long)store_resource_version(s));
+    if (!q->ac->lists) q->ac->lists = api_listcache_new(0, 0);
+    api_list_query_t lq = {.kind = kind, .nss = nss, .nns = nns, .sort = st->sort, .desc = st->desc,
+                           .limit = st->limit, .after = st->has_cursor ? &st->cur : NULL,
+                           .filter = f.has_sel || st->fs.n ? filter_cb : NULL, .filter_ud = &f};
+    api_list_page_t pg = {0};
+    if (nns) api_listcache_page(q->ac->lists, s, &lq, &pg);
+    free(nss);
+    if (f.has_sel) store_selector_release(s, &f.sel);
+    /* one body buffer per API, reused: a page is hundreds of KiB */
+    buf_t *b = &q->api->list_body;
+    buf_reset(b);
+    buf_puts(b, "{\"kind\":");
+    buf_json_cstr(b, st->kind_id);
+    buf_puts(b, ",\"resourceVersion\":\"");
+    buf_put_u64(b, store_resource_version(s));
+    buf_puts(b, "\",\"items\":[");
     int64_t now_s = api_now_ms() / 1000;
-    for (size_t i = 0; i < take; i++) {
-        if (i) buf_putc(&b, ',');
-        item_json(&w, w.v[i].o, now_s, &b);
+    for (size_t i = 0; i < pg.n; i++) {
+        if (i) buf_putc(b, ',');
+        api_listcache_row(q->ac->lists, s, pg.items[i], now_s, b);
     }
-    buf_puts(&b, "],\"continue\":");
-    if (w.n > take) {
-        api_cursor_t c = {.qhash = st->qhash};
-        const item_t *last = &w.v[take - 1];
-        snprintf(c.sortkey, sizeof c.sortkey, "%s", last->skey);
-        snprintf(c.ns, sizeof c.ns, "%s", last->ns);
-        snprintf(c.name, sizeof c.name, "%s", last->name);
-        buf_putc(&b, '"');
-        api_cursor_encode(&c, &b);
-        buf_putc(&b, '"');
-    } else buf_puts(&b, "\"\"");
-    buf_printf(&b, ",\"remaining\":%zu}", w.n - take);
-    free(w.v);
+    buf_puts(b, "],\"continue\":");
+    if (pg.remaining && pg.n) {
+        api_cursor_t c;
+        api_listcache_cursor(s, pg.items[pg.n - 1], st->sort, st->qhash, &c);
+        buf_putc(b, '"');
+        api_cursor_encode(&c, b);
+        buf_putc(b, '"');
+    } else buf_puts(b, "\"\"");
+    buf_puts(b, ",\"remaining\":");
+    buf_put_u64(b, pg.remaining);
+    buf_putc(b, '}');
+    free(pg.items);
     list_st_free(st);
     q->st = NULL;
     q->on_gone = NULL;
-    api_req_json(q, 200, &b);
+    api_req_send_bytes(q, 200, "application/json", b->data, b->len);
+    /* keep the buffer, but not a rare giant one */
+    if (b->cap > (8u << 20)) buf_free(b);
 }
 
 static uint64_t fnv(uint64_t h, const char *s)

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -88,6 +89,19 @@ static void on_event(int type, cJSON *obj, void *ud)
     err_t e = {0};
     if (store_apply_event(w->cl->store, type, &w->kind, obj, &e) != 0)
         log_warn("object not stored", "cluster=%s resource=%s error=%s", w->cl->id, w->resource, e.msg);
+    /* (issue 4 helper) At debug level only: one line per event once the
+     * store and graph have applied it, with the object's resourceVersion
+     * and the wall clock in µs — bench/sync joins these with the server's
+     * write times to measure write→apply lag. */
+    if (log_enabled(LOG_DEBUG)) {
+        const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+        const cJSON *rv = cJSON_GetObjectItemCaseSensitive(md, "resourceVersion");
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        log_debug("kube event applied", "cluster=%s resource=%s type=%s rv=%s us=%lld", w->cl->id, w->resource,
+                  kube_event_type_name(type), cJSON_IsString(rv) ? rv->valuestring : "",
+                  (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+    }
 }
 
 static void on_synced(void *ud)

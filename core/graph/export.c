@@ -128,11 +128,11 @@ static const char *edge_colour(const char *type)
     return ESTYLES[estyle_of(type)].colour;
 }
 
-static void xml_text(buf_t *out, const char *s, size_t max)
+/* Exactly the first n bytes of s (or all of it), escaped for XML. */
+static void xml_bytes(buf_t *out, const char *s, size_t n)
 {
-    size_t n = 0;
-    for (; *s && n < max; s++, n++) {
-        switch (*s) {
+    for (size_t i = 0; i < n && s[i]; i++) {
+        switch (s[i]) {
         case '&':
             buf_puts(out, "&amp;");
             break;
@@ -149,10 +149,17 @@ static void xml_text(buf_t *out, const char *s, size_t max)
             buf_puts(out, "&#39;");
             break;
         default:
-            if ((unsigned char)*s >= 0x20) buf_putc(out, *s);
+            if ((unsigned char)s[i] >= 0x20) buf_putc(out, s[i]);
         }
     }
-    if (*s) buf_puts(out, "…");
+}
+
+/* At most max bytes of s, escaped, with an ellipsis when cut. */
+static void xml_text(buf_t *out, const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    xml_bytes(out, s, n < max ? n : max);
+    if (n > max) buf_puts(out, "…");
 }
 
 /* A name of at most NAME_MAX_CHARS characters: longer ones keep their start
@@ -165,9 +172,9 @@ static size_t name_text(buf_t *out, const char *s)
         return n;
     }
     size_t head = (NAME_MAX_CHARS - 1) / 2, tail = NAME_MAX_CHARS - 1 - head;
-    xml_text(out, s, head);
+    xml_bytes(out, s, head);
     buf_puts(out, "…");
-    xml_text(out, s + n - tail, tail);
+    xml_bytes(out, s + n - tail, tail);
     return NAME_MAX_CHARS;
 }
 
@@ -238,30 +245,44 @@ static void svg_group(const graph_result_t *r, const layout_group_t *gr, buf_t *
 }
 
 /* An edge as a curve leaving the source's side towards the target and
- * entering the target's facing side; between boxes of one column, an arc
- * on the right so it does not cross the boxes in between. */
+ * entering the target's facing side. A long, nearly level edge would run
+ * behind the boxes of its row: it climbs into the gap above the row, runs
+ * there and comes down. Between boxes of one column: an arc on the right, so
+ * it does not cross the boxes in between. */
 static void svg_edge(buf_t *out, double sx, double sy, double tx, double ty, int st, const char *type)
 {
     const estyle_t *es = &ESTYLES[st];
     double hw = NODE_W / 2.0, x1, x2, c1, c2;
-    if (tx - sx >= NODE_W) {
-        x1 = sx + hw, x2 = tx - hw;
-        double d = (x2 - x1) / 2 > 40 ? (x2 - x1) / 2 : 40;
-        c1 = x1 + d, c2 = x2 - d;
-    } else if (sx - tx >= NODE_W) {
-        x1 = sx - hw, x2 = tx + hw;
-        double d = (x1 - x2) / 2 > 40 ? (x1 - x2) / 2 : 40;
-        c1 = x1 - d, c2 = x2 + d;
+    double span = tx > sx ? tx - sx : sx - tx, dy = ty > sy ? ty - sy : sy - ty;
+    if (span >= 2.5 * NODE_W && dy < NODE_H / 2.0) {
+        double dir = tx > sx ? 1 : -1, gy = (sy < ty ? sy : ty) - NODE_H / 2.0 - 10;
+        x1 = sx + dir * hw, x2 = tx - dir * hw;
+        buf_printf(out,
+                   "<path d=\"M%.0f,%.0fC%.0f,%.0f %.0f,%.0f %.0f,%.0fH%.0fC%.0f,%.0f %.0f,%.0f %.0f,%.0f\" "
+                   "stroke=\"%s\" stroke-width=\"%.1f\"",
+                   x1, sy, x1 + dir * 30, sy, x1 + dir * 20, gy, x1 + dir * 50, gy, x2 - dir * 50, x2 - dir * 20, gy,
+                   x2 - dir * 30, ty, x2, ty, es->colour, es->width);
     } else {
-        x1 = sx + hw, x2 = tx + hw;
-        double dy = ty > sy ? ty - sy : sy - ty, bulge = 24 + dy / 10;
-        if (bulge > 70) bulge = 70;
-        double right = (x1 > x2 ? x1 : x2) + bulge;
-        c1 = right, c2 = right;
+        if (tx - sx >= NODE_W) {
+            x1 = sx + hw, x2 = tx - hw;
+            double d = (x2 - x1) / 2 > 40 ? (x2 - x1) / 2 : 40;
+            c1 = x1 + d, c2 = x2 - d;
+        } else if (sx - tx >= NODE_W) {
+            x1 = sx - hw, x2 = tx + hw;
+            double d = (x1 - x2) / 2 > 40 ? (x1 - x2) / 2 : 40;
+            c1 = x1 - d, c2 = x2 + d;
+        } else {
+            x1 = sx + hw, x2 = tx + hw;
+            double bulge = 24 + dy / 10;
+            if (bulge > 70) bulge = 70;
+            c1 = c2 = (x1 > x2 ? x1 : x2) + bulge;
+        }
+        buf_printf(out,
+                   "<path d=\"M%.0f,%.0fC%.0f,%.0f %.0f,%.0f %.0f,%.0f\" stroke=\"%s\" stroke-width=\"%.1f\"", x1,
+                   sy, c1, sy, c2, ty, x2, ty, es->colour, es->width);
     }
-    buf_printf(out, "<path d=\"M%.0f,%.0fC%.0f,%.0f %.0f,%.0f %.0f,%.0f\" stroke=\"%s\" stroke-width=\"%.1f\"",
-               x1, sy, c1, sy, c2, ty, x2, ty, es->colour, es->width);
     if (es->dash) buf_printf(out, " stroke-dasharray=\"%s\"", es->dash);
+    if (strcmp(type, "runs-on") == 0) buf_puts(out, " stroke-opacity=\"0.6\"");
     buf_printf(out, " marker-end=\"url(#ah%d)\"><title>", st);
     xml_text(out, type, 64);
     buf_puts(out, "</title></path>\n");

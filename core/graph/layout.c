@@ -29,7 +29,7 @@
  * owners above owned, traffic left to right); the Pods of one owner form a
  * grid ordered by creation time then name, so a new Pod takes the next cell.
  * Block heights are rounded up to a step of a ladder with at least one free
- * row (4, 8, 12, 16, 24, …): growth lands in reserved rows and nothing below
+ * row (3, 4, 6, 8, 12, 16, 24, …): growth lands in reserved rows and nothing below
  * moves until a block outgrows its step. Tall groups wrap their blocks into
  * several block columns.
  *
@@ -54,6 +54,7 @@
 #define GRP_PAD 16.0
 #define GRP_TITLE 40.0
 #define GRP_GAP 32.0  /* between groups, and between a group's block columns */
+#define BLOCK_GAP 28.0 /* between the blocks (workloads) of a group */
 #define NS_PAD 24.0
 #define NS_TITLE 56.0
 #define FRAME_GAP 64.0
@@ -214,8 +215,11 @@ typedef struct lctx {
     item_t *it;
     int n;
     int *kids; /* children of every item, grouped by parent */
-    /* group placement scratch */
+    /* group placement scratch: per column, the rows taken in the block
+     * being placed, and the row below the lowest one (fill) */
     int fill[NL];
+    uint8_t *occ[NL];
+    int occcap[NL];
     int lx[NL], pc;
 } lctx_t;
 
@@ -399,7 +403,7 @@ static void grp_add(grp_t *G, int i)
  * row, so growth by a row or two lands in reserved space. */
 static int reserve_rows(int h)
 {
-    static const int steps[] = {4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
+    static const int steps[] = {6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
         if (steps[i] >= h + 1) return steps[i];
     return (h + 1 + 511) / 512 * 512;
@@ -419,14 +423,41 @@ static bool grid_kid(const item_t *k)
 
 /* Place item i's subtree (members of the same group and block) at row r or
  * below; returns the row below the subtree. */
+static bool taken(const lctx_t *L, int l, int row)
+{
+    return row < L->occcap[l] && L->occ[l][row];
+}
+
+static void take(lctx_t *L, int l, int row)
+{
+    if (row >= L->occcap[l]) {
+        int cap = L->occcap[l] ? L->occcap[l] : 64;
+        while (cap <= row) cap *= 2;
+        L->occ[l] = xrealloc(L->occ[l], (size_t)cap);
+        memset(L->occ[l] + L->occcap[l], 0, (size_t)(cap - L->occcap[l]));
+        L->occcap[l] = cap;
+    }
+    L->occ[l][row] = 1;
+    if (row + 1 > L->fill[l]) L->fill[l] = row + 1;
+}
+
+static void block_reset(lctx_t *L)
+{
+    for (int l = 0; l < NL; l++) {
+        if (L->occcap[l]) memset(L->occ[l], 0, (size_t)(L->fill[l] < L->occcap[l] ? L->fill[l] : L->occcap[l]));
+        L->fill[l] = 0;
+    }
+}
+
 static int place(lctx_t *L, int i, int r, int depth)
 {
     item_t *it = L->it, *t = &it[i];
-    int l = t->layer, row = r > L->fill[l] ? r : L->fill[l];
+    int l = t->layer, row = r;
+    while (taken(L, l, row)) row++;
     t->row = row;
     t->col = L->lx[l];
     t->placed = true;
-    L->fill[l] = row + 1;
+    take(L, l, row);
     int bottom = row + 1;
     if (depth > 64) return bottom;
     int ng = 0;
@@ -443,9 +474,9 @@ static int place(lctx_t *L, int i, int r, int depth)
             c->row = start + q / L->pc;
             c->col = L->lx[L_POD] + q % L->pc;
             c->placed = true;
+            take(L, L_POD, c->row);
             q++;
         }
-        L->fill[L_POD] = start + (ng + L->pc - 1) / L->pc;
         if (L->fill[L_POD] > bottom) bottom = L->fill[L_POD];
     }
     int r2 = row + 1;
@@ -536,33 +567,42 @@ static void layout_app_group(lctx_t *L, grp_t *G, int gi, uint32_t ns)
     int *bh = xmalloc((size_t)nb * sizeof *bh);
     int total = 0;
     for (int b = 0; b < nb; b++) {
-        memset(L->fill, 0, sizeof L->fill);
-        /* the block's root first, then the other top-level members */
+        block_reset(L);
+        /* The block's root first; then the other top-level members beside
+         * the first placed thing they touch: Services and policies beside
+         * the Pods they select (so traffic runs along the Pods' rows, below
+         * the workload and its ReplicaSets), an HPA beside its workload,
+         * routes beside their Service, configuration beside its Pods. */
         if (b != loose) place(L, broot[b], 0, 0);
-        for (int k = start[b]; k < start[b + 1]; k++) {
-            item_t *t = &it[bm[k]];
-            if (t->placed || in_grp(L, t->parent, gi)) continue;
-            int want = 0;
-            if (t->layer > L_TRAFFIC) {
-                /* beside the first placed neighbour (config beside its Pods) */
+        static const int LORDER[NL] = {L_TRAFFIC, L_ENTRY, L_WORKLOAD, L_REPLICA, L_POD, L_CONFIG, L_OTHER};
+        for (int lo = 0; lo < NL; lo++)
+            for (int k = start[b]; k < start[b + 1]; k++) {
+                item_t *t = &it[bm[k]];
+                if (t->placed || t->layer != LORDER[lo] || in_grp(L, t->parent, gi)) continue;
                 const gnode_t *gn = &g->n[t->o];
-                want = -1;
+                int want = -1;
                 for (uint32_t e = 0; e < gn->ne; e++) {
                     int j = nb_item(L, ns, &gn->e[e]);
                     if (in_grp(L, j, gi) && it[j].block == b && it[j].placed && (want < 0 || it[j].row < want))
                         want = it[j].row;
                 }
-                if (want < 0) want = 0;
+                place(L, bm[k], want < 0 ? 0 : want, 0);
             }
-            place(L, bm[k], want, 0);
-        }
         /* members whose owner is in the group but not in this block */
         for (int k = start[b]; k < start[b + 1]; k++)
             if (!it[bm[k]].placed) place(L, bm[k], 0, 0);
-        int h = 0;
-        for (int l = 0; l < NL; l++)
-            if (L->fill[l] > h) h = L->fill[l];
-        bh[b] = reserve_rows(h);
+        /* Reserve rows only where scaling adds objects (ReplicaSets and
+         * Jobs, Pods); the other columns take what they hold. */
+        int hs = 0, hg = 0;
+        for (int l = 0; l < NL; l++) {
+            int f = L->fill[l];
+            if (l == L_REPLICA || l == L_POD) {
+                if (f > hg) hg = f;
+            } else if (f > hs)
+                hs = f;
+        }
+        bh[b] = hg ? reserve_rows(hg) : 0;
+        if (hs > bh[b]) bh[b] = hs;
         total += bh[b];
     }
     /* Block columns: the count (1, 2, 4 or 8) bringing the group nearest
@@ -575,23 +615,26 @@ static void layout_app_group(lctx_t *L, grp_t *G, int gi, uint32_t ns)
         double score = fabs(log(asp / ASPECT));
         if (score < best - 1e-9) best = score, k = c;
     }
-    int cap = (total + k - 1) / k, col = 0, y = 0, maxrows = 0;
-    int *boff = xmalloc((size_t)nb * sizeof *boff), *bcol = xmalloc((size_t)nb * sizeof *bcol);
+    int cap = (total + k - 1) / k, col = 0, y = 0;
+    double maxh = 0, ypx = 0, *boff = xmalloc((size_t)nb * sizeof *boff);
+    int *bcol = xmalloc((size_t)nb * sizeof *bcol);
     for (int b = 0; b < nb; b++) {
-        if (y > 0 && y + bh[b] > cap) col++, y = 0;
-        boff[b] = y;
+        if (y > 0 && y + bh[b] > cap) col++, y = 0, ypx = 0;
+        if (y > 0) ypx += BLOCK_GAP; /* blocks of one column are set apart */
+        boff[b] = ypx;
         bcol[b] = col;
         y += bh[b];
-        if (y > maxrows) maxrows = y;
+        ypx += bh[b] * ROW_H;
+        if (ypx > maxh) maxh = ypx;
     }
     int ncols = col + 1;
     for (int q = 0; q < G->n; q++) {
         item_t *t = &it[G->m[q]];
         t->x = GRP_PAD + bcol[t->block] * (wpx + GRP_GAP) + t->col * COL_W + COL_W / 2;
-        t->y = GRP_TITLE + (boff[t->block] + t->row) * ROW_H + ROW_H / 2;
+        t->y = GRP_TITLE + boff[t->block] + t->row * ROW_H + ROW_H / 2;
     }
     G->w = 2 * GRP_PAD + ncols * wpx + (ncols - 1) * GRP_GAP;
-    G->h = GRP_TITLE + maxrows * ROW_H + GRP_PAD / 2;
+    G->h = GRP_TITLE + maxh + GRP_PAD / 2;
     free(start);
     free(bm);
     free(fillp);
@@ -630,16 +673,6 @@ static int grid_cols(int n)
     return p;
 }
 
-/* Width a packing should aim at: the square root of the area stretched to
- * 16:9, rounded up on a ladder of √2 steps (so the width, and everything
- * packed in it, moves only when the content grows by a good part). */
-static double target_width(double area, double minw)
-{
-    double w = sqrt(area * ASPECT), t = 1024;
-    while (t < w) t *= M_SQRT2;
-    return t < minw ? minw : t;
-}
-
 /* Shelf packing in the given order: left to right, a new shelf when the
  * width is exceeded; a rectangle that fits below the previous one within
  * the current shelf's height is stacked there instead. */
@@ -672,6 +705,31 @@ static void pack(double *x, double *y, const double *w, const double *h, int n, 
     }
     *outw = maxw;
     *outh = n ? sy + sh : 0;
+}
+
+/* Shelf packing at the width, among 1024·√2^k and the widest rectangle,
+ * whose result (plus extra width beside it) comes nearest 16:9. The widths
+ * tried form a coarse ladder, so small changes of the content rarely change
+ * the choice. */
+static void pack_best(double *x, double *y, const double *w, const double *h, int n, double gap, double extra,
+                      double *outw, double *outh)
+{
+    double minw = 0, sum = 0;
+    for (int i = 0; i < n; i++) {
+        if (w[i] > minw) minw = w[i];
+        sum += w[i] + gap;
+    }
+    double best = 1e300, bw = minw;
+    for (double t = 1024, first = 1;; t *= M_SQRT2, first = 0) {
+        double cand = first ? minw : t;
+        if (!first && t <= minw) continue;
+        double pw, ph;
+        pack(x, y, w, h, n, cand, gap, &pw, &ph);
+        double score = ph > 0 ? fabs(log((pw + extra) / ph / ASPECT)) : 0;
+        if (score < best - 1e-9) best = score, bw = cand;
+        if (cand >= sum) break;
+    }
+    pack(x, y, w, h, n, bw, gap, outw, outh);
 }
 
 static int cmp_grp(const void *a, const void *b, void *ctx)
@@ -821,13 +879,8 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
     }
     /* Application groups (and the unassigned rest) packed towards 16:9. */
     int na = 0;
-    double area = 0, minw = 0;
     for (int k = 0; k < ng; k++)
-        if (G[k].cls == C_APP || G[k].cls == C_OTHER || G[k].cls == C_CAT) {
-            na++;
-            area += (G[k].w + GRP_GAP) * (G[k].h + GRP_GAP);
-            if (G[k].w > minw) minw = G[k].w;
-        }
+        if (G[k].cls == C_APP || G[k].cls == C_OTHER || G[k].cls == C_CAT) na++;
     double *px = xmalloc((size_t)(na + 1) * sizeof *px), *py = xmalloc((size_t)(na + 1) * sizeof *py),
            *pw = xmalloc((size_t)(na + 1) * sizeof *pw), *ph = xmalloc((size_t)(na + 1) * sizeof *ph);
     int *pk = xmalloc((size_t)(na + 1) * sizeof *pk);
@@ -835,8 +888,10 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
     for (int k = 0; k < ng; k++)
         if (G[k].cls == C_APP || G[k].cls == C_OTHER || G[k].cls == C_CAT)
             pw[q] = G[k].w, ph[q] = G[k].h, pk[q++] = k;
-    double aw = 0, ah = 0;
-    pack(px, py, pw, ph, na, target_width(area, minw), GRP_GAP, &aw, &ah);
+    double aw = 0, ah = 0, side = 0;
+    for (int k = 0; k < ng; k++)
+        if (G[k].cls == C_ENTRY || G[k].cls == C_SHARED) side += COL_W + 2 * GRP_PAD + GRP_GAP;
+    pack_best(px, py, pw, ph, na, GRP_GAP, side, &aw, &ah);
     /* Traffic and shared columns: stacks as tall as the application area. */
     int cap_rows = (int)floor((ah - GRP_TITLE) / ROW_H);
     if (cap_rows < 8) cap_rows = 8;
@@ -904,6 +959,7 @@ static void layout_ns(graph_t *g, uint32_t ns, const store_oid_t *nodes, uint32_
     free(pk);
     free(L.kids);
     free(L.kc);
+    for (int l = 0; l < NL; l++) free(L.occ[l]);
     free(it);
 }
 
@@ -998,18 +1054,22 @@ void layout_run(graph_t *g, const store_oid_t *nodes, size_t n, bool whole_names
     /* Frames packed towards 16:9, cluster-scoped first, then by name. */
     double *fx = xmalloc((nb + 1) * sizeof *fx), *fy = xmalloc((nb + 1) * sizeof *fy),
            *fw = xmalloc((nb + 1) * sizeof *fw), *fh = xmalloc((nb + 1) * sizeof *fh);
-    double area = 0, minw = 0;
     size_t ngroups = 0;
     for (uint32_t k = 0; k < nb; k++) {
         const ns_layout_t *e = b[k].cached ? &c->e[b[k].ci] : &tmp[b[k].ci];
         fw[k] = e->w;
         fh[k] = e->h;
-        area += (e->w + FRAME_GAP) * (e->h + FRAME_GAP);
-        if (e->w > minw) minw = e->w;
         ngroups += e->ngroups;
     }
+    /* The cluster-scoped frame is a band across the top; namespaces are
+     * packed below it. */
     double cw, chh;
-    pack(fx, fy, fw, fh, (int)nb, nb > 1 ? target_width(area, minw) : minw, FRAME_GAP, &cw, &chh);
+    uint32_t first = nb && b[0].ns == 0 ? 1 : 0;
+    pack_best(fx + first, fy + first, fw + first, fh + first, (int)(nb - first), FRAME_GAP, 0, &cw, &chh);
+    if (first) {
+        fx[0] = fy[0] = 0;
+        for (uint32_t k = 1; k < nb; k++) fy[k] += fh[0] + FRAME_GAP;
+    }
     out->groups = xmalloc((ngroups ? ngroups : 1) * sizeof *out->groups);
     size_t no = 0;
     for (uint32_t k = 0; k < nb; k++) {

@@ -10,7 +10,7 @@
 struct kube_obs {
     kube_client_t *client; /* NULL once detached */
     obs_registry_t *reg;
-    obs_metric_t *requests, *duration, *events, *relists, *wait, *dropped, *up, *objects;
+    obs_metric_t *requests, *duration, *events, *relists, *wait, *dropped, *up, *objects, *bytes;
 };
 
 static void h_request(void *ud, const char *cluster, const char *verb, int code, double seconds)
@@ -54,6 +54,7 @@ static void collect(obs_registry_t *r, void *ud)
     /* Rebuilt each time so removed clusters and reflectors disappear. */
     obs_clear(o->up);
     obs_clear(o->objects);
+    obs_clear(o->bytes);
     for (kube_cluster_t *cl = kube_client__next_cluster(o->client, NULL); cl;
          cl = kube_client__next_cluster(o->client, cl)) {
         kube_cluster_status_t st;
@@ -61,6 +62,9 @@ static void collect(obs_registry_t *r, void *ud)
         const char *id = kube_cluster_id(cl);
         bool up = st.state == KUBE_CLUSTER_CONNECTED || st.state == KUBE_CLUSTER_SYNCING;
         obs_set(o->up, up ? 1 : 0, (const char *[]){id});
+        kube_cluster_stats_t cs;
+        kube_cluster_stats(cl, &cs);
+        obs_set(o->bytes, (double)cs.bytes_in, (const char *[]){id});
         for (kube_attached_t *a = kube_cluster__first_attached(cl); a; a = a->next) {
             if (!a->reflector) continue;
             obs_set(o->objects, (double)kube_reflector_count(a->reflector),
@@ -87,6 +91,10 @@ kube_obs_t *kube_obs_attach(kube_client_t *c, obs_registry_t *reg)
                              "cluster,resource,reason");
     o->up = obs_gauge(reg, "cluster_up", "1 when the cluster is connected or syncing.", "cluster");
     o->objects = obs_gauge(reg, "kube_objects", "Objects held per watched resource type.", "cluster,resource");
+    /* A counter kept by the cluster (kube_cluster_stats), copied at scrape
+     * time; it restarts with the cluster when one is removed and re-added. */
+    o->bytes = obs_counter(reg, "kube_response_bytes_total",
+                           "Response body bytes received from the API server (after decompression).", "cluster");
     kube_hooks_t h = {.ud = o,
                       .request = h_request,
                       .watch_event = h_event,

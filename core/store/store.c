@@ -40,6 +40,9 @@ typedef struct store_obj {
     uint32_t pos_nk, pos_n; /* positions in the (ns, kind) and (ns) lists: O(1) removal */
     uint16_t nlabels, nowners, nfields;
     uint8_t ncols, status, gen, live;
+    /* Low 32 bits of the store generation of the object's last add or
+     * change (store_obj_stamp): fits the record's padding. */
+    uint32_t stamp;
 } store_obj_t;
 
 typedef struct kind_rec {
@@ -48,6 +51,7 @@ typedef struct kind_rec {
     uint32_t nobjs;
     uint8_t gen;
     bool synced, stale;
+    store_gens_t gens; /* kind-wide (store_kind_gens with STORE_ANY) */
 } kind_rec_t;
 
 /* The specs of one kind as a trie of path steps, so that paths sharing a
@@ -94,6 +98,7 @@ struct store {
     store_observer_t ob;
     void *ob_ud;
     uint64_t rv, generation;
+    map_t nsgens; /* (ns, kind) ids, 8 bytes → store_gens_t*; dropped with the (ns, kind) list */
     /* scratch reused by every event */
     uint32_t *w;
     size_t wn, wcap;
@@ -145,6 +150,9 @@ void store_free(store_t *s)
         free(r);
     }
     map_free(&s->kinds);
+    it = 0;
+    while (map_next(&s->nsgens, &it, &sl)) free(sl->val);
+    map_free(&s->nsgens);
     free(s->specs);
     tries_free(s);
     free(s->w);
@@ -497,6 +505,74 @@ static kind_rec_t *kind_rec(store_t *s, const store_kind_t *k)
 static kind_rec_t *kind_rec_of(const store_t *s, uint32_t kind_id)
 {
     return map_get(&s->kinds, intern_str(&s->str, kind_id), intern_len(&s->str, kind_id));
+}
+
+/* ---------------------------------------------------------------- cache generations */
+
+enum { GEN_MEMBERS = 1u, GEN_STATUS = 2u };
+
+static store_gens_t *nsgens_get(const store_t *s, uint32_t ns, uint32_t kind)
+{
+    uint32_t k[2] = {ns, kind};
+    return map_get(&s->nsgens, k, sizeof k);
+}
+
+/* Record a change of an object of (ns, kind) in the figures of its kind and
+ * of its (ns, kind), as the generation the change is about to make. */
+static void gens_touch(store_t *s, kind_rec_t *r, uint32_t ns, unsigned what)
+{
+    uint64_t g = s->generation + 1;
+    uint32_t k[2] = {ns, r->kind_id};
+    store_gens_t *n = map_get(&s->nsgens, k, sizeof k);
+    if (!n) {
+        n = xcalloc(1, sizeof *n);
+        map_put(&s->nsgens, k, sizeof k, n);
+    }
+    store_gens_t *both[2] = {&r->gens, n};
+    for (int i = 0; i < 2; i++) {
+        both[i]->any = g;
+        if (what & GEN_MEMBERS) both[i]->members = g;
+        if (what & GEN_STATUS) both[i]->status = g;
+    }
+}
+
+/* The (ns, kind) list went away: its figures go too (the next object starts
+ * them again, above every earlier value). */
+static void gens_forget(store_t *s, uint32_t ns, uint32_t kind)
+{
+    uint32_t k[2] = {ns, kind};
+    free(map_del(&s->nsgens, k, sizeof k));
+}
+
+void store_kind_gens(const store_t *s, uint32_t ns, uint32_t kind, store_gens_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (kind == INTERN_NONE) return;
+    if (ns == STORE_ANY) {
+        const kind_rec_t *r = kind_rec_of(s, kind);
+        if (r) *out = r->gens;
+        return;
+    }
+    const store_gens_t *n = nsgens_get(s, ns, kind);
+    if (n) *out = *n;
+}
+
+size_t store_kind_count(const store_t *s, uint32_t ns, uint32_t kind)
+{
+    if (ns == STORE_ANY || kind == STORE_ANY) return 0;
+    const plist_t *l = pindex_get(&s->nsk, ns, kind, 0);
+    return l ? l->n : 0;
+}
+
+uint32_t store_obj_stamp(const store_t *s, store_oid_t o)
+{
+    return s->objs[o].stamp;
+}
+
+size_t store_obj_columns(const store_t *s, store_oid_t o, const uint32_t **ids)
+{
+    *ids = obj_cols(&s->objs[o]);
+    return s->objs[o].ncols;
 }
 
 int store_kind_scope(const store_t *s, uint32_t kind)
@@ -1035,6 +1111,7 @@ static void nsk_remove(store_t *s, store_oid_t o, uint32_t kind_or_any, uint32_t
     if (!l->n) {
         plist_release(&s->pool, id);
         tmap_del(&s->nsk.map, ob->ns, kind_or_any, c);
+        if (c == 0) gens_forget(s, ob->ns, kind_or_any);
     }
 }
 
@@ -1105,11 +1182,12 @@ static void remove_obj(store_t *s, store_oid_t o)
     if (s->ob.removing) s->ob.removing(s->ob_ud, o);
     index_labels(s, o, false);
     index_owners(s, o, false);
+    kind_rec_t *r = kind_rec_of(s, ob->kind);
+    if (r) gens_touch(s, r, ob->ns, GEN_MEMBERS | GEN_STATUS);
     nsk_remove(s, o, ob->kind, 0);
     nsk_remove(s, o, STORE_ANY, 1);
     tab_remove(s, s->id_tab, s->id_cap, &s->id_len, ob->hash, o, false);
     if (!uid_zero(ob->uid)) tab_remove(s, s->uid_tab, s->uid_cap, &s->uid_len, uid_hash(ob->uid), o, true);
-    kind_rec_t *r = kind_rec_of(s, ob->kind);
     if (r) r->nobjs--;
     unref_tail(s, ob, false);
     intern_unref(&s->str, ob->kind);
@@ -1194,12 +1272,14 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
         ob->rv = rv;
         ob->gen = r->gen;
         ob->live = 1;
+        ob->stamp = (uint32_t)(s->generation + 1);
         tab_insert(s, &s->id_tab, &s->id_cap, &s->id_len, ob->hash, o, false);
         if (!uid_zero(uid)) tab_insert(s, &s->uid_tab, &s->uid_cap, &s->uid_len, uid_hash(uid), o, true);
         nsk_add(s, o, ob->kind, 0, &ob->pos_nk);
         nsk_add(s, o, STORE_ANY, 1, &ob->pos_n);
         index_labels(s, o, true);
         index_owners(s, o, true);
+        gens_touch(s, r, ob->ns, GEN_MEMBERS | GEN_STATUS);
         r->nobjs++;
         s->live++;
         ch = STORE_CH_NEW | STORE_CH_LABELS | STORE_CH_REFS | STORE_CH_STATUS;
@@ -1213,6 +1293,10 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
         if (!labels_same) ch |= STORE_CH_LABELS;
         if (ob->inhash != nb.inhash || !owners_same || ob->nfields != nb.nfields) ch |= STORE_CH_REFS;
         if (ob->status != nb.status || ob->reason != nb.reason) ch |= STORE_CH_STATUS;
+        gens_touch(s, r, ob->ns,
+                   (nb.created && nb.created != ob->created ? GEN_MEMBERS : 0u) |
+                       (ob->status != nb.status ? GEN_STATUS : 0u));
+        ob->stamp = (uint32_t)(s->generation + 1);
         if (!labels_same) index_labels(s, o, false);
         if (!owners_same) index_owners(s, o, false);
         store_obj_t old = *ob;

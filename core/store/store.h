@@ -220,6 +220,29 @@ void store_columns_json(const store_t *s, store_oid_t o, int64_t now_s, buf_t *o
 /* Column names of a kind, in display order (AGE last, always present). */
 size_t store_column_names(const char *kind, const char *const **names);
 
+/* ---- for caches of lists ----
+ * Figures of the objects of one kind, in one namespace or in all of them
+ * (ns = STORE_ANY): each is the store generation (store_generation) of the
+ * last change of its sort, 0 when there was none. The figures of a
+ * (namespace, kind) are forgotten with its last object and start again,
+ * above every earlier value, with the next one; so a cache built at
+ * figures F is current exactly while they are still F. */
+typedef struct store_gens {
+    uint64_t any;     /* an object added, changed or removed */
+    uint64_t members; /* an object added or removed, or its creation time changed */
+    uint64_t status;  /* an object added or removed, or its status changed */
+} store_gens_t;
+void store_kind_gens(const store_t *s, uint32_t ns, uint32_t kind, store_gens_t *out);
+/* Objects of kind in namespace ns (both ids, not STORE_ANY). */
+size_t store_kind_count(const store_t *s, uint32_t ns, uint32_t kind);
+/* Low 32 bits of the store generation of o's last add or change. Equal
+ * stamps mean the same object, unchanged (a reused handle gets a new one;
+ * they repeat only after 2^32 changes). */
+uint32_t store_obj_stamp(const store_t *s, store_oid_t o);
+/* o's list column values as string ids, in store_column_names order
+ * without AGE (fewer when the object has fewer). */
+size_t store_obj_columns(const store_t *s, store_oid_t o, const uint32_t **ids);
+
 /* ---- the graph's hook ----
  * One observer (the topology graph). upserted runs after an add or change
  * with what changed; removing runs before the object leaves. obj is the

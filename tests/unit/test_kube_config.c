@@ -68,9 +68,12 @@ TEST(loads_current_context_with_token_and_ca_data)
     CHECK(c->ca_pem != NULL);
     CHECK(strncmp(c->ca_pem, "-----BEGIN CERTIFICATE-----", 27) == 0);
     CHECK_STR(c->source, "mem:11");
+    /* named in TLS verification failures ("…; CA from kubeconfig mem:8: …") */
+    CHECK_STR(c->ca_source, "kubeconfig mem:8: clusters[0].cluster.certificate-authority-data");
     kube_cluster_config_t *d = kube_cluster_config_dup(c);
     CHECK_STR(d->token, "s3cr3t-token");
     CHECK_INT(d->ca_pem_len, c->ca_pem_len);
+    CHECK_STR(d->ca_source, c->ca_source);
     kube_cluster_config_free(d);
     kube_cluster_config_free(c);
     kubeconfig_free(kc);

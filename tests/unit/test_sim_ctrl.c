@@ -589,6 +589,17 @@ static void strip_server(cJSON *t)
     cJSON_DeleteItemFromObject(m, "creationTimestamp");
 }
 
+/* Length of packed pairs "k\0v\0…\0" without the final NUL. */
+static size_t packed_len(const char *p)
+{
+    const char *q = p;
+    while (*q) {
+        q += strlen(q) + 1;
+        q += strlen(q) + 1;
+    }
+    return (size_t)(q - p);
+}
+
 /* Write the object again through sim_create (the tree path the generator
  * used to take) and compare object, labels and selectable fields. */
 static bool recreate_and_compare(const sim_obj_t *o, void *ud)
@@ -613,9 +624,7 @@ static bool recreate_and_compare(const sim_obj_t *o, void *ud)
     cJSON_Delete(a);
     cJSON_Delete(b);
     const char *la = sim_obj_labels_packed(o), *lb = sim_obj_labels_packed(n);
-    size_t lna = 0, lnb = 0;
-    while (la[lna] || la[lna + 1]) lna++;
-    while (lb[lnb] || lb[lnb + 1]) lnb++;
+    size_t lna = packed_len(la), lnb = packed_len(lb);
     if (lna != lnb || memcmp(la, lb, lna) != 0) c->bad++;
     char path[128];
     for (const char *p = k->field_paths; p && *p;) {

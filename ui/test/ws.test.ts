@@ -135,4 +135,36 @@ describe("LiveClient", () => {
     expect(liveUrl({ protocol: "https:", host: "k.example:8443" })).toBe("wss://k.example:8443/api/v1/ws");
     expect(liveUrl({ protocol: "http:", host: "127.0.0.1:9" })).toBe("ws://127.0.0.1:9/api/v1/ws");
   });
+  it("resync_right_after_subscribing_from_a_current_snapshot_is_ignored_but_later_ones_refetch", () => {
+    const h = harness();
+    h.client.start();
+    let resyncs = 0;
+    h.client.subscribe({ cluster: "big", namespace: null, focus: null }, "30183", { onDelta: () => {}, onResync: () => resyncs++ });
+    const sock = h.sockets[0]!;
+    sock.open();
+    // The snapshot said 30183; the server's stream position is 30183.7454: nothing missed.
+    sock.push({ sub: "s1", type: "subscribed", cluster: "big", resourceVersion: "30183.7454" });
+    sock.push({ sub: "s1", type: "resync", resourceVersion: "30183.7454" });
+    expect(resyncs).toBe(0);
+    // A reconnect resumes from the exact position.
+    sock.drop();
+    h.timers.at(-1)!.fn();
+    h.sockets[1]!.open();
+    expect(h.sockets[1]!.sent[0]).toMatchObject({ op: "subscribe", since: "30183.7454" });
+    // After a delta, a resync means the client fell behind: refetch.
+    h.sockets[1]!.push({ sub: "s1", type: "delta", resourceVersion: "30190.1", nodes: { upsert: [], remove: [] }, edges: { upsert: [], remove: [] } });
+    h.sockets[1]!.push({ sub: "s1", type: "resync" });
+    expect(resyncs).toBe(1);
+  });
+
+  it("resync_when_the_server_is_ahead_of_the_snapshot_is_passed_on", () => {
+    const h = harness();
+    h.client.start();
+    let resyncs = 0;
+    h.client.subscribe({ cluster: "c", namespace: null, focus: null }, "100", { onDelta: () => {}, onResync: () => resyncs++ });
+    h.sockets[0]!.open();
+    h.sockets[0]!.push({ sub: "s1", type: "subscribed", resourceVersion: "250.3" });
+    h.sockets[0]!.push({ sub: "s1", type: "resync" });
+    expect(resyncs).toBe(1);
+  });
 });

@@ -23,6 +23,16 @@ interface Sub {
   scope: SubscriptionScope;
   since: string | null;
   handlers: SubscriptionHandlers;
+  /** The subscribe just sent names a snapshot the server confirmed current (see handle). */
+  current?: boolean;
+  /** No delta has arrived since the last subscribe. */
+  fresh?: boolean;
+}
+
+/** "30183.7454" → "30183": the store resourceVersion part of a stream position. */
+function storeRv(rv: string): string {
+  const dot = rv.indexOf(".");
+  return dot < 0 ? rv : rv.slice(0, dot);
 }
 
 /** Minimal socket surface, so tests can drive the client without a browser. */
@@ -144,6 +154,8 @@ export class LiveClient {
   }
 
   private sendSubscribe(sub: Sub): void {
+    sub.current = false;
+    sub.fresh = true;
     const s = sub.scope;
     const msg: Record<string, unknown> = {
       op: "subscribe",
@@ -232,12 +244,31 @@ export class LiveClient {
       const sub = this.subs.get(d.sub);
       if (!sub) return;
       if (d.resourceVersion) sub.since = d.resourceVersion;
+      sub.fresh = false;
+      sub.current = false;
       sub.handlers.onDelta(d);
+    } else if (msg.type === "subscribed") {
+      // The server answers with its stream position, "STORE_RV.SEQ". Snapshots (topology,
+      // lists) carry only STORE_RV, and a resume from that bare number is older than any
+      // position with a sequence, so the server may answer a resync although nothing
+      // changed. When the position it reports is at our snapshot's store version, the
+      // snapshot is current: such a resync is ignored (refetching would only loop), and
+      // later resumes use the exact position.
+      const sub = typeof msg.sub === "string" ? this.subs.get(msg.sub) : undefined;
+      const pos = typeof msg.resourceVersion === "string" ? msg.resourceVersion : null;
+      if (sub && pos && sub.since && !sub.since.includes(".") && storeRv(pos) === sub.since) {
+        sub.current = true;
+        sub.since = pos;
+      }
     } else if (msg.type === "resync") {
       const target = typeof msg.sub === "string" ? this.subs.get(msg.sub) : undefined;
       // A resync without a subscription id applies to every subscription.
       const subs = target ? [target] : [...this.subs.values()];
       for (const s of subs) {
+        if (s.current && s.fresh) {
+          s.current = false;
+          continue;
+        }
         s.since = null;
         s.handlers.onResync();
       }

@@ -70,6 +70,16 @@ export function kindSize(kind: string): number {
   }
 }
 
+/**
+ * Importance of a kind when several objects compete (label placement, palette ties):
+ * infrastructure and entry points, then workloads, pods, then the rest.
+ */
+export function kindRank(kind: string): number {
+  const order = ["Node", "Namespace", "Ingress", "HTTPRoute", "Service", "Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod", "PersistentVolumeClaim", "ReplicaSet", "ConfigMap", "Secret"];
+  const i = order.indexOf(bareKind(kind));
+  return i < 0 ? order.length : i;
+}
+
 export const RESOURCE_GROUPS: { name: string; kinds: string[] }[] = [
   { name: "Workloads", kinds: ["Pod", "Deployment.apps", "ReplicaSet.apps", "StatefulSet.apps", "DaemonSet.apps", "Job.batch", "CronJob.batch"] },
   {

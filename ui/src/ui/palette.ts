@@ -4,7 +4,7 @@
 
 import type { Searchable } from "../context";
 import { h, replaceChildren } from "./dom";
-import { kindGlyph } from "./kinds";
+import { kindGlyph, kindRank } from "./kinds";
 
 export interface PaletteItem {
   label: string;
@@ -90,8 +90,10 @@ export class CommandPalette {
     }
     if (q) {
       for (const o of this.sources.objects()) {
-        const s = Math.max(matchScore(q, o.name), matchScore(q, o.id) - 10);
-        if (s < 0) continue;
+        const m = Math.max(matchScore(q, o.name), matchScore(q, o.id) - 10);
+        if (m < 0) continue;
+        // Equal names: the Deployment before its PodDisruptionBudget, Events last.
+        const s = m - kindRank(o.kind) / 20 - (o.kind === "Event" ? 30 : 0);
         scored.push({ s, item: { label: o.name, hint: `${o.kind}${o.namespace ? ` · ${o.namespace}` : ""}`, glyph: kindGlyph(o.kind), run: () => this.sources.openObject(o) } });
         if (scored.length > 5000) break;
       }

@@ -155,6 +155,14 @@ export function createDetailPanel(ctx: Ctx, state: ViewState, fullPage: boolean)
     const containers = (get(o, "status", "containerStatuses") ?? []) as { name: string; image?: string; ready?: boolean; restartCount?: number; state?: Obj }[];
     const phase = (get(o, "status", "phase") as string | undefined) ?? null;
     const nodeName = get(o, "spec", "nodeName") as string | undefined;
+    // What kubectl's STATUS column would say: a waiting or terminated container's reason
+    // (CrashLoopBackOff, ImagePullBackOff, OOMKilled) wins over the pod phase.
+    let problem: string | null = null;
+    for (const c of containers) {
+      const st = c.state ?? {};
+      const reason = (get(st, "waiting", "reason") ?? get(st, "terminated", "reason")) as string | undefined;
+      if (reason && reason !== "Completed") problem ??= `${reason} (${c.name}, ${c.restartCount ?? 0} restarts)`;
+    }
     const metricsBox = h("div", { class: "metrics" });
     const ownerId = (r: { kind: string; name: string; apiVersion?: string }) => {
       const group = r.apiVersion && r.apiVersion.includes("/") ? `.${r.apiVersion.split("/")[0]}` : "";
@@ -166,6 +174,7 @@ export function createDetailPanel(ctx: Ctx, state: ViewState, fullPage: boolean)
         "dl",
         { class: "facts" },
         h("div", null, h("dt", null, "ID"), h("dd", null, h("code", null, id))),
+        problem ? h("div", null, h("dt", null, "Status"), h("dd", null, h("strong", { class: `status-text-${toneOf(problem)}` }, problem))) : null,
         phase ? h("div", null, h("dt", null, "Phase"), h("dd", null, h("span", { class: `status-text-${toneOf(phase)}` }, phase))) : null,
         h("div", null, h("dt", null, "Created"), h("dd", null, `${ageOf(get(o, "metadata", "creationTimestamp") as string)} ago`)),
         nodeName ? h("div", null, h("dt", null, "Node"), h("dd", null, objectLink(ctx, `Node//${nodeName}`, nodeName))) : null,

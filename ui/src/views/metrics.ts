@@ -23,21 +23,38 @@ interface Sample {
   mem: number;
 }
 
-function usageOf(list: unknown, namespace: string, name: string): Sample | null {
+interface Usage extends Sample {
+  /** Earlier samples the server kept (oldest first), when it sends them. */
+  history: Sample[];
+}
+
+/**
+ * Finds one object's usage in a metrics answer. Kubilitics answers
+ * `{items:[{namespace, name, cpuMillicores, memoryBytes, history:[[ms, mcpu, bytes]…]}]}`;
+ * raw metrics.k8s.io lists (`usage: {cpu: "250m", memory: "64Mi"}` per container) are read too.
+ */
+export function usageOf(list: unknown, namespace: string, name: string): Usage | null {
   const items = (Array.isArray(list) ? list : ((list as { items?: unknown[] })?.items ?? [])) as Record<string, unknown>[];
   for (const it of items) {
     const meta = (it.metadata ?? {}) as { name?: string; namespace?: string };
     const nm = (it.name as string | undefined) ?? meta.name;
     const ns = (it.namespace as string | undefined) ?? meta.namespace ?? "";
     if (nm !== name || (namespace && ns !== namespace)) continue;
-    const containers = (it.containers ?? [it]) as { usage?: { cpu?: unknown; memory?: unknown }; cpu?: unknown; memory?: unknown }[];
+    const history: Sample[] = [];
+    if (Array.isArray(it.history))
+      for (const hst of it.history as unknown[]) {
+        if (Array.isArray(hst) && hst.length >= 3) history.push({ cpu: Number(hst[1]) / 1000, mem: Number(hst[2]) });
+      }
+    if (typeof it.cpuMillicores === "number" || typeof it.memoryBytes === "number")
+      return { cpu: Number(it.cpuMillicores ?? 0) / 1000, mem: Number(it.memoryBytes ?? 0), history };
+    const containers = (it.containers ?? [it]) as { usage?: { cpu?: unknown; memory?: unknown }; cpu?: unknown; memory?: unknown; cpuMillicores?: number; memoryBytes?: number }[];
     let cpu = 0;
     let mem = 0;
     for (const c of containers) {
-      cpu += parseQuantity(c.usage?.cpu ?? c.cpu) || 0;
-      mem += parseQuantity(c.usage?.memory ?? c.memory) || 0;
+      cpu += c.cpuMillicores !== undefined ? c.cpuMillicores / 1000 : parseQuantity(c.usage?.cpu ?? c.cpu) || 0;
+      mem += c.memoryBytes !== undefined ? c.memoryBytes : parseQuantity(c.usage?.memory ?? c.memory) || 0;
     }
-    return { cpu, mem };
+    return { cpu, mem, history };
   }
   return null;
 }
@@ -81,8 +98,10 @@ export function startMetrics(
       const res = await ctx.api.metrics(cluster, what, what === "pods" ? namespace : undefined);
       if (stopped) return;
       const s = usageOf(res, what === "pods" ? namespace : "", name);
-      if (s) samples.push(s);
-      if (samples.length > 40) samples.shift();
+      // The server's history fills the line at once; later polls append.
+      if (s && !samples.length && s.history.length) samples.push(...s.history.slice(-40));
+      else if (s) samples.push({ cpu: s.cpu, mem: s.mem });
+      while (samples.length > 40) samples.shift();
       const last = samples[samples.length - 1];
       replaceChildren(
         box,
@@ -93,7 +112,8 @@ export function startMetrics(
             ]
           : h("p", { class: "muted" }, "No usage reported for this object yet."),
       );
-      timer = setTimeout(() => void poll(), 15_000);
+      // Quick samples first so a line appears while the panel is looked at, then every 15 s.
+      timer = setTimeout(() => void poll(), samples.length < 3 ? 3_000 : 15_000);
     } catch (e) {
       if (stopped) return;
       const err = asApiError(e);

@@ -15,6 +15,12 @@ import { type Column, VirtualTable } from "../ui/virtual-table";
 
 const PAGE = 1000;
 
+/** Sorting by status puts failing rows first. */
+function toneRank(status: string | undefined): number {
+  const t = toneOf(status);
+  return t === "error" ? 0 : t === "warning" ? 1 : t === "unknown" ? 2 : 3;
+}
+
 function cell(v: unknown): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "object") return JSON.stringify(v);
@@ -109,25 +115,32 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
   function columns(): Column<ResourceItem>[] {
     const extra = new Set<string>();
     for (const it of items.slice(0, 200)) for (const k of Object.keys(it.columns ?? {})) extra.add(k);
+    // The server's STATUS and AGE columns (kubectl's words) replace the generic ones, so
+    // each shows once: STATUS text coloured by the summarised status, AGE sorted by time.
+    const statusKey = [...extra].find((k) => k.toLowerCase() === "status");
+    const ageKey = [...extra].find((k) => k.toLowerCase() === "age");
     const cols: Column<ResourceItem>[] = [
-      { key: "name", label: "Name", width: "minmax(12rem, 2fr)", render: (r) => r.name, sortValue: (r) => r.name },
+      { key: "name", label: "Name", width: "minmax(14rem, 3fr)", render: (r) => r.name, sortValue: (r) => r.name },
       { key: "namespace", label: "Namespace", width: "minmax(7rem, 1fr)", render: (r) => r.namespace || "—", sortValue: (r) => r.namespace },
       {
         key: "status",
         label: "Status",
-        width: "minmax(7rem, 1fr)",
-        render: (r) => h("span", { class: `status-text-${toneOf(r.status)}` }, r.status || "—"),
-        sortValue: (r) => r.status ?? "",
+        width: "minmax(8rem, 1.2fr)",
+        render: (r) => {
+          const text = statusKey ? cell(r.columns?.[statusKey]) : "";
+          return h("span", { class: `status-text-${toneOf(r.status)}`, title: r.status }, text || r.status || "—");
+        },
+        sortValue: (r) => `${toneRank(r.status)}${statusKey ? cell(r.columns?.[statusKey]) : (r.status ?? "")}`,
       },
     ];
     for (const k of extra) {
-      if (k === "name" || k === "namespace" || k === "status") continue;
+      if (k === statusKey || k === ageKey || ["name", "namespace"].includes(k.toLowerCase())) continue;
       cols.push({ key: `c:${k}`, label: k, width: "minmax(6rem, 1fr)", render: (r) => cell(r.columns?.[k]), sortValue: (r) => {
         const v = r.columns?.[k];
         return typeof v === "number" ? v : cell(v);
       } });
     }
-    cols.push({ key: "age", label: "Age", width: "5rem", render: (r) => ageOf(r.created), sortValue: (r) => -Date.parse(r.created || "0") || 0 });
+    cols.push({ key: "age", label: "Age", width: "5rem", render: (r) => (ageKey ? cell(r.columns?.[ageKey]) : "") || ageOf(r.created), sortValue: (r) => -Date.parse(r.created || "0") || 0 });
     return cols;
   }
 

@@ -16,7 +16,7 @@ import type { TopoEdge, TopoNode } from "../api/types";
 import { edgeKey, type Change, type GraphStore } from "../state/graph-store";
 import { bareKind, kindGlyph, kindSize } from "../ui/kinds";
 import { edgeStyle, type Palette, withAlpha } from "../ui/theme";
-import { type Frame, framesFromNodes, framesFromServer, kindRank, type LabelCandidate, placeLabels, type ServerGroup } from "./topology-layers";
+import { ellipsize, type Frame, framesFromNodes, framesFromServer, kindRank, type LabelCandidate, Occupancy, placeLabels, type Rect, type ServerGroup } from "./topology-layers";
 
 export interface NodeAttrs {
   x: number;
@@ -75,6 +75,13 @@ const LABEL_MIN_SLOT_PX = 36;
 const LABEL_FONT_PX = 12;
 /** When zoomed out, only kinds up to this rank (see kindRank: through DaemonSet) get labels. */
 const DENSE_LABEL_RANK = 7;
+
+/** A frame's title and the two places it may go. */
+interface FrameTitle {
+  text: string;
+  inside: Rect;
+  above: Rect;
+}
 
 export class TopologyCanvas {
   readonly graph = new Graph<NodeAttrs, EdgeAttrs>({ multi: true, type: "directed", allowSelfLoops: true });
@@ -349,8 +356,8 @@ export class TopologyCanvas {
     // graph → viewport is affine here (no rotation): v = a·g + b on each axis.
     const t = { ax: (u.x - o.x) / 1000, bx: o.x, ay: (u.y - o.y) / 1000, by: o.y };
     const { width, height } = s.getDimensions();
-    this.drawFrames(t, width, height);
-    this.drawLabels(t, width, height, cam.ratio);
+    const titles = this.drawFrames(t, width, height);
+    this.drawLabels(t, width, height, cam.ratio, titles);
   }
 
   private frameList(): Frame[] {
@@ -372,16 +379,17 @@ export class TopologyCanvas {
     return this.frames;
   }
 
-  private drawFrames(t: { ax: number; bx: number; ay: number; by: number }, width: number, height: number): void {
+  /** Draws the frames' boxes; returns their titles, which the label layer draws on top. */
+  private drawFrames(t: { ax: number; bx: number; ay: number; by: number }, width: number, height: number): FrameTitle[] {
+    const titles: FrameTitle[] = [];
     const ctx = this.sigma?.getCanvases().frames?.getContext("2d");
-    if (!ctx) return;
+    if (!ctx) return titles;
     ctx.clearRect(0, 0, width, height);
     const frames = this.frameList();
-    if (frames.length < 2 && !this.serverGroups) return; // one namespace: the frame says nothing
+    if (frames.length < 2 && !this.serverGroups) return titles; // one namespace: the frame says nothing
     const p = this.palette;
     ctx.lineWidth = 1;
     ctx.font = `600 ${LABEL_FONT_PX}px system-ui, sans-serif`;
-    ctx.textBaseline = "top";
     for (const fr of frames) {
       // Server coordinates (y down) → graph (y up) → viewport.
       const x0 = t.ax * fr.x + t.bx;
@@ -399,17 +407,18 @@ export class TopologyCanvas {
       ctx.roundRect(left + 2, top + 2, w - 4, hgt - 4, Math.min(10, w / 8, hgt / 8));
       ctx.fill();
       ctx.stroke();
-      if (w >= 70 && hgt >= 24) {
-        ctx.fillStyle = p.muted;
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(left, top, w - 8, hgt);
-        ctx.clip();
+      if (w >= 70 && hgt >= 20) {
+        const text = ellipsize(fr.title, w - 20, (x) => this.textWidth(ctx, x, `\u0001${x}`));
+        const tw = this.textWidth(ctx, text, `\u0001${text}`);
         // The title sticks to the screen edge while its frame is partly scrolled off.
-        ctx.fillText(fr.title, Math.min(Math.max(left + 10, 8), left + w - 80), Math.min(Math.max(top + 8, 8), top + hgt - 24));
-        ctx.restore();
+        const x = Math.min(Math.max(left + 8, 8), left + w - tw - 12);
+        const y = Math.min(Math.max(top + 4, 4), top + hgt - LABEL_FONT_PX - 8);
+        const bw = tw + 6;
+        const bh = LABEL_FONT_PX + 4;
+        if (text) titles.push({ text, inside: { x, y, w: bw, h: bh }, above: { x, y: top - bh - 1, w: bw, h: bh } });
       }
     }
+    return titles;
   }
 
   /** Measured text widths, cached: measuring thousands of labels per frame is the slow part. */
@@ -423,11 +432,12 @@ export class TopologyCanvas {
     return w;
   }
 
-  private drawLabels(t: { ax: number; bx: number; ay: number; by: number }, width: number, height: number, ratio: number): void {
+  private drawLabels(t: { ax: number; bx: number; ay: number; by: number }, width: number, height: number, ratio: number, titles: FrameTitle[]): void {
     const s = this.sigma;
     const ctx = s?.getCanvases().labels?.getContext("2d");
     if (!s || !ctx) return;
     const f = this.filter;
+    const p = this.palette;
     if (this.moving && this.graph.order > LABELS_ON_MOVE_MAX) {
       this.labelsDrawn = 0;
       return;
@@ -436,33 +446,51 @@ export class TopologyCanvas {
     const r1 = 1 / this.sizeRatio(ratio);
     const dense = slotPx < LABEL_MIN_SLOT_PX;
     const cands: LabelCandidate[] = [];
+    const others: Rect[] = [];
     const margin = 40;
-    const consider = (id: string, a: NodeAttrs, force: boolean) => {
-      if (f.visible && !f.visible.has(id) && a.aggregate === undefined) return;
+    const asked = new Set<string>();
+    if (f.selected) asked.add(f.selected);
+    if (this.hovered) asked.add(this.hovered);
+    if (f.hits) for (const id of f.hits) asked.add(id);
+    // One pass: every visible node on screen is an obstacle; some are label candidates.
+    // Zoomed out, only what the user asked about, what is failing and the objects an
+    // application is read from (entry points, workloads) are candidates.
+    this.graph.forEachNode((id, a) => {
+      const agg = a.aggregate !== undefined;
+      if (f.visible && !f.visible.has(id) && !agg) return;
       const x = t.ax * a.x + t.bx;
       const y = t.ay * a.y + t.by;
       if (x < -margin || x > width + margin || y < -margin || y > height + margin) return;
-      const dimmed = !!f.emphasis && !f.emphasis.has(id) && a.aggregate === undefined;
-      if (dimmed && !force) return;
+      const r = a.size * r1 * (f.selected === id ? 1.4 : 1);
+      const force = agg || asked.has(id);
+      const dimmed = !!f.emphasis && !f.emphasis.has(id) && !agg;
       const bad = a.status === "error" ? 0 : a.status === "warning" ? 1 : 2;
+      const wanted = force || (!dimmed && (!dense || bad < 2 || kindRank(a.kind) <= DENSE_LABEL_RANK));
+      if (!wanted) {
+        others.push({ x: x - r, y: y - r, w: 2 * r, h: 2 * r });
+        return;
+      }
       const rank = (force ? 0 : f.emphasis ? 100 : 200) + bad * 20 + kindRank(a.kind);
-      cands.push({ id, x, y, r: a.size * r1 * (f.selected === id ? 1.4 : 1), rank, text: a.label, glyph: a.glyph, force });
-    };
-    if (dense) {
-      // Too far out to label everything: what the user asked about, then what is failing
-      // and the objects an application is read from (entry points, workloads), where room.
-      const ids = new Set<string>();
-      if (f.selected) ids.add(f.selected);
-      if (this.hovered) ids.add(this.hovered);
-      if (f.hits) for (const id of f.hits) if (ids.size < 60) ids.add(id);
-      for (const id of ids) if (this.graph.hasNode(id)) consider(id, this.graph.getNodeAttributes(id), true);
-      this.graph.forEachNode((id, a) => {
-        if (ids.has(id)) return;
-        if (a.aggregate !== undefined) consider(id, a, true);
-        else if (a.status === "error" || a.status === "warning" || kindRank(a.kind) <= DENSE_LABEL_RANK) consider(id, a, false);
-      });
-    } else {
-      this.graph.forEachNode((id, a) => consider(id, a, id === f.selected || id === this.hovered || a.aggregate !== undefined || !!f.hits?.has(id)));
+      cands.push({ id, x, y, r, rank, text: a.label, glyph: a.glyph, force });
+    });
+    // Frame titles: inside the frame's corner, else just above it, never over a node.
+    const occ = new Occupancy(64);
+    for (const o of others) occ.add(o);
+    for (const c of cands) occ.add({ x: c.x - c.r, y: c.y - c.r, w: 2 * c.r, h: 2 * c.r });
+    const shownTitles: { text: string; box: Rect }[] = [];
+    for (const ti of titles) {
+      const box = [ti.inside, ti.above].find((b) => !occ.hits(b));
+      if (!box) continue;
+      occ.add(box);
+      shownTitles.push({ text: ti.text, box });
+    }
+    ctx.textBaseline = "middle";
+    ctx.font = `600 ${LABEL_FONT_PX}px system-ui, sans-serif`;
+    for (const ti of shownTitles) {
+      ctx.fillStyle = p.labelBg;
+      ctx.fillRect(ti.box.x, ti.box.y, ti.box.w, ti.box.h);
+      ctx.fillStyle = p.muted;
+      ctx.fillText(ti.text, ti.box.x + 3, ti.box.y + ti.box.h / 2);
     }
     ctx.font = `${LABEL_FONT_PX}px system-ui, sans-serif`;
     const glyphFont = `700 ${LABEL_FONT_PX - 3}px system-ui, sans-serif`;
@@ -481,9 +509,8 @@ export class TopologyCanvas {
       },
       width,
       height,
+      others.concat(shownTitles.map((x) => x.box)),
     );
-    const p = this.palette;
-    ctx.textBaseline = "middle";
     for (const l of placed) {
       const midY = l.box.y + l.box.h / 2;
       // A backdrop keeps the text readable over edges.

@@ -168,9 +168,11 @@ export function ellipsize(s: string, max: number, width: (s: string) => number):
  * Greedy label placement: nodes' discs are obstacles, candidates are taken by rank,
  * and a label goes under its node only where it touches no other label or disc.
  * A label that does not fit whole is tried once more cut to half the width.
+ * `obstacles` (frame titles) are taken before any label.
  */
-export function placeLabels(cands: LabelCandidate[], m: LabelMetrics, width: number, height: number): PlacedLabel[] {
+export function placeLabels(cands: LabelCandidate[], m: LabelMetrics, width: number, height: number, obstacles: Rect[] = []): PlacedLabel[] {
   const occ = new Occupancy(64);
+  for (const o of obstacles) occ.add(o);
   const discs = new Map<string, Rect>();
   for (const c of cands) {
     const d = { x: c.x - c.r, y: c.y - c.r, w: 2 * c.r, h: 2 * c.r };
@@ -198,10 +200,4 @@ export function placeLabels(cands: LabelCandidate[], m: LabelMetrics, width: num
   return out;
 }
 
-/** Placement order: the selection, then failing objects, then kinds from the top of an app down. */
-export function kindRank(kind: string): number {
-  const k = kind.includes(".") ? kind.slice(0, kind.indexOf(".")) : kind;
-  const order = ["Node", "Namespace", "Ingress", "HTTPRoute", "Service", "Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "Pod", "PersistentVolumeClaim", "ReplicaSet", "ConfigMap", "Secret"];
-  const i = order.indexOf(k);
-  return i < 0 ? order.length : i;
-}
+export { kindRank } from "../ui/kinds";

@@ -41,6 +41,8 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   let incidentEvents: KubeEvent[] | null = null;
   /** Fit the camera to what is shown after the next display refresh (first load, filter change). */
   let fitPending = false;
+  /** Delta messages applied (benchmarks read it). */
+  let deltaCount = 0;
   let incidentTimer: ReturnType<typeof setTimeout> | null = null;
   const knownKinds = new Set<string>(COMMON_KINDS);
   const knownNamespaces = new Set<string>();
@@ -184,6 +186,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
       rv,
       {
         onDelta: (d) => {
+          deltaCount++;
           const ch = store.applyDelta(d);
           if (ch.stale || !canvas) return;
           for (const n of ch.addedNodes) {
@@ -502,6 +505,9 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
     resourceVersion: () => store.resourceVersion,
     renders: () => canvas?.renders ?? 0,
     labelsDrawn: () => canvas?.labelsDrawn ?? 0,
+    deltas: () => deltaCount,
+    /** Moves the camera by a fraction of the view (benchmarks pan with it, as a drag does). */
+    pan: (dx: number, dy: number) => canvas?.pan(dx, dy),
     camera: () => canvas?.getCamera() ?? null,
   };
 
