@@ -1,8 +1,8 @@
 /* churn.c — `kubesim --churn R`: R object changes per second (sim_churn_* in
  * ctrl.h).
  *
- * A 100 Hz uv timer makes R/100 changes per tick (carrying the fraction
- * over), each one of: a pod readiness flip (status), a pod label edit, a
+ * A 100 Hz uv timer makes the changes due since its last tick (R per
+ * second of loop time, carrying the fraction over), each one of: a pod readiness flip (status), a pod label edit, a
  * ConfigMap edit, a pod deletion (its ReplicaSet replaces it when the
  * controllers run) or a Deployment scaled by ±1. Targets are drawn with a
  * seeded generator from a list of pod and ConfigMap keys kept current by a
@@ -35,6 +35,7 @@ struct sim_churn {
     bool stopping;
     uint64_t rng;
     double rate, carry;
+    uint64_t last_ms; /* loop time of the previous tick */
     keyset_t pods, cms, deps;
     uint64_t done, failed;
 };
@@ -195,7 +196,13 @@ static int churn_one(sim_churn_t *ch)
 static void tick(uv_timer_t *t)
 {
     sim_churn_t *ch = t->data;
-    ch->carry += ch->rate / CHURN_HZ;
+    /* By elapsed time, not per tick: on a busy machine ticks come late,
+     * and R changes per second should still be R (a late tick catches up,
+     * by at most a second's worth). */
+    uint64_t now = uv_now(t->loop);
+    double due = ch->last_ms ? (double)(now - ch->last_ms) * ch->rate / 1000.0 : ch->rate / CHURN_HZ;
+    ch->last_ms = now;
+    ch->carry += due < ch->rate ? due : ch->rate;
     int n = (int)ch->carry;
     ch->carry -= n;
     for (int i = 0; i < n; i++) {

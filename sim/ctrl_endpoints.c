@@ -30,10 +30,15 @@ typedef struct ep_svc {
     map_t members;   /* pod name → ep_member_t */
 } ep_svc_t;
 
+typedef struct svc_list {
+    struct ep_svc **v;
+    size_t n, cap;
+} svc_list_t;
+
 typedef struct ep_ns {
     ep_svc_t **svcs;
     size_t n, cap;
-    map_t by_pair; /* "k=v" of each selector's first pair → (void*)1: a cheap pre-filter */
+    map_t by_pair; /* "k=v" of each selector's first pair → svc_list_t of the Services with it */
     bool built;
 } ep_ns_t;
 
@@ -81,19 +86,44 @@ static ep_svc_t *svc_find(ep_ns_t *e, const char *name, size_t *idx)
     return NULL;
 }
 
-static void add_pair(ep_ns_t *e, const ep_svc_t *s)
+/* A pod can only be selected by Services whose first selector pair is one
+ * of its labels: by_pair lists them, so a pod looks at a handful of
+ * Services, not at every Service of its namespace (1,000 in a generated
+ * namespace). */
+static void add_pair(ep_ns_t *e, ep_svc_t *s)
 {
     const cJSON *kv = s->selector ? s->selector->child : NULL;
-    if (!kv || !cJSON_IsString(kv)) return;
+    if (!kv || !cJSON_IsString(kv)) return; /* such a selector matches no label */
     char pair[512];
     int n = snprintf(pair, sizeof pair, "%s=%s", kv->string, kv->valuestring);
-    if (n > 0 && (size_t)n < sizeof pair) map_put(&e->by_pair, pair, (size_t)n, (void *)1);
+    if (n <= 0 || (size_t)n >= sizeof pair) return;
+    svc_list_t *l = map_get(&e->by_pair, pair, (size_t)n);
+    if (!l) {
+        l = xcalloc(1, sizeof *l);
+        map_put(&e->by_pair, pair, (size_t)n, l);
+    }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 2;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = s;
+}
+
+static void pairs_free(ep_ns_t *e)
+{
+    map_slot_t *slot;
+    for (size_t it = 0; map_next(&e->by_pair, &it, &slot);) {
+        svc_list_t *l = slot->val;
+        free(l->v);
+        free(l);
+    }
+    map_free(&e->by_pair);
+    memset(&e->by_pair, 0, sizeof e->by_pair);
 }
 
 static void rebuild_pairs(ep_ns_t *e)
 {
-    map_free(&e->by_pair);
-    memset(&e->by_pair, 0, sizeof e->by_pair);
+    pairs_free(e);
     for (size_t i = 0; i < e->n; i++) add_pair(e, e->svcs[i]);
 }
 
@@ -109,18 +139,45 @@ static bool obj_matches(const sim_obj_t *o, const cJSON *sel)
     return true;
 }
 
-/* Could any service in e select o? Looks each of o's labels up in by_pair. */
-static bool any_candidate(ep_ns_t *e, const sim_obj_t *o)
+typedef struct cand {
+    ep_svc_t *fixed[8], **v;
+    size_t n, cap;
+} cand_t;
+
+/* Add to c (once each) the Services of e that could select o: those whose
+ * first selector pair is one of o's labels. */
+static void candidates(ep_ns_t *e, const sim_obj_t *o, cand_t *c)
 {
+    if (!c->v) {
+        c->v = c->fixed;
+        c->cap = sizeof c->fixed / sizeof *c->fixed;
+    }
     const char *p = sim_obj_labels_packed(o);
     while (p && *p) {
         const char *k = p, *v = k + strlen(k) + 1;
         char pair[512];
         int n = snprintf(pair, sizeof pair, "%s=%s", k, v);
-        if (n > 0 && (size_t)n < sizeof pair && map_get(&e->by_pair, pair, (size_t)n)) return true;
+        svc_list_t *l = n > 0 && (size_t)n < sizeof pair ? map_get(&e->by_pair, pair, (size_t)n) : NULL;
+        for (size_t i = 0; l && i < l->n; i++) {
+            size_t j = 0;
+            while (j < c->n && c->v[j] != l->v[i]) j++;
+            if (j < c->n) continue;
+            if (c->n == c->cap) {
+                ep_svc_t **nv = xmalloc(c->cap * 2 * sizeof *nv);
+                memcpy(nv, c->v, c->n * sizeof *nv);
+                if (c->v != c->fixed) free(c->v);
+                c->v = nv;
+                c->cap *= 2;
+            }
+            c->v[c->n++] = l->v[i];
+        }
         p = v + strlen(v) + 1;
     }
-    return false;
+}
+
+static void cand_free(cand_t *c)
+{
+    if (c->v != c->fixed) free(c->v);
 }
 
 static bool member_of(const sim_obj_t *o, ep_member_t *m)
@@ -167,8 +224,10 @@ static bool scan_pod(const sim_obj_t *o, void *ud)
         member_update(s->only, o, false);
         return true;
     }
-    if (!any_candidate(s->e, o)) return true;
-    for (size_t i = 0; i < s->e->n; i++) member_update(s->e->svcs[i], o, false);
+    cand_t c = {0};
+    candidates(s->e, o, &c);
+    for (size_t i = 0; i < c.n; i++) member_update(c.v[i], o, false);
+    cand_free(&c);
     return true;
 }
 
@@ -237,10 +296,11 @@ void ctrl_endpoints_on_pod(sim_controllers_t *c, const sim_event_t *ev)
     const char *ns = sim_obj_namespace(ev->obj);
     ep_ns_t *e = ns_get(c, ns, false);
     if (!e || !e->n) return;
-    bool cand = any_candidate(e, ev->obj) || (ev->old && any_candidate(e, ev->old));
-    if (!cand) return;
-    for (size_t i = 0; i < e->n; i++) {
-        ep_svc_t *s = e->svcs[i];
+    cand_t cand = {0};
+    candidates(e, ev->obj, &cand);
+    if (ev->old) candidates(e, ev->old, &cand);
+    for (size_t i = 0; i < cand.n; i++) {
+        ep_svc_t *s = cand.v[i];
         if (!s->selector) continue;
         bool touches = obj_matches(ev->obj, s->selector) || (ev->old && obj_matches(ev->old, s->selector));
         if (!touches) continue;
@@ -250,6 +310,7 @@ void ctrl_endpoints_on_pod(sim_controllers_t *c, const sim_event_t *ev)
         }
         if (member_update(s, ev->obj, ev->type == SIM_DELETED)) ctrl_enqueue(c, CQ_ENDPOINTS, ns, s->name);
     }
+    cand_free(&cand);
 }
 
 typedef struct sorted_member {
@@ -407,7 +468,7 @@ void ctrl_endpoints_free(sim_controllers_t *c)
         ep_ns_t *e = slot->val;
         for (size_t i = 0; i < e->n; i++) svc_free(e->svcs[i]);
         free(e->svcs);
-        map_free(&e->by_pair);
+        pairs_free(e);
         free(e);
     }
     map_free(&c->svc_by_ns);

@@ -139,7 +139,14 @@ struct sim_store {
     char *scratch; /* print buffer, see print_exact */
     size_t scratch_cap;
     buf_t rawbuf;     /* assembly buffer of sim_create_raw */
-    sim_obj_t *flat_ring[FLAT_RING]; /* chunked objects whose text is assembled (see sim_obj_bytes) */
+    /* Chunked objects whose text is assembled (see obj_text). Each slot keeps
+     * its buffer: a fresh 5 KB malloc per assembly made glibc consolidate
+     * its fastbins (all the small blocks freed trees leave) every time. */
+    struct flat_slot {
+        sim_obj_t *o;
+        char *buf;
+        size_t cap;
+    } flat_ring[FLAT_RING];
     size_t flat_next;
     map_t ns_names;   /* interned namespace names: every version of every object points into it */
 };
@@ -411,10 +418,7 @@ static void obj_drop_tree(sim_store_t *s, sim_obj_t *o)
 static void obj_free(sim_store_t *s, sim_obj_t *o)
 {
     obj_drop_tree(s, o);
-    if (o->flat) {
-        s->flat_ring[o->flat_slot] = NULL;
-        free(o->flat);
-    }
+    if (o->flat) s->flat_ring[o->flat_slot].o = NULL; /* the slot keeps its buffer */
     sim_chunk_unref(o->chunk);
     free(o->name);
     free(o->bytes);
@@ -830,12 +834,14 @@ static const char *obj_text(const sim_obj_t *co)
     if (o->flat) return o->flat;
     sim_store_t *s = o->store;
     size_t slot = s->flat_next++ % FLAT_RING;
-    sim_obj_t *old = s->flat_ring[slot];
-    if (old) {
-        free(old->flat);
-        old->flat = NULL;
+    struct flat_slot *fs = &s->flat_ring[slot];
+    if (fs->o) fs->o->flat = NULL;
+    if (fs->cap < o->len + 1) {
+        free(fs->buf);
+        fs->cap = o->len + 1 > 8192 ? o->len + 1 : 8192;
+        fs->buf = xmalloc(fs->cap);
     }
-    char *f = xmalloc(o->len + 1);
+    char *f = fs->buf;
     size_t tail = o->len - o->chunk->len - o->chunk_at;
     memcpy(f, o->bytes, o->chunk_at);
     memcpy(f + o->chunk_at, o->chunk->bytes, o->chunk->len);
@@ -843,7 +849,7 @@ static const char *obj_text(const sim_obj_t *co)
     f[o->len] = '\0';
     o->flat = f;
     o->flat_slot = (uint16_t)slot;
-    s->flat_ring[slot] = o;
+    fs->o = o;
     return f;
 }
 
@@ -1242,6 +1248,7 @@ void sim_store_free(sim_store_t *s)
     free(s->garbage);
     free(s->scratch);
     buf_free(&s->rawbuf);
+    for (size_t i = 0; i < FLAT_RING; i++) free(s->flat_ring[i].buf);
     it = 0;
     while (map_next(&s->ns_names, &it, &slot)) free(slot->val);
     map_free(&s->ns_names);

@@ -32,8 +32,8 @@ ncpu=$(nproc)
 other="1-$((ncpu - 1))"
 [ "$ncpu" -lt 2 ] && other=0
 
-wait_line() { # file → URL from "listening on URL"
-  for _ in $(seq 1 1200); do
+wait_line() { # file [tries of 0.5 s] → URL from "listening on URL"
+  for _ in $(seq 1 "${2:-1200}"); do
     u=$(grep -o 'listening on http://[^ ]*' "$1" 2>/dev/null | head -1 | cut -d' ' -f3)
     [ -n "$u" ] && { echo "$u"; return 0; }
     sleep 0.5
@@ -45,91 +45,156 @@ echo "kubesim --nodes $NODES --pods $PODS --churn $CHURN (generation may take a 
 "$BUILD/kubesim" --listen 127.0.0.1:0 --nodes "$NODES" --pods "$PODS" --churn "$CHURN" \
   --kubeconfig-out "$tmp/kc.yaml" >"$tmp/sim.out" 2>"$tmp/sim.err" &
 pids+=($!)
-sim=$(wait_line "$tmp/sim.out") || { echo "kubesim did not start"; tail "$tmp/sim.err"; exit 1; }
+sim_t0=$(date +%s)
+sim=$(wait_line "$tmp/sim.out" $((${START_S:-120} * 2))) || { echo "kubesim did not start within ${START_S:-120}s: retry with smaller NODES/PODS"; tail "$tmp/sim.err"; exit 1; }
+sim_start_s=$(($(date +%s) - sim_t0))
+simpid=${pids[-1]}
+cc -O2 -Wall -o "$tmp/wsload" bench/api/wsload.c -lpthread || exit 1
 token=$(grep -o 'token: .*' "$tmp/kc.yaml" | head -1 | cut -d' ' -f2)
-taskset -c 0 "$BUILD/kubilitics" serve --kubeconfig "$tmp/kc.yaml" --listen 127.0.0.1:0 \
-  --data-dir "$tmp/data" --plugins plugins >"$tmp/kb.out" 2>"$tmp/kb.err" &
-kbpid=$!
-pids+=($kbpid)
-kb=$(wait_line "$tmp/kb.out") || { echo "kubilitics did not start"; tail "$tmp/kb.err"; exit 1; }
-cluster=$(curl -s "$kb/api/v1/clusters" | python3 -c 'import sys,json; print(json.load(sys.stdin)[0]["id"])')
-echo "waiting for $cluster to sync"
-t0=$(date +%s)
-until curl -s "$kb/api/v1/clusters" | grep -q '"status":"connected"'; do
-  sleep 1
-  [ $(($(date +%s) - t0)) -gt 1200 ] && { echo "cluster did not sync"; exit 1; }
-done
-sync_s=$(($(date +%s) - t0))
-objects=$(curl -s "$kb/api/v1/clusters" | python3 -c 'import sys,json; print(json.load(sys.stdin)[0]["objects"])')
+start_kb() { # binary name → sets kb, kbpid, cluster, sync_s, objects
+  taskset -c 0 "$1" serve --kubeconfig "$tmp/kc.yaml" --listen 127.0.0.1:0 \
+    --data-dir "$tmp/data-$2" --plugins plugins >"$tmp/kb-$2.out" 2>"$tmp/kb-$2.err" &
+  kbpid=$!
+  pids+=($kbpid)
+  kb=$(wait_line "$tmp/kb-$2.out") || { echo "kubilitics did not start"; tail "$tmp/kb-$2.err"; exit 1; }
+  cluster=$(curl -s "$kb/api/v1/clusters" | python3 -c 'import sys,json; print(json.load(sys.stdin)[0]["id"])')
+  echo "waiting for $cluster to sync ($2)"
+  local t0
+  t0=$(date +%s)
+  until curl -s "$kb/api/v1/clusters" | grep -q '"status":"connected"'; do
+    sleep 1
+    [ $(($(date +%s) - t0)) -gt 1200 ] && { echo "cluster did not sync"; exit 1; }
+  done
+  sync_s=$(($(date +%s) - t0))
+  objects=$(curl -s "$kb/api/v1/clusters" | python3 -c 'import sys,json; print(json.load(sys.stdin)[0]["objects"])')
+}
+stop_kb() { kill "$kbpid" 2>/dev/null; wait "$kbpid" 2>/dev/null; }
 
-# the namespace with the most pods, and a few more for the subscribers
-read -r ns nspods nslist < <(python3 - "$kb" "$cluster" <<'EOF'
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+run_wrk() { # pid url [wrk options…] → "req/s p99ms cpu_us_per_req"
+  local c0 c1 out rps p99 reqs cpu
+  c0=$(cpu_of "$1")
+  out=$(taskset -c "$other" wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "${@:3}" "$2")
+  c1=$(cpu_of "$1")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}')
+  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  cpu=$(python3 -c "print(round(($c1-$c0)/$hz*1e6/max(1,${reqs:-0}),1))")
+  echo "$rps $p99 $cpu"
+}
+
+pick_ns() { # the namespace with the most pods, and the 20 largest for the subscribers
+  python3 - "$kb" "$cluster" <<'EOF2'
 import json, sys, urllib.request
 kb, c = sys.argv[1], sys.argv[2]
 get = lambda p: json.load(urllib.request.urlopen(kb + "/api/v1/clusters/" + c + p))
 nss = [i["name"] for i in get("/resources/namespaces?limit=5000")["items"]]
-counts = sorted(((len(get("/resources/pods?limit=1&namespace=" + n)["items"]) +
-                  get("/resources/pods?limit=1&namespace=" + n)["remaining"], n) for n in nss), reverse=True)
-print(counts[0][1], counts[0][0], ",".join(n for _, n in counts[:20] if _ > 0))
-EOF
-)
-echo "namespace $ns holds $nspods pods"
+counts = []
+for n in nss:
+    d = get("/resources/pods?limit=1&namespace=" + n)
+    counts.append((len(d["items"]) + d["remaining"], n))
+counts.sort(reverse=True)
+print(counts[0][1], counts[0][0], ",".join(n for k, n in counts[:20] if k > 0))
+EOF2
+}
 
+if [ -n "${BASE:-}" ]; then
+  start_kb "$BASE" base
+  read -r ns nspods nslist < <(pick_ns)
+  list="$kb/api/v1/clusters/$cluster/resources/pods?namespace=$ns&limit=500"
+  topo="$kb/api/v1/clusters/$cluster/topology?namespace=$ns"
+  echo "BASE wrk: list page"
+  read -r bl_rps bl_p99 bl_cpu < <(run_wrk "$kbpid" "$list")
+  echo "BASE wrk: namespace topology"
+  read -r bt_rps bt_p99 bt_cpu < <(run_wrk "$kbpid" "$topo")
+  stop_kb
+fi
+
+start_kb "$BUILD/kubilitics" new
+read -r ns nspods nslist < <(pick_ns)
+echo "namespace $ns holds $nspods pods"
 list="$kb/api/v1/clusters/$cluster/resources/pods?namespace=$ns&limit=500"
 topo="$kb/api/v1/clusters/$cluster/topology?namespace=$ns"
-bytes_list=$(curl -s "$list" | wc -c)
+curl -s "$list" >"$tmp/list.json"
+bytes_list=$(wc -c <"$tmp/list.json")
 bytes_topo=$(curl -s "$topo" | wc -c)
 
-cpu_of() { awk '{print $14 + $15}' "/proc/$kbpid/stat"; }
-hz=$(getconf CLK_TCK)
-run_wrk() { # url [wrk options…] → "req/s p99ms cpu_us_per_req"
-  c0=$(cpu_of)
-  out=$(taskset -c "$other" wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "${@:2}" "$1")
-  c1=$(cpu_of)
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}')
-  reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-  cpu=$(python3 -c "print(round(($c1-$c0)/$hz*1e6/max(1,$reqs),1))")
-  echo "$rps $p99 $cpu"
-}
+# nginx on the same CPU serving a file of the list page's size
+ngx=""
+if command -v nginx >/dev/null; then
+  mkdir -p "$tmp/www" "$tmp/ngx"
+  cp "$tmp/list.json" "$tmp/www/list.json"
+  ngport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$tmp/ngx/nginx.conf" <<EOF2
+daemon off; worker_processes 1; pid $tmp/ngx/nginx.pid; error_log $tmp/ngx/error.log;
+events { worker_connections 4096; }
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  client_body_temp_path $tmp/ngx; proxy_temp_path $tmp/ngx; fastcgi_temp_path $tmp/ngx;
+  uwsgi_temp_path $tmp/ngx; scgi_temp_path $tmp/ngx;
+  server { listen 127.0.0.1:$ngport; root $tmp/www; } }
+EOF2
+  taskset -c 0 nginx -p "$tmp/ngx" -c "$tmp/ngx/nginx.conf" 2>"$tmp/ngx/start.err" &
+  ngxpid=$!
+  pids+=($ngxpid)
+  sleep 1
+  curl -sf "http://127.0.0.1:$ngport/list.json" >/dev/null && ngx="http://127.0.0.1:$ngport/list.json"
+fi
+
 echo "wrk: /healthz (reference)"
-read -r h_rps h_p99 h_cpu < <(run_wrk "$kb/healthz")
+read -r h_rps h_p99 h_cpu < <(run_wrk "$kbpid" "$kb/healthz")
+if [ -n "$ngx" ]; then
+  echo "wrk: nginx static file of $bytes_list bytes (reference)"
+  read -r n_rps n_p99 n_cpu < <(run_wrk "$ngxpid" "$ngx")
+  kill "$ngxpid" 2>/dev/null
+fi
 echo "wrk: list page ($bytes_list bytes)"
-read -r l_rps l_p99 l_cpu < <(run_wrk "$list")
+read -r l_rps l_p99 l_cpu < <(run_wrk "$kbpid" "$list")
 echo "wrk: namespace topology ($bytes_topo bytes)"
-read -r t_rps t_p99 t_cpu < <(run_wrk "$topo")
+read -r t_rps t_p99 t_cpu < <(run_wrk "$kbpid" "$topo")
 echo "wrk: namespace topology with If-None-Match (304)"
 etag=$(curl -si "$topo" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
-read -r e_rps e_p99 e_cpu < <(run_wrk "$topo" -H "If-None-Match: $etag")
+read -r e_rps e_p99 e_cpu < <(run_wrk "$kbpid" "$topo" -H "If-None-Match: $etag")
 
 echo "WebSocket: $CLIENTS clients over $(echo "$nslist" | tr ',' '\n' | wc -l) namespaces, churn $CHURN/s"
-ws=$(taskset -c "$other" python3 bench/api/wsload.py --url "$kb" --sim "$sim" --token "$token" --cluster "$cluster" \
-  --clients "$CLIENTS" --namespaces "$nslist" --probes 200 2>"$tmp/wsload.err" | tail -1)
+c0=$(cpu_of "$kbpid")
+ws=$(taskset -c "$other" "$tmp/wsload" --kb "${kb#http://}" --sim "${sim#http://}" --token "$token" \
+  --cluster "$cluster" --clients "$CLIENTS" --namespaces "$nslist" --probes 200 --server-pid "$kbpid" \
+  2>"$tmp/wsload.err" | tail -1)
+c1=$(cpu_of "$kbpid")
 echo "$ws"
 [ -z "$ws" ] && { tail "$tmp/wsload.err"; ws='{}'; }
 wsf() { echo "$ws" | python3 -c "import sys,json; d=json.load(sys.stdin); print(round(d.get('$1', -1), ${2:-1}))"; }
 
+ratio() { python3 -c "print(round(${1:-0}/max(1e-9,${2:-0}),2) if ${2:-0} else 'n/a')"; }
 machine="$(uname -sr), $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 {
   echo
-  echo "## api"
-  echo
   echo "### $(date -u +%Y-%m-%dT%H:%MZ) — $machine"
-  echo "kubesim --nodes $NODES --pods $PODS --churn $CHURN ($objects objects in kubilitics' store, synced in ${sync_s}s);"
-  echo "kubilitics pinned to CPU 0, wrk -t1 -c$CONNS -d${SECS}s and the WebSocket driver on CPUs $other; the"
-  echo "churn keeps running during every measurement. Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "kubesim --nodes $NODES --pods $PODS --churn $CHURN (started in ${sim_start_s}s; $objects objects in kubilitics'"
+  echo "store, synced in ${sync_s}s); kubilitics and nginx pinned to CPU 0, wrk -t1 -c$CONNS -d${SECS}s and the"
+  echo "WebSocket driver (bench/api/wsload.c) on CPUs $other; the churn keeps running during every measurement."
+  echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "| target | bytes | req/s | p99 ms | server CPU µs/req |"
   echo "|---|---:|---:|---:|---:|"
   echo "| /healthz (reference) | 15 | $h_rps | $h_p99 | $h_cpu |"
+  [ -n "$ngx" ] && echo "| nginx, static file of the list page's size (reference) | $bytes_list | $n_rps | $n_p99 | $n_cpu |"
+  [ -n "${BASE:-}" ] && echo "| before: pods list page, limit=500, namespace $ns | $bytes_list | $bl_rps | $bl_p99 | $bl_cpu |"
   echo "| pods list page, limit=500, namespace $ns ($nspods pods) | $bytes_list | $l_rps | $l_p99 | $l_cpu |"
+  [ -n "${BASE:-}" ] && echo "| before: namespace topology ($ns) | $bytes_topo | $bt_rps | $bt_p99 | $bt_cpu |"
   echo "| namespace topology ($ns) | $bytes_topo | $t_rps | $t_p99 | $t_cpu |"
   echo "| same, If-None-Match → 304 | 0 | $e_rps | $e_p99 | $e_cpu |"
   echo
-  echo "Ratio list/healthz: $(python3 -c "print(round(${l_rps:-0}/max(1,${h_rps:-1}),2))")×. Targets: ≥ 20,000 list req/s on one core."
+  echo -n "Ratios: list/healthz $(ratio "$l_rps" "$h_rps")×"
+  [ -n "$ngx" ] && echo -n ", list/nginx-static $(ratio "$l_rps" "$n_rps")×"
+  [ -n "${BASE:-}" ] && echo -n ", list after/before $(ratio "$l_rps" "$bl_rps")×, topology after/before $(ratio "$t_rps" "$bt_rps")×"
+  echo ". Target: ≥ 20,000 list req/s on one core."
   echo
-  echo "WebSocket: $CLIENTS clients; idle socket $(wsf bytes_per_idle_ws 0) bytes of server RSS each"
-  echo "(subscribed: $(wsf bytes_per_subscribed_ws 0)); delivery latency of a change written to kubesim to each of its"
-  echo "namespace's subscribers: p50 $(wsf latency_ms_p50) ms, p99 $(wsf latency_ms_p99) ms, max $(wsf latency_ms_max) ms over"
-  echo "$(wsf deliveries 0) deliveries ($(wsf missed 0) missed). Targets: p99 ≤ 100 ms, ≤ 16 KiB per idle WebSocket."
+  echo "WebSocket: $CLIENTS clients over $(wsf namespaces 0) namespaces; server RSS per idle socket $(wsf bytes_per_idle_ws 0) bytes"
+  echo "(subscribed: $(wsf bytes_per_subscribed_ws 0)). Delivery latency from a ConfigMap write to kubesim to each subscriber"
+  echo "of its namespace (200 probes over 10 s): p50 $(wsf latency_ms_p50) ms, p90 $(wsf latency_ms_p90) ms, p99 $(wsf latency_ms_p99) ms, max"
+  echo "$(wsf latency_ms_max) ms over $(wsf deliveries 0) deliveries ($(wsf missed 0) missed, $(wsf resyncs 0) resyncs); subscribers received"
+  echo "$(wsf messages_per_s 0) messages/s ($(wsf mbytes_per_s 1) MB/s); server CPU during the WebSocket phase $(python3 -c "print(round(($c1-$c0)/$hz,1))") s."
+  echo "Targets: p99 ≤ 100 ms, ≤ 16 KiB per idle WebSocket."
 } | tee -a "${RESULTS:-bench/RESULTS.md}"

@@ -55,7 +55,7 @@ api_listcache_t *api_listcache_new(size_t row_budget, size_t order_budget)
 {
     api_listcache_t *lc = xcalloc(1, sizeof *lc);
     lc->row_budget = row_budget ? row_budget : 32u << 20;
-    lc->order_budget = order_budget ? order_budget : 4u << 20;
+    lc->order_budget = order_budget ? order_budget : 1u << 20;
     return lc;
 }
 
@@ -223,16 +223,19 @@ static order_t *order_get(api_listcache_t *lc, const store_t *s, uint32_t kind, 
     return o;
 }
 
-/* Past the budget, orders this call did not use go. */
-static void orders_trim(api_listcache_t *lc)
+/* Past the budget, orders this call did not use go; every 1024 calls,
+ * those of (kind, namespace) pairs that no longer hold anything too. */
+static void orders_trim(api_listcache_t *lc, const store_t *s)
 {
-    if (lc->order_entries <= lc->order_budget) return;
+    bool sweep = lc->tick % 1024 == 0;
+    if (lc->order_entries <= lc->order_budget && !sweep) return;
+    bool over = lc->order_entries > lc->order_budget;
     uint32_t (*gone)[3] = NULL;
     size_t n = 0;
     map_slot_t *sl;
     for (size_t it = 0; map_next(&lc->orders, &it, &sl);) {
         order_t *o = sl->val;
-        if (o->last_use == lc->tick) continue;
+        if (o->last_use == lc->tick || (!over && store_kind_count(s, o->ns, o->kind))) continue;
         gone = xrealloc(gone, (n + 1) * sizeof *gone);
         gone[n][0] = o->kind, gone[n][1] = o->ns, gone[n][2] = (uint32_t)o->phys;
         n++;
@@ -401,7 +404,7 @@ void api_listcache_page(api_listcache_t *lc, store_t *s, const api_list_query_t 
     }
     free(h);
     free(p.src);
-    orders_trim(lc);
+    orders_trim(lc, s);
 }
 
 void api_listcache_cursor(const store_t *s, store_oid_t o, int sort, uint64_t qhash, api_cursor_t *out)
@@ -481,22 +484,31 @@ static void row_build(const store_t *s, store_oid_t o, buf_t *out)
 }
 
 /* kubectl's AGE (the store's rule): seconds under 2 minutes, minutes
- * under 2 hours, hours under 2 days, then days. */
-static void put_age(buf_t *out, const store_t *s, store_oid_t o, int64_t now_s)
+ * under 2 hours, hours under 2 days, then days — then the row's end.
+ * Written without printf: it runs for every row of every page. */
+static size_t age_tail(const store_t *s, store_oid_t o, int64_t now_s, char out[40])
 {
     int64_t cr = store_obj_created(s, o);
+    size_t n = 0;
     if (!cr) {
-        buf_puts(out, "<unknown>");
-        return;
+        memcpy(out, "<unknown>", 9);
+        n = 9;
+    } else {
+        int64_t d = now_s - cr;
+        if (d < 0) d = 0;
+        char unit = 's';
+        if (d >= 172800) d /= 86400, unit = 'd';
+        else if (d >= 7200) d /= 3600, unit = 'h';
+        else if (d >= 120) d /= 60, unit = 'm';
+        char dig[24];
+        size_t k = 0;
+        do dig[k++] = (char)('0' + d % 10);
+        while ((d /= 10) && k < sizeof dig);
+        while (k) out[n++] = dig[--k];
+        out[n++] = unit;
     }
-    int64_t d = now_s - cr;
-    if (d < 0) d = 0;
-    char unit = 's';
-    if (d >= 172800) d /= 86400, unit = 'd';
-    else if (d >= 7200) d /= 3600, unit = 'h';
-    else if (d >= 120) d /= 60, unit = 'm';
-    buf_put_i64(out, d);
-    buf_putc(out, unit);
+    memcpy(out + n, "\"}}", 3);
+    return n + 3;
 }
 
 static void rows_make_room(api_listcache_t *lc, size_t need)
@@ -549,7 +561,11 @@ void api_listcache_row(api_listcache_t *lc, store_t *s, store_oid_t o, int64_t n
         lc->row_bytes += sizeof *r + r->len;
     }
     r->ref = 1;
-    buf_append(out, r->data, r->len);
-    put_age(out, s, o, now_s);
-    buf_append(out, "\"}}", 3);
+    char tail[40];
+    size_t tl = age_tail(s, o, now_s, tail);
+    buf_reserve(out, r->len + tl);
+    memcpy(out->data + out->len, r->data, r->len);
+    memcpy(out->data + out->len + r->len, tail, tl);
+    out->len += r->len + tl;
+    out->data[out->len] = '\0';
 }

@@ -42,7 +42,8 @@ typedef struct api_listcache api_listcache_t;
 enum { API_SORT_NAMESPACE, API_SORT_NAME, API_SORT_CREATED, API_SORT_STATUS, API_SORT_MAX };
 
 /* row_budget: bytes of rows kept (0 → 32 MiB); order_budget: entries of
- * orders kept (0 → 4 Mi entries, 16 bytes each). */
+ * orders kept (0 → 1 Mi entries, 16 bytes each; past it, orders the
+ * current page does not use are dropped). */
 api_listcache_t *api_listcache_new(size_t row_budget, size_t order_budget);
 void api_listcache_free(api_listcache_t *lc);
 

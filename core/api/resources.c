@@ -41,7 +41,7 @@ typedef struct list_st {
     bool has_cursor;
     api_cursor_t cur;
     uint64_t qhash;
-    const char **nss; /* gated namespaces (owned array, store strings) */
+    char **nss; /* gated namespaces (owned copies: the gate may outlive the store's strings) */
     size_t nnss;
 } list_st_t;
 
@@ -49,6 +49,7 @@ static void list_st_free(list_st_t *st)
 {
     if (!st) return;
     free(st->label_sel);
+    for (size_t i = 0; i < st->nnss; i++) free(st->nss[i]);
     free(st->nss);
     free(st);
 }
@@ -303,8 +304,13 @@ static void h_list(http_req_t *r, void *ud)
         api_req_gate(q, one, 1, NULL, 0, list_run);
         return;
     }
-    st->nnss = api_store_namespaces(cluster_store(q->c), &st->nss);
-    api_req_gate(q, st->nss, st->nnss, NULL, 0, list_run);
+    const char **nss;
+    size_t n = api_store_namespaces(cluster_store(q->c), &nss);
+    st->nss = xcalloc(n ? n : 1, sizeof *st->nss);
+    for (size_t i = 0; i < n; i++) st->nss[i] = xstrdup(nss[i]);
+    st->nnss = n;
+    free(nss);
+    api_req_gate(q, (const char *const *)st->nss, st->nnss, NULL, 0, list_run);
 }
 
 /* ---- detail ---- */

@@ -336,10 +336,14 @@ static void svg_node(const graph_result_t *r, size_t i, bool *glyph_seen, bool *
     /* the name: ≤ 28 characters, squeezed into the box when long */
     const char *name = store_str(s, store_obj_name(s, o));
     size_t chars = strlen(name) > NAME_MAX_CHARS ? NAME_MAX_CHARS : strlen(name);
-    double avail = NODE_W - 26;
-    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12.5\" font-weight=\"600\" fill=\"#1f2328\"",
-               l + 16, t + 48);
-    if (chars * 6.9 > avail) buf_printf(out, " textLength=\"%.0f\" lengthAdjust=\"spacingAndGlyphs\"", avail);
+    /* Long names get a smaller font (renderers without textLength, such
+     * as librsvg) and textLength (browsers fit it exactly). A semibold
+     * sans-serif character is about 0.57 em wide. */
+    double avail = NODE_W - 26, fs = 12.5;
+    if (chars * 0.57 * fs > avail) fs = avail / (chars * 0.57);
+    buf_printf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"%.1f\" font-weight=\"600\" fill=\"#1f2328\"", l + 16,
+               t + 48, fs);
+    if (fs < 12.5) buf_printf(out, " textLength=\"%.0f\" lengthAdjust=\"spacingAndGlyphs\"", avail);
     buf_putc(out, '>');
     name_text(out, name);
     buf_puts(out, "</text></g>\n");

@@ -125,10 +125,10 @@ TEST(object_stamp_changes_with_every_change_and_on_handle_reuse)
 TEST(status_generation_moves_on_a_status_change)
 {
     store_t *s = store_new("c");
-    put(s, &POD, "a", "p1", ",\"status\":{\"phase\":\"Running\"}");
+    put(s, &POD, "a", "p1", "},\"status\":{\"phase\":\"Running\"");
     store_gens_t g0, g1;
     store_kind_gens(s, id_of(s, "a"), id_of(s, "Pod"), &g0);
-    put(s, &POD, "a", "p1", ",\"status\":{\"phase\":\"Failed\"}");
+    put(s, &POD, "a", "p1", "},\"status\":{\"phase\":\"Failed\"");
     store_kind_gens(s, id_of(s, "a"), id_of(s, "Pod"), &g1);
     CHECK(g1.status > g0.status && g1.members == g0.members);
     store_free(s);
@@ -241,14 +241,14 @@ TEST(pages_merge_namespaces_in_every_sort_and_direction)
 TEST(status_order_follows_status_changes)
 {
     store_t *s = store_new("c");
-    put(s, &POD, "a", "p1", ",\"status\":{\"phase\":\"Running\"}");
-    put(s, &POD, "a", "p2", ",\"status\":{\"phase\":\"Running\"}");
+    put(s, &POD, "a", "p1", "},\"status\":{\"phase\":\"Running\"");
+    put(s, &POD, "a", "p2", "},\"status\":{\"phase\":\"Running\"");
     api_listcache_t *lc = api_listcache_new(0, 0);
     const char *nss[] = {"a"};
     char out[256];
     page(lc, s, nss, 1, API_SORT_STATUS, true, 10, NULL, out, sizeof out, NULL);
     CHECK_STR(out, "a/p2 a/p1");
-    put(s, &POD, "a", "p1", ",\"status\":{\"phase\":\"Failed\"}");
+    put(s, &POD, "a", "p1", "},\"status\":{\"phase\":\"Failed\"");
     page(lc, s, nss, 1, API_SORT_STATUS, true, 10, NULL, out, sizeof out, NULL);
     CHECK_STR(out, "a/p1 a/p2");
     api_listcache_free(lc);
@@ -319,8 +319,8 @@ TEST(cluster_scoped_kinds_and_emptied_namespaces)
     char out[128];
     page(lc, s, nss, 1, API_SORT_NAMESPACE, false, 10, NULL, out, sizeof out, NULL);
     CHECK_STR(out, "a/p1");
+    put(s, &CM, "a", "keeps-the-namespace", NULL);
     del(s, &POD, "a", "p1");
-    put(s, &POD, "b", "keep-ns-id-alive", NULL);
     page(lc, s, nss, 1, API_SORT_NAMESPACE, false, 10, NULL, out, sizeof out, NULL);
     CHECK_STR(out, "");
     api_listcache_stats_t st;

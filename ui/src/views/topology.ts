@@ -482,6 +482,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
     else if (e.key === "+" || e.key === "=") canvas?.zoom(1);
     else if (e.key === "-") canvas?.zoom(-1);
     else if (e.key === "0") canvas?.resetCamera();
+    else if (e.key === "Enter" && state.selected) document.getElementById("detail-title")?.focus();
     else return;
     e.preventDefault();
   });
