@@ -196,13 +196,14 @@ static int churn_one(sim_churn_t *ch)
 static void tick(uv_timer_t *t)
 {
     sim_churn_t *ch = t->data;
-    /* By elapsed time, not per tick: on a busy machine ticks come late,
-     * and R changes per second should still be R (a late tick catches up,
-     * by at most a second's worth). */
+    /* By elapsed time, not per tick: on a busy machine ticks come late, and
+     * R changes per second should still be R. A late tick catches up by at
+     * most 50 ms worth, so one burst never holds the loop (and the API)
+     * for long. */
     uint64_t now = uv_now(t->loop);
     double due = ch->last_ms ? (double)(now - ch->last_ms) * ch->rate / 1000.0 : ch->rate / CHURN_HZ;
     ch->last_ms = now;
-    ch->carry += due < ch->rate ? due : ch->rate;
+    ch->carry += due < ch->rate / 20 ? due : ch->rate / 20;
     int n = (int)ch->carry;
     ch->carry -= n;
     for (int i = 0; i < n; i++) {

@@ -945,7 +945,7 @@ static void kr_order(kind_rec_t *kr)
         if (e->cur) kr->pending[np++] = e;
         else entry_free(e);
     }
-    qsort(kr->pending, np, sizeof *kr->pending, entry_cmp);
+    if (np > 1) qsort(kr->pending, np, sizeof *kr->pending, entry_cmp);
     size_t cap = kr->nsorted - kr->ndead + np + 16;
     entry_t **out = xmalloc(cap * sizeof *out);
     size_t i = 0, j = 0, n = 0;
@@ -2295,7 +2295,7 @@ int sim_list_page(sim_store_t *s, const sim_kind_t *k, const char *ns, uint64_t 
             map_free(&h.seen);
             return SIM_ERR_GONE;
         }
-        qsort(h.v, h.n, sizeof *h.v, then_cmp);
+        if (h.n > 1) qsort(h.v, h.n, sizeof *h.v, then_cmp);
     }
     out->rv = at_rv ? at_rv : s->rv;
     kr_order(kr);

@@ -7,6 +7,7 @@
 # bench/RESULTS.md under "## sync".
 #   SYNC_NODES (5000) SYNC_PODS (150000) SYNC_NAMESPACES (50)
 #   SYNC_CHURN (2000; 0 skips the churn phase) SYNC_CHURN_SECONDS (60)
+#   SYNC_NOTE: a sentence added to the entry (e.g. what else loaded the machine)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-build}
@@ -56,6 +57,8 @@ if c:
               "|---|---|---|---|",
               "| RSS during churn | start %.0f MiB | end %.0f MiB | max %.0f MiB |" % (
                   mib(c["rssStartBytes"]), mib(c["rssEndBytes"]), mib(c["rssMaxBytes"]))]
+if os.environ.get("SYNC_NOTE"):
+    lines += ["", os.environ["SYNC_NOTE"]]
 entry = "\n".join(lines) + "\n"
 path = "bench/RESULTS.md"
 text = open(path).read()

@@ -233,7 +233,10 @@ def main():
         sim.wait(120)
 
         if CHURN > 0:
-            sim, url, kc, _ = kubesim(tmp, "churn", "--churn", str(CHURN))
+            # A longer history than kubesim's default 10,000 changes (a few
+            # seconds at this rate; kube-apiserver keeps ~5 minutes), so
+            # paged lists mostly finish before their continue token expires.
+            sim, url, kc, _ = kubesim(tmp, "churn", "--churn", str(CHURN), "--watch-window", "100000")
             procs.append(sim)
             kb, kurl, synced, _ = kubilitics(tmp, "kbc", kc, "--log-level", "debug")
             procs.append(kb)

@@ -20,7 +20,7 @@ const { chromium } = require("playwright-core");
 
 const BASE = (process.env.KUBILITICS_URL ?? "").replace(/\/$/, "");
 const ART = process.env.BENCH_ARTIFACTS ?? path.join(os.tmpdir(), "kubilitics-bench-ui");
-const PAN_FRAMES = Number(process.env.PAN_FRAMES ?? 180);
+const PAN_FRAMES = Number(process.env.PAN_FRAMES ?? 90);
 if (!BASE) {
   console.error("KUBILITICS_URL is not set");
   process.exit(2);

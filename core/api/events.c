@@ -178,7 +178,7 @@ void api_events_json(const api_events_t *ev, const api_events_query_t *q, buf_t 
         if (q->visible && !q->visible(e->ns, q->ud)) continue;
         hits[n++].e = e;
     }
-    qsort(hits, n, sizeof *hits, cmp_last_desc);
+    if (n > 1) qsort(hits, n, sizeof *hits, cmp_last_desc);
     size_t limit = q->limit ? q->limit : 500;
     bool truncated = n > limit;
     if (truncated) n = limit;

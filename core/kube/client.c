@@ -1003,7 +1003,9 @@ static size_t write_cb(char *data, size_t size, size_t n, void *ud)
         }
         return call->cancelled ? 0 : len;
     }
-    size_t cap = call->stream ? STREAM_ERROR_BODY_MAX : cl->cfg->max_body_bytes;
+    size_t cap = call->stream                      ? STREAM_ERROR_BODY_MAX
+                 : (call->flags & KUBE_REQ_BIG_BODY) ? SIZE_MAX
+                                                     : cl->cfg->max_body_bytes;
     if (call->body.len + len > cap) {
         call->too_big = true;
         return 0;

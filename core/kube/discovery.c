@@ -205,7 +205,7 @@ static void pass_end(kube_discovery_t *d)
         return;
     }
     kube_backoff_reset(&d->backoff);
-    qsort(d->next.v, d->next.n, sizeof *d->next.v, res_cmp);
+    if (d->next.n > 1) qsort(d->next.v, d->next.n, sizeof *d->next.v, res_cmp);
     char *sig = signature_of(&d->next);
     bool changed = !d->signature || strcmp(sig, d->signature);
     if (changed) {

@@ -159,6 +159,7 @@ typedef struct kube_header {
 enum {
     KUBE_REQ_NO_RETRY = 1u << 0, /* no automatic retry of any kind (still passes the limiter) */
     KUBE_REQ_NO_LIMIT = 1u << 1, /* skip the token bucket (watches; health probes) */
+    KUBE_REQ_BIG_BODY = 1u << 2, /* no max_body_bytes cap (a reflector's unpaginated fallback list) */
 };
 
 typedef struct kube_request {

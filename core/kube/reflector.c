@@ -26,6 +26,7 @@
 #include "kube/rvmap.h"
 
 #define SLOW_RETRY_MS (5 * 60 * 1000)
+#define UNPAGED_LIST_TIMEOUT_MS (10 * 60 * 1000)
 
 struct kube_reflector {
     kube_attached_t att; /* first: the cluster hands it back to us */
@@ -46,6 +47,7 @@ struct kube_reflector {
     char *cont;           /* continue token of the list in progress */
     bool relist_pending;  /* an ERROR 410 event asked for a relist */
     bool stale;           /* relisting after an outage: what we hold may be far behind */
+    bool unpaged;         /* the next list is one unpaginated request (a continue token expired) */
     kube_call_t *call;
     kube_lines_t lines;
     uv_timer_t timer;
@@ -268,19 +270,26 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* p at '"': the byte after the closing quote, or NULL. */
+/* p at '"': the byte after the closing quote, or NULL. Strings are most
+ * of a page's bytes: memchr finds each candidate quote, and it closes the
+ * string unless an odd number of backslashes precedes it. */
 static const char *skip_string(const char *p, const char *end)
 {
-    for (p++; p < end; p++) {
-        if (*p == '\\') p++;
-        else if (*p == '"') return p + 1;
+    const char *seg = p + 1;
+    for (;;) {
+        const char *q = memchr(seg, '"', (size_t)(end - seg));
+        if (!q) return NULL;
+        size_t bs = 0;
+        for (const char *b = q; b > seg && b[-1] == '\\'; b--) bs++;
+        if (bs % 2 == 0) return q + 1;
+        seg = q + 1;
     }
-    return NULL;
 }
 
 /* The end of the JSON value at p (after skip_ws), or NULL when it is cut. */
 static const char *skip_value(const char *p, const char *end)
 {
+    static const unsigned char special[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
     if (p >= end) return NULL;
     if (*p == '"') return skip_string(p, end);
     if (*p != '{' && *p != '[') {
@@ -290,16 +299,17 @@ static const char *skip_value(const char *p, const char *end)
         return p;
     }
     int depth = 0;
-    for (; p < end; p++) {
+    while (p < end) {
+        while (p < end && !special[(unsigned char)*p]) p++;
+        if (p >= end) break;
         if (*p == '"') {
             p = skip_string(p, end);
             if (!p) return NULL;
-            p--;
-        } else if (*p == '{' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ']') {
-            if (--depth == 0) return p + 1;
+            continue;
         }
+        if (*p == '{' || *p == '[') depth++;
+        else if (--depth == 0) return p + 1;
+        p++;
     }
     return NULL;
 }
@@ -419,6 +429,7 @@ static void list_finished(kube_reflector_t *r, const char *list_rv)
     bool first = !r->synced_once;
     r->synced_once = true;
     r->stale = false;
+    r->unpaged = false; /* the next relist tries pages again */
     log_info("kube reflector synced", "cluster=%s resource=%s objects=%zu resourceVersion=%s relist=%b",
              kube_cluster_id(r->cl), r->resname, kube_rvmap_len(&r->rvs), r->rv, !first);
     start_watch(r); /* sets WATCHING (cluster sync accounting) */
@@ -480,10 +491,14 @@ static void list_done(const kube_response_t *res, void *ud)
     r->call = NULL;
     enter(r);
     if (res->status == 410 && r->cont) {
-        /* The continue token expired mid-list: start the list over. */
+        /* The continue token expired mid-list: the server keeps less history
+         * than our pages take to read (a busy cluster, a short compaction
+         * window). Paging again would expire again, for ever; as client-go's
+         * pager does, list once without pages. */
         free(r->cont);
         r->cont = NULL;
-        relist(r, "continue token expired");
+        r->unpaged = true;
+        relist(r, "continue token expired; listing without pages");
         leave(r);
         return;
     }
@@ -538,7 +553,7 @@ static void list_done(const kube_response_t *res, void *ud)
         }
     }
     /* Deliver the page in resourceVersion order. */
-    qsort(spans, n, sizeof *spans, span_cmp);
+    if (n > 1) qsort(spans, n, sizeof *spans, span_cmp);
     bool alive = true;
     buf_t key = {0};
     for (size_t i = 0; i < n && alive; i++) {
@@ -596,12 +611,20 @@ static void append_query_value(buf_t *b, const char *s)
 static void list_page(kube_reflector_t *r)
 {
     buf_t p = {0};
-    buf_printf(&p, "%s?limit=%d%s", r->base_path, r->opts.page_size, r->selectors);
-    if (r->cont) {
-        buf_puts(&p, "&continue=");
-        append_query_value(&p, r->cont);
+    kube_request_t req = {.method = "GET", .verb = "list"};
+    if (r->unpaged) {
+        /* One answer with everything: no body cap, and time to read it. */
+        buf_printf(&p, "%s%s%s", r->base_path, *r->selectors ? "?" : "", *r->selectors ? r->selectors + 1 : "");
+        req.flags = KUBE_REQ_BIG_BODY;
+        req.timeout_ms = UNPAGED_LIST_TIMEOUT_MS;
+    } else {
+        buf_printf(&p, "%s?limit=%d%s", r->base_path, r->opts.page_size, r->selectors);
+        if (r->cont) {
+            buf_puts(&p, "&continue=");
+            append_query_value(&p, r->cont);
+        }
     }
-    kube_request_t req = {.method = "GET", .path = p.data, .verb = "list"};
+    req.path = p.data;
     err_t e;
     r->call = kube_request(r->cl, &req, list_done, r, &e);
     buf_free(&p);

@@ -175,7 +175,7 @@ static void enc_table(enc_t *e, int idx, int depth)
             luaL_error(L, "json: cannot encode a table key of type %s", luaL_typename(L, -1));
         }
     }
-    qsort(keys, count, sizeof *keys, okey_cmp);
+    if (count > 1) qsort(keys, count, sizeof *keys, okey_cmp);
     buf_putc(e->b, '{');
     for (size_t i = 0; i < count; i++) {
         if (i) buf_putc(e->b, ',');

@@ -329,6 +329,7 @@ def three_clusters_tls_cert_token_and_exec_sync_to_kubesim_counts(tmp):
     check_eq(users_seen(ex) - {"tester"}, {"exec-user-1"}, "exec cluster users")
     check_eq(len(open(os.path.join(tmp, "runs")).read().split()), 1, "exec plugin runs (credential without expiry)")
     check_eq(kb.metric_sum("cluster_up"), 3.0, "cluster_up sum")
+    check_eq(kb.metric_sum("kube_dropped_objects_total"), 0.0, "objects dropped as malformed or oversized")
 
 
 @test

@@ -69,9 +69,14 @@ describe("topology labels and frames", () => {
   });
 
   it("server_groups_are_used_as_sent", () => {
-    const f = framesFromServer([{ namespace: "shop", app: "cart", x: 0, y: 110, w: 2200, h: 440 }, { x: 0, y: 0, w: 0, h: 10 }]);
-    expect(f).toHaveLength(1);
-    expect(f[0]).toMatchObject({ title: "shop · cart", x: 0, y: 110, w: 2200, h: 440 });
+    const f = framesFromServer([
+      { kind: "namespace", namespace: "shop", name: "shop", x: 0, y: 0, w: 3022, h: 2132 },
+      { kind: "app", namespace: "shop", name: "cart", x: 338, y: 56, w: 1032, h: 552 },
+      { x: 0, y: 0, w: 0, h: 10 },
+    ]);
+    expect(f).toHaveLength(2);
+    expect(f[0]).toMatchObject({ title: "shop", level: "namespace", x: 0, y: 0, w: 3022, h: 2132 });
+    expect(f[1]).toMatchObject({ title: "cart", level: "app", x: 338, y: 56 });
   });
 
   it("metrics_answer_of_the_server_gives_usage_and_history", () => {

@@ -363,10 +363,6 @@ export class TopologyCanvas {
   private frameList(): Frame[] {
     if (!this.framesDirty) return this.frames;
     this.framesDirty = false;
-    if (this.serverGroups) {
-      this.frames = framesFromServer(this.serverGroups);
-      return this.frames;
-    }
     // Frames enclose what is shown: hidden kinds and filtered objects leave no empty boxes.
     const f = this.filter;
     const pts: { x: number; y: number; group?: string; namespace: string }[] = [];
@@ -375,6 +371,11 @@ export class TopologyCanvas {
       if (f.visible && !f.visible.has(id)) return;
       pts.push({ x: a.x, y: -a.y, group: a.group, namespace: a.namespace });
     });
+    if (this.serverGroups) {
+      const all = framesFromServer(this.serverGroups);
+      this.frames = f.visible ? all.filter((fr) => pts.some((q) => q.x >= fr.x && q.x <= fr.x + fr.w && q.y >= fr.y && q.y <= fr.y + fr.h)) : all;
+      return this.frames;
+    }
     this.frames = framesFromNodes(pts);
     return this.frames;
   }
@@ -403,10 +404,12 @@ export class TopologyCanvas {
       if (left > width || top > height || left + w < 0 || top + hgt < 0 || w < 4 || hgt < 4) continue;
       ctx.fillStyle = p.frame;
       ctx.strokeStyle = p.border;
+      ctx.setLineDash(fr.level === "app" ? [4, 3] : []);
       ctx.beginPath();
       ctx.roundRect(left + 2, top + 2, w - 4, hgt - 4, Math.min(10, w / 8, hgt / 8));
-      ctx.fill();
+      if (fr.level === "namespace") ctx.fill();
       ctx.stroke();
+      ctx.setLineDash([]);
       if (w >= 70 && hgt >= 20) {
         const text = ellipsize(fr.title, w - 20, (x) => this.textWidth(ctx, x, `\u0001${x}`));
         const tw = this.textWidth(ctx, text, `\u0001${text}`);

@@ -8,15 +8,19 @@
 export interface Frame {
   key: string;
   title: string;
+  /** A namespace's frame, or an application band inside one (drawn lighter). */
+  level: "namespace" | "app";
   x: number;
   y: number;
   w: number;
   h: number;
 }
 
-/** What the server may send beside nodes: `groups: [{namespace, app?, x, y, w, h}]`. */
+/** The server's `groups`: `[{kind: "namespace"|"app", namespace, name, x, y, w, h}]`. */
 export interface ServerGroup {
+  kind?: string;
   namespace?: string;
+  name?: string;
   app?: string | null;
   title?: string;
   x: number;
@@ -36,8 +40,11 @@ export function framesFromServer(groups: ServerGroup[]): Frame[] {
     .filter((g) => [g.x, g.y, g.w, g.h].every(Number.isFinite) && g.w > 0 && g.h > 0)
     .map((g, i) => {
       const ns = g.namespace ?? "";
-      const title = g.title ?? `${ns || "(cluster)"}${g.app ? ` · ${g.app}` : ""}`;
-      return { key: `${i}:${title}`, title, x: g.x, y: g.y, w: g.w, h: g.h };
+      const app = g.kind === "app" ? (g.name ?? g.app ?? "") : (g.app ?? "");
+      const level: Frame["level"] = app ? "app" : "namespace";
+      // An application band sits inside its namespace's frame: its own name says enough.
+      const title = g.title ?? (level === "app" ? app : g.name || ns || "(cluster)");
+      return { key: `${i}:${ns}/${app}`, title, level, x: g.x, y: g.y, w: g.w, h: g.h };
     });
 }
 
@@ -64,6 +71,7 @@ export function framesFromNodes(nodes: Iterable<{ x: number; y: number; group?: 
     out.push({
       key: g,
       title: g || "(cluster)",
+      level: "namespace",
       x: b.x0 - FRAME_PAD_X,
       y: b.y0 - FRAME_PAD_Y - FRAME_TITLE,
       w: b.x1 - b.x0 + 2 * FRAME_PAD_X,
