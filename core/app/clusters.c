@@ -670,7 +670,7 @@ void cluster_json(cluster_t *c, buf_t *out)
     }
     size_t synced = 0;
     for (size_t i = 0; i < c->ntypes; i++) synced += c->types[i]->synced;
-    buf_printf(out, ",\"types\":%zu,\"typesSynced\":%zu,\"persisted\":%s}", c->ntypes, synced,
+    buf_printf(out, ",\"resourceTypes\":%zu,\"resourceTypesSynced\":%zu,\"persisted\":%s}", c->ntypes, synced,
                c->persisted ? "true" : "false");
 }
 
