@@ -65,13 +65,12 @@ $(BUILD)/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $< -lz
 
-.PHONY: $(BUILD)/ui_assets.stamp
-$(BUILD)/ui_assets.stamp: $(BUILD)/embed
-	@$(BUILD)/embed ui/dist $(BUILD)/ui_assets.c.new
-	@cmp -s $(BUILD)/ui_assets.c.new $(BUILD)/ui_assets.c || mv $(BUILD)/ui_assets.c.new $(BUILD)/ui_assets.c
-	@rm -f $(BUILD)/ui_assets.c.new
-
-$(BUILD)/ui_assets.c: $(BUILD)/ui_assets.stamp
+.PHONY: FORCE
+FORCE:
+$(BUILD)/ui_assets.c: $(BUILD)/embed FORCE
+	@$(BUILD)/embed ui/dist $@.new
+	@cmp -s $@.new $@ || mv $@.new $@
+	@rm -f $@.new
 
 $(BUILD)/obj/ui_assets.o: $(BUILD)/ui_assets.c
 	@mkdir -p $(dir $@)

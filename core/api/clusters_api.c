@@ -3,6 +3,11 @@
 
 #include "api/api_int.h"
 
+/* Object counts are shown only to the server's own identity: a person's
+ * view is filtered by their RBAC, and a whole-cluster count would tell them
+ * what namespaces they cannot read hold. */
+static bool may_count(const api_req_t *q) { return q->id.user == NULL; }
+
 static void h_list(http_req_t *r, void *ud)
 {
     api_t *api = ud;
@@ -12,7 +17,7 @@ static void h_list(http_req_t *r, void *ud)
     buf_putc(&b, '[');
     for (size_t i = 0; i < clusters_count(api->clusters); i++) {
         if (i) buf_putc(&b, ',');
-        cluster_json(clusters_at(api->clusters, i), &b);
+        cluster_json(clusters_at(api->clusters, i), may_count(q), &b);
     }
     buf_putc(&b, ']');
     api_req_json(q, 200, &b);
@@ -23,12 +28,12 @@ static void h_get(http_req_t *r, void *ud)
     api_req_t *q = api_req_begin(ud, r, true);
     if (!q) return;
     buf_t b = {0};
-    cluster_json(q->c, &b);
+    cluster_json(q->c, may_count(q), &b);
     /* the per-type sync state joins the summary in the detail */
     if (b.len && b.data[b.len - 1] == '}') {
         b.len--;
         buf_puts(&b, ",\"types\":");
-        cluster_types_json(q->c, &b);
+        cluster_types_json(q->c, may_count(q), &b);
         buf_putc(&b, '}');
     }
     api_req_json(q, 200, &b);
@@ -80,7 +85,7 @@ static void h_add(http_req_t *r, void *ud)
         return;
     }
     buf_t b = {0};
-    cluster_json(c, &b);
+    cluster_json(c, may_count(q), &b);
     char loc[400];
     snprintf(loc, sizeof loc, "/api/v1/clusters/%s", cluster_id(c));
     http_res_header(r, "Location", loc);

@@ -128,7 +128,7 @@ static void h_readyz(http_req_t *r, void *ud)
     buf_puts(&b, ",\"clusters\":[");
     for (size_t i = 0; i < clusters_count(a->clusters); i++) {
         if (i) buf_putc(&b, ',');
-        cluster_json(clusters_at(a->clusters, i), &b);
+        cluster_json(clusters_at(a->clusters, i), true, &b);
     }
     buf_puts(&b, "]}}");
     http_res_send_buf(r, ok ? 200 : 503, "application/json", &b);

@@ -642,7 +642,7 @@ const char *cluster_status(cluster_t *c, const char **error, int64_t *last_sync_
     return kube_cluster_state_name(st.state);
 }
 
-void cluster_json(cluster_t *c, buf_t *out)
+void cluster_json(cluster_t *c, bool counts, buf_t *out)
 {
     const char *error;
     int64_t last;
@@ -660,7 +660,8 @@ void cluster_json(cluster_t *c, buf_t *out)
     else buf_puts(out, "null");
     buf_puts(out, ",\"version\":");
     buf_json_cstr(out, c->version);
-    buf_printf(out, ",\"objects\":%zu,\"lastSync\":", store_count(c->store));
+    if (counts) buf_printf(out, ",\"objects\":%zu,\"lastSync\":", store_count(c->store));
+    else buf_puts(out, ",\"objects\":null,\"lastSync\":");
     if (last) {
         char ts[32];
         clock_rfc3339_ms(last, ts);
@@ -674,7 +675,7 @@ void cluster_json(cluster_t *c, buf_t *out)
                c->persisted ? "true" : "false");
 }
 
-void cluster_types_json(cluster_t *c, buf_t *out)
+void cluster_types_json(cluster_t *c, bool counts, buf_t *out)
 {
     buf_putc(out, '[');
     for (size_t i = 0; i < c->ntypes; i++) {
@@ -690,8 +691,9 @@ void cluster_types_json(cluster_t *c, buf_t *out)
         buf_json_cstr(out, w->kindname);
         buf_printf(out, ",\"namespaced\":%s,\"state\":", w->kind.namespaced ? "true" : "false");
         buf_json_cstr(out, w->refl ? kube_reflector_state_name(kube_reflector_state(w->refl)) : "stopped");
-        buf_printf(out, ",\"objects\":%zu,\"synced\":%s}", w->refl ? kube_reflector_count(w->refl) : 0,
-                   w->synced ? "true" : "false");
+        if (counts) buf_printf(out, ",\"objects\":%zu", w->refl ? kube_reflector_count(w->refl) : 0);
+        else buf_puts(out, ",\"objects\":null");
+        buf_printf(out, ",\"synced\":%s}", w->synced ? "true" : "false");
     }
     buf_putc(out, ']');
 }

@@ -95,10 +95,12 @@ graph_t *cluster_graph(cluster_t *c);
 /* status name per the contract, last error (or NULL), last full sync
  * (epoch ms, 0 never). */
 const char *cluster_status(cluster_t *c, const char **error, int64_t *last_sync_ms);
-/* The GET /api/v1/clusters item: {id,name,server,status,error,version,objects,lastSync,…}. */
-void cluster_json(cluster_t *c, buf_t *out);
+/* The GET /api/v1/clusters item: {id,name,server,status,error,version,objects,lastSync,…}.
+ * Without counts, "objects" is null: a restricted user must not learn how many
+ * objects the namespaces they cannot read hold. */
+void cluster_json(cluster_t *c, bool counts, buf_t *out);
 /* Per resource type sync state, for the cluster detail and readiness:
  * [{"resource":"pods","state":"watching","objects":12,"synced":true,"error":…}] */
-void cluster_types_json(cluster_t *c, buf_t *out);
+void cluster_types_json(cluster_t *c, bool counts, buf_t *out);
 
 #endif

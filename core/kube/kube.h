@@ -110,7 +110,8 @@ void kube_client_free(kube_client_t *c);
 
 typedef enum kube_cluster_state {
     KUBE_CLUSTER_CONNECTING,   /* nothing answered yet */
-    KUBE_CLUSTER_SYNCING,      /* answering; some reflector has not finished its first list */
+    KUBE_CLUSTER_SYNCING,      /* answering; discovery's first pass, a reflector's first list, or a
+                                * relist after an outage is not finished (routine 410 relists do not count) */
     KUBE_CLUSTER_CONNECTED,
     KUBE_CLUSTER_DISCONNECTED, /* unreachable: connection errors, 5xx, breaker open */
     KUBE_CLUSTER_ERROR,        /* reachable but unusable: 401, TLS verification, bad credentials */
@@ -190,7 +191,8 @@ const char *kube_response_header(const kube_response_t *r, const char *name);
 
 typedef void (*kube_done_fn)(const kube_response_t *res, void *ud);
 
-/* Send one request. Retries (invisible to the caller): 429 and 503 with
+/* Send one request. It carries X-Request-Id "kb-<call>.<attempt>" unless
+ * req->headers has one. Retries (invisible to the caller): 429 and 503 with
  * Retry-After for any method, waiting as told (capped at 60 s); 5xx and
  * connection errors for GET/HEAD with exponential backoff and jitter; one
  * retry after a 401 when the credential comes from an exec plugin or a token

@@ -7,6 +7,7 @@ import type {
   Alert,
   AuditRecord,
   Cluster,
+  ClusterDetail,
   KubeEvent,
   ObjectId,
   Plugin,
@@ -139,6 +140,10 @@ export class ApiClient {
   // --- clusters ---
   clusters(signal?: AbortSignal): Promise<Cluster[]> {
     return this.json<Cluster[]>("GET", "/clusters", { signal: signal ?? null });
+  }
+  /** One cluster with its resource catalogue (every type it serves that is watched). */
+  cluster(c: string, signal?: AbortSignal): Promise<ClusterDetail> {
+    return this.json<ClusterDetail>("GET", `/clusters/${seg(c)}`, { signal: signal ?? null });
   }
   /** Register a cluster from a kubeconfig context, or from an uploaded kubeconfig. */
   addCluster(body: { context?: string; kubeconfig?: string; name?: string }): Promise<Cluster> {

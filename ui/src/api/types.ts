@@ -18,6 +18,29 @@ export interface Cluster {
   lastSync: string | null;
 }
 
+/** Where the server's watch of one resource type stands (reflector state). */
+export type ResourceTypeState = "listing" | "watching" | "backoff" | "forbidden" | "error" | "stopped";
+
+/** One resource type the cluster serves and Kubilitics watches (GET /clusters/{c}). */
+export interface ResourceType {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+  /** "forbidden": the cluster refuses to let Kubilitics list this type. */
+  state: ResourceTypeState | string;
+  /** Objects of the type in the server's store; final only once `synced`. */
+  objects: number;
+  /** Listed at least once. */
+  synced: boolean;
+}
+
+/** GET /clusters/{c}: the summary plus the cluster's resource catalogue. */
+export interface ClusterDetail extends Cluster {
+  types: ResourceType[];
+}
+
 export interface ResourceItem {
   id: ObjectId;
   kind: string;

@@ -1,7 +1,9 @@
-// The resource browser: kinds grouped as kubectl groups them, and one virtualised table
-// of the chosen kind with the server's columns, sort, text filter and label selector.
-// Pages are fetched with limit/continue until the list is complete; rows then stay live
-// through a WebSocket subscription (status changes, additions, deletions).
+// The resource browser: the cluster's own resource types (GET /clusters/{c}, CRDs
+// included) in sections with their object counts, refreshed when the WebSocket reports a
+// status change of the cluster; and one virtualised table of the chosen kind with the
+// server's columns, sort, text filter and label selector. Pages are fetched with
+// limit/continue until the list is complete; rows then stay live through a WebSocket
+// subscription (status changes, additions, deletions).
 
 import type { ApiError } from "../api/errors";
 import type { ResourceItem, TopoNode } from "../api/types";
@@ -9,11 +11,13 @@ import type { Ctx, View } from "../context";
 import type { ViewState } from "../state/url-state";
 import { age, ageOf, h, replaceChildren } from "../ui/dom";
 import { asApiError, errorBanner } from "../ui/error-view";
-import { bareKind, RESOURCE_GROUPS } from "../ui/kinds";
+import { bareKind, type BrowserSection, type BrowserType, findType, groupResourceTypes } from "../ui/kinds";
 import { toneOf } from "../ui/status";
 import { type Column, VirtualTable } from "../ui/virtual-table";
 
 const PAGE = 1000;
+/** Cluster messages come in bursts (every type relisting): one catalogue refetch per burst. */
+const CATALOGUE_DEBOUNCE_MS = 500;
 
 /** Sorting by status puts failing rows first. */
 function toneRank(status: string | undefined): number {
@@ -41,6 +45,12 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
   // Rows whose status changed in a delta: refetched one by one for the full columns.
   const dirty = new Set<string>();
   let dirtyTimer: ReturnType<typeof setTimeout> | null = null;
+  // The cluster's resource types; nothing is shown in their place while unknown or failed.
+  let sections: BrowserSection[] = [];
+  let catalogueError: ApiError | null = null;
+  let catalogueLoaded = false;
+  let catalogueAbort: AbortController | null = null;
+  let catalogueTimer: ReturnType<typeof setTimeout> | null = null;
 
   const nav = h("nav", { class: "kind-nav", "aria-label": "Resource kinds" });
   const kindSelect = h("select", { class: "kind-select", "aria-label": "Resource kind" });
@@ -84,32 +94,87 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
   filterInput.addEventListener("input", () => ctx.navigate({ search: filterInput.value }, { replace: true }));
   kindSelect.addEventListener("change", () => ctx.navigate({ kind: kindSelect.value, selected: null, sort: null }));
 
+  const countText = (t: BrowserType): string => (t.objects === null ? (t.forbidden ? "" : "…") : t.objects.toLocaleString());
+
+  function navEntry(t: BrowserType, current: BrowserType | null): HTMLElement {
+    const name = h("span", { class: "kind-name" }, t.kind, t.groupHint ? h("span", { class: "kind-hint" }, t.groupHint) : null);
+    if (t.forbidden)
+      return h(
+        "span",
+        { class: "kind-entry kind-off", "aria-disabled": "true", title: t.note, dataset: { ref: t.ref } },
+        name,
+        h("span", { class: "sr-only" }, ` (${t.note})`),
+      );
+    const count = countText(t);
+    return h(
+      "a",
+      {
+        class: "kind-entry",
+        href: `#/c/${encodeURIComponent(state.cluster!)}/resources/${encodeURIComponent(t.ref)}`,
+        "aria-current": t === current ? "page" : undefined,
+        title: t.note || `${t.ref}: ${count} object${t.objects === 1 ? "" : "s"}`,
+        dataset: { ref: t.ref },
+      },
+      name,
+      h("span", { class: "kind-count", dataset: { testid: "kind-count" } }, count),
+    );
+  }
+
   function renderNav(): void {
-    const current = (state.kind ?? "Pod").toLowerCase();
+    const wanted = state.kind ?? "Pod";
+    const current = findType(sections, wanted);
+    let body: HTMLElement | HTMLElement[];
+    if (catalogueError) body = errorBanner(catalogueError, [{ label: "Retry", run: () => void loadCatalogue() }], true);
+    else if (!catalogueLoaded) body = h("p", { class: "muted" }, "Loading resource types…");
+    else if (!sections.length) body = h("p", { class: "muted" }, "The cluster reports no resource types.");
+    else
+      body = sections.map((g) =>
+        h("div", { class: "kind-group" }, h("h3", null, g.name), h("ul", null, g.types.map((t) => h("li", null, navEntry(t, current))))),
+      );
+    replaceChildren(nav, body);
     replaceChildren(
-      nav,
-      RESOURCE_GROUPS.map((g) =>
+      kindSelect,
+      // A kind the catalogue does not list (yet) stays the selected option rather than
+      // silently showing another one.
+      current ? null : h("option", { value: wanted, selected: true }, wanted),
+      sections.map((g) =>
         h(
-          "div",
-          { class: "kind-group" },
-          h("h3", null, g.name),
-          h(
-            "ul",
-            null,
-            g.kinds.map((k) =>
-              h("li", null, h("a", {
-                href: `#/c/${encodeURIComponent(state.cluster!)}/resources/${encodeURIComponent(k)}`,
-                "aria-current": k.toLowerCase() === current ? "page" : undefined,
-              }, bareKind(k))),
-            ),
-          ),
+          "optgroup",
+          { label: g.name },
+          g.types.map((t) => {
+            const count = countText(t);
+            const label = `${t.kind}${t.groupHint ? ` (${t.groupHint})` : ""}${t.forbidden ? " — not listable" : count ? ` · ${count}` : ""}`;
+            return h("option", { value: t.ref, selected: t === current, disabled: t.forbidden, title: t.note || undefined }, label);
+          }),
         ),
       ),
     );
-    replaceChildren(
-      kindSelect,
-      RESOURCE_GROUPS.map((g) => h("optgroup", { label: g.name }, g.kinds.map((k) => h("option", { value: k, selected: k.toLowerCase() === current }, bareKind(k))))),
-    );
+  }
+
+  async function loadCatalogue(): Promise<void> {
+    catalogueAbort?.abort();
+    const ac = new AbortController();
+    catalogueAbort = ac;
+    try {
+      const detail = await ctx.api.cluster(state.cluster!, ac.signal);
+      if (ac.signal.aborted) return;
+      sections = groupResourceTypes(detail.types ?? []);
+      catalogueError = null;
+    } catch (e) {
+      if (ac.signal.aborted) return;
+      sections = [];
+      catalogueError = asApiError(e);
+    }
+    catalogueLoaded = true;
+    renderNav();
+  }
+
+  function scheduleCatalogue(): void {
+    if (catalogueTimer) return;
+    catalogueTimer = setTimeout(() => {
+      catalogueTimer = null;
+      void loadCatalogue();
+    }, CATALOGUE_DEBOUNCE_MS);
   }
 
   function columns(): Column<ResourceItem>[] {
@@ -297,10 +362,21 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
     );
   }
 
-  const offLive = ctx.live.onState(() => render());
+  let socketWasDown = false;
+  const offLive = ctx.live.onState((st) => {
+    // Cluster messages missed while the socket was down: refetch once it is back.
+    if (st.kind === "waiting") socketWasDown = true;
+    if (st.kind === "open" && socketWasDown) {
+      socketWasDown = false;
+      scheduleCatalogue();
+    }
+    render();
+  });
+  const offCluster = ctx.live.onCluster((m) => m.id === state.cluster && scheduleCatalogue());
   const tick = setInterval(() => ctx.live.getState().kind !== "open" && render(), 1000);
   ctx.setSearchable(() => items);
   renderNav();
+  void loadCatalogue();
   nsInput.value = state.namespaces.join(",");
   labelInput.value = state.labelSelector;
   filterInput.value = state.search;
@@ -318,6 +394,8 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
       if (next.kind !== prev.kind || next.namespaces.join() !== prev.namespaces.join() || next.labelSelector !== prev.labelSelector) {
         listedKind = "";
         renderNav();
+        // Fresh counts for the kind just opened, so the nav agrees with the table.
+        if (next.kind !== prev.kind) scheduleCatalogue();
         void load();
       } else render();
       if (document.activeElement !== filterInput) filterInput.value = next.search;
@@ -326,7 +404,10 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
       abort?.abort();
       sub?.unsubscribe();
       if (dirtyTimer) clearTimeout(dirtyTimer);
+      catalogueAbort?.abort();
+      if (catalogueTimer) clearTimeout(catalogueTimer);
       offLive();
+      offCluster();
       clearInterval(tick);
       ctx.setSearchable(null);
       delete (window as unknown as { kubiliticsResources?: unknown }).kubiliticsResources;
