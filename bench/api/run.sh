@@ -125,9 +125,10 @@ ngx=""
 if command -v nginx >/dev/null; then
   mkdir -p "$tmp/www" "$tmp/ngx"
   cp "$tmp/list.json" "$tmp/www/list.json"
+  chmod a+rx "$tmp" "$tmp/www" && chmod a+r "$tmp/www/list.json" # nginx may read as another user
   ngport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   cat >"$tmp/ngx/nginx.conf" <<EOF2
-daemon off; worker_processes 1; pid $tmp/ngx/nginx.pid; error_log $tmp/ngx/error.log;
+daemon off; master_process off; worker_processes 1; pid $tmp/ngx/nginx.pid; error_log $tmp/ngx/error.log;
 events { worker_connections 4096; }
 http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
   client_body_temp_path $tmp/ngx; proxy_temp_path $tmp/ngx; fastcgi_temp_path $tmp/ngx;
