@@ -5,7 +5,6 @@
  * logs.c, events_api.c, metrics.c, mutate.c, ws.c, clusters_api.c).
  */
 #include <openssl/rand.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

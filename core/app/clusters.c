@@ -230,16 +230,12 @@ static int eval_fn(void *ud, const script_relation_t *rule, const char *obj, siz
     return script_relation_eval(cs->plugins, rule, obj, len, find, emit, emit_ud, err);
 }
 
-typedef struct refill {
-    cluster_t *cl;
-} refill_t;
-
 /* Types whose objects lack field values that new rules read: watch them
  * again inside a resync pass, which refills the values and drops objects
  * the fresh list no longer has. */
 static void refill_kind(const store_kind_t *k, void *ud)
 {
-    cluster_t *c = ((refill_t *)ud)->cl;
+    cluster_t *c = ud;
     for (size_t i = 0; i < c->ntypes; i++) {
         watched_t *w = c->types[i];
         if (strcmp(w->group, k->group) || strcmp(w->kindname, k->kind)) continue;
@@ -262,8 +258,7 @@ static void apply_rules(cluster_t *c)
         log_error("relation rules rejected; the previous rules stay", "cluster=%s error=%s", c->id, e.msg);
         return;
     }
-    refill_t r = {c};
-    store_stale_kinds(c->store, refill_kind, &r);
+    store_stale_kinds(c->store, refill_kind, c);
 }
 
 void clusters_rules_changed(clusters_t *cs)
@@ -452,13 +447,9 @@ int clusters_remove(clusters_t *cs, const char *id, err_t *err)
     return err_set(err, ERR_NOTFOUND, "no cluster \"%s\"", id);
 }
 
-typedef struct restore_ctx {
-    clusters_t *cs;
-} restore_ctx_t;
-
 static int restore_row(const db_val_t *col, size_t n, void *ud)
 {
-    clusters_t *cs = ((restore_ctx_t *)ud)->cs;
+    clusters_t *cs = ud;
     if (n < 3) return 0;
     const char *id = col[0].s;
     const char *context = col[1].type == DB_TEXT ? col[1].s : NULL;
@@ -581,10 +572,9 @@ clusters_t *clusters_new(uv_loop_t *loop, db_t *db, obs_registry_t *obs, script_
     cs->metrics = kube_obs_attach(cs->client, obs);
     load_kubeconfigs(cs);
     if (db) {
-        restore_ctx_t r = {cs};
         err_t e = {0};
         if (db_query(db, "SELECT id, context, kubeconfig FROM clusters WHERE source = 'api' ORDER BY created_at", NULL,
-                     0, restore_row, &r, &e) != 0)
+                     0, restore_row, cs, &e) != 0)
             log_error("stored clusters not read", "error=%s", e.msg);
     }
     return cs;

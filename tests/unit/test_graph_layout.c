@@ -26,47 +26,10 @@
 
 /* ---------------------------------------------------------------- rules (as plugins/core-relations.lua) */
 
-typedef struct rules {
-    script_relation_t r[32];
-    size_t n;
-} rules_t;
-
-static script_relation_t *add_rule(rules_t *rs, script_rel_rule_t kind, const char *type, const char *from,
-                                   const char *to, const char *path)
-{
-    script_relation_t *r = &rs->r[rs->n++];
-    memset(r, 0, sizeof *r);
-    r->rule = kind;
-    r->plugin = "core-relations";
-    r->file = "plugins/core-relations.lua";
-    r->line = (int)rs->n;
-    r->type = type;
-    r->from = from;
-    r->to = xcalloc(1, sizeof *r->to);
-    r->to[0] = xstrdup(to);
-    r->nto = 1;
-    if (path) {
-        r->paths = xcalloc(1, sizeof *r->paths);
-        err_t err;
-        if (script_path_parse(path, &r->paths[0], &err)) TEST_FAIL_("%s", err.msg);
-        r->npaths = 1;
-    }
-    return r;
-}
-
-static void rules_free(rules_t *rs)
-{
-    for (size_t i = 0; i < rs->n; i++) {
-        script_relation_t *r = &rs->r[i];
-        free((char *)r->to[0]);
-        free(r->to);
-        for (size_t j = 0; j < r->npaths; j++) script_path_free(&r->paths[j]);
-        free(r->paths);
-    }
-    rs->n = 0;
-}
+#include "graph_rules.h"
 
 #define RBAC ".rbac.authorization.k8s.io"
+
 static void core_rules(rules_t *rs)
 {
     add_rule(rs, SCRIPT_REL_OWNER, "owns", "*", "*", NULL);

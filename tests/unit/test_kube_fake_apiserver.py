@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlparse
 
 lock = threading.Condition()
-state = {"rv": 100, "pods": {}, "events": [], "oldest": 100, "gen": 0, "garbage": 0,
+state = {"rv": 100, "pods": {}, "events": [], "oldest": 100, "gen": 0,
          "counts": {}, "drops": 0}
 
 
@@ -175,7 +175,6 @@ class H(BaseHTTPRequestHandler):
         self.end_headers()
         with lock:
             gen = state["gen"]
-            garbage = state["garbage"]
             if rv < state["oldest"]:
                 err = {"type": "ERROR", "object": {"kind": "Status", "code": 410, "reason": "Expired",
                                                    "message": "too old resource version"}}
