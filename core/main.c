@@ -252,7 +252,7 @@ static int cmd_export(int argc, char **argv)
     obs_registry_t *obs = obs_registry_new();
     clusters_config_t cc = {(const char *const *)cfg.kubeconfigs.v, cfg.kubeconfigs.n,
                             (const char *const *)cfg.contexts.v, cfg.contexts.n, cfg.kube_qps, (int)cfg.kube_burst,
-                            (int)cfg.kube_timeout_ms};
+                            (int)cfg.kube_timeout_ms, NULL, 0, 0}; /* export needs no Prometheus */
     j.clusters = clusters_new(&loop.uv, NULL, obs, plugins, &cc, &err);
     if (!j.clusters) {
         fprintf(stderr, "kubilitics: %s\n", err.msg);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "ctrl_internal.h"
 
@@ -31,16 +33,61 @@ typedef struct dep_walk {
     const sim_controllers_t *c;
     const char *uid;
     const cJSON *tmpl;
+    sv_t tmpl_text; /* the Deployment's template as stored */
+    buf_t scratch;
     dep_rs_t *rs;
     size_t n, cap;
 } dep_walk_t;
 
+/* Is the ReplicaSet's template the Deployment's, ignoring the
+ * pod-template-hash label (as the real controller's EqualIgnoreHash)? The
+ * stored texts are compared first, with the label's member cut out of the
+ * ReplicaSet's; only when they differ are the trees compared (key order or
+ * an emptied labels object can make equal templates print differently). */
+static bool same_template(dep_walk_t *w, const sim_obj_t *o, const char *hash)
+{
+    sv_t t = sim_obj_member_text(o, "spec.template");
+    if (!t.p || !w->tmpl_text.p) return false;
+    buf_t *b = &w->scratch;
+    buf_reset(b);
+    buf_append(b, t.p, t.n);
+    char pat[128];
+    int pn = snprintf(pat, sizeof pat, "\"pod-template-hash\":\"%s\"", hash);
+    char *m = pn > 0 && (size_t)pn < sizeof pat ? memmem(b->data, b->len, pat, (size_t)pn) : NULL;
+    if (m) {
+        size_t at = (size_t)(m - b->data), cut = (size_t)pn;
+        if (at > 0 && b->data[at - 1] == ',') at--, cut++;
+        else if (at + cut < b->len && b->data[at + cut] == ',') cut++;
+        memmove(b->data + at, b->data + at + cut, b->len - at - cut);
+        b->len -= cut;
+    }
+    if (b->len == w->tmpl_text.n && memcmp(b->data, w->tmpl_text.p, b->len) == 0) return true;
+    cJSON *rt = sim_obj_member(o, "spec.template");
+    cJSON *tl = (cJSON *)sim_jpath(rt, "metadata", "labels", NULL);
+    if (tl) cJSON_DeleteItemFromObjectCaseSensitive(tl, "pod-template-hash");
+    if (tl && cJSON_GetArraySize(tl) == 0 && !sim_jpath(w->tmpl, "metadata", "labels", NULL))
+        cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)sim_jpath(rt, "metadata", NULL), "labels");
+    bool same = rt && w->tmpl && cJSON_Compare(rt, w->tmpl, true);
+    cJSON_Delete(rt);
+    return same;
+}
+
+static int64_t member_int(const sim_obj_t *o, const char *path, int64_t dflt)
+{
+    cJSON *v = sim_obj_member(o, path);
+    int64_t n = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : dflt;
+    cJSON_Delete(v);
+    return n;
+}
+
+/* One ReplicaSet the Deployment controls, read from its text: a sync runs
+ * on every change of any of them, and parsing each whole (templates of
+ * several KB) made this controller the most expensive part of churn. */
 static bool dep_visit(const sim_obj_t *o, void *ud)
 {
     dep_walk_t *w = ud;
     if (sim_obj_kind(o) != w->c->k.rs || sim_obj_deleting(o)) return true;
-    const cJSON *j = sim_obj_json(o);
-    if (!ctrl_is_controlled_by(j, w->uid)) return true;
+    if (!ctrl_obj_controlled_by(o, w->uid)) return true;
     if (w->n == w->cap) {
         w->cap = w->cap ? w->cap * 2 : 8;
         w->rs = xrealloc(w->rs, w->cap * sizeof *w->rs);
@@ -50,23 +97,18 @@ static bool dep_visit(const sim_obj_t *o, void *ud)
     snprintf(r->name, sizeof r->name, "%s", sim_obj_name(o));
     const char *h = sim_obj_label(o, "pod-template-hash");
     snprintf(r->hash, sizeof r->hash, "%s", h ? h : "");
-    r->replicas = sim_jint(sim_jpath(j, "spec", NULL), "replicas", 1);
-    const cJSON *st = sim_jpath(j, "status", NULL);
+    r->replicas = member_int(o, "spec.replicas", 1);
+    cJSON *st = sim_obj_member(o, "status");
     r->status_replicas = sim_jint(st, "replicas", 0);
     r->ready = sim_jint(st, "readyReplicas", 0);
     r->available = sim_jint(st, "availableReplicas", 0);
-    const char *rev = sim_jstr(sim_jpath(j, "metadata", "annotations", NULL), "deployment.kubernetes.io/revision");
+    cJSON_Delete(st);
+    cJSON *ann = sim_obj_member(o, "metadata.annotations");
+    const char *rev = sim_jstr(ann, "deployment.kubernetes.io/revision");
     r->revision = rev ? atoll(rev) : 0;
+    cJSON_Delete(ann);
     r->rv = sim_obj_rv(o);
-    /* As the real controller: the new ReplicaSet is the one whose template
-     * equals the Deployment's, ignoring the pod-template-hash label. */
-    cJSON *t = cJSON_Duplicate(sim_jpath(j, "spec", "template", NULL), true);
-    cJSON *tl = (cJSON *)sim_jpath(t, "metadata", "labels", NULL);
-    if (tl) cJSON_DeleteItemFromObjectCaseSensitive(tl, "pod-template-hash");
-    if (tl && cJSON_GetArraySize(tl) == 0 && !sim_jpath(w->tmpl, "metadata", "labels", NULL))
-        cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)sim_jpath(t, "metadata", NULL), "labels");
-    r->same_template = t && w->tmpl && cJSON_Compare(t, w->tmpl, true);
-    cJSON_Delete(t);
+    r->same_template = same_template(w, o, r->hash);
     return true;
 }
 
@@ -88,16 +130,30 @@ static int64_t int_or_percent(const cJSON *v, int64_t total, bool round_up, int6
 static int set_rs_replicas(sim_controllers_t *c, const char *ns, const sim_obj_t *dep, const char *rs_name,
                            int64_t from, int64_t to, int64_t dep_replicas, int64_t max_surge)
 {
-    cJSON *rs = sim_get_copy(c->st, c->k.rs, ns, rs_name);
-    if (!rs) return 0;
-    sim_jset_num(sim_jobj(rs, "spec"), "replicas", (double)to);
-    cJSON *ann = sim_jobj(sim_jobj(rs, "metadata"), "annotations");
-    char v[32];
+    /* Two members change: edit them in the stored text (no copy of the
+     * ReplicaSet and its template). */
+    const sim_obj_t *rso = sim_get_obj(c->st, c->k.rs, ns, rs_name);
+    if (!rso) return 0;
+    cJSON *ann = sim_obj_member(rso, "metadata.annotations");
+    if (!cJSON_IsObject(ann)) {
+        cJSON_Delete(ann);
+        ann = cJSON_CreateObject();
+    }
+    char v[32], rep[32];
     snprintf(v, sizeof v, "%lld", (long long)dep_replicas);
     sim_jset_str(ann, "deployment.kubernetes.io/desired-replicas", v);
     snprintf(v, sizeof v, "%lld", (long long)(dep_replicas + max_surge));
     sim_jset_str(ann, "deployment.kubernetes.io/max-replicas", v);
-    int rc = ctrl_update(c, c->k.rs, ns, rs);
+    char *ann_text = cJSON_PrintUnformatted(ann);
+    cJSON_Delete(ann);
+    snprintf(rep, sizeof rep, "%lld", (long long)to);
+    sim_member_edit_t ed[] = {{"spec.replicas", rep, 0}, {"metadata.annotations", ann_text, 0}};
+    err_t e = {0};
+    int rc = sim_update_members(c->st, c->k.rs, ns, rs_name, 0, ed, 2, NULL, &e);
+    cJSON_free(ann_text);
+    if (rc < 0 && rc != ERR_NOTFOUND)
+        log_warn("controller write failed", "op=update kind=ReplicaSet ns=%s name=%s code=%d error=%s", ns, rs_name,
+                 rc, e.msg);
     if (rc == 0)
         ctrl_event_obj(c, dep, "Normal", "ScalingReplicaSet", "deployment-controller",
                        "Scaled %s replica set %s from %lld to %lld", to > from ? "up" : "down", rs_name,
@@ -166,10 +222,18 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
     char uid[64];
     snprintf(uid, sizeof uid, "%s", sim_obj_uid(o));
     uint32_t collisions = (uint32_t)sim_jint(sim_jpath(d, "status", NULL), "collisionCount", 0);
+    /* The template's stored text is its print (hash and comparisons need
+     * no print of the tree); a copy, as reading the ReplicaSets may reuse
+     * the view's buffer. */
+    buf_t tmpl_text = {0};
+    sv_t tv = sim_obj_member_text(o, "spec.template");
+    buf_append(&tmpl_text, tv.p, tv.n);
     char hash[16];
-    ctrl_template_hash(tmpl, collisions, hash);
-    dep_walk_t w = {.c = c, .uid = uid, .tmpl = tmpl};
+    ctrl_template_hash_sv(sv_make(tmpl_text.data, tmpl_text.len), collisions, hash);
+    dep_walk_t w = {.c = c, .uid = uid, .tmpl = tmpl, .tmpl_text = sv_make(tmpl_text.data, tmpl_text.len)};
     sim_each_dependent(c->st, uid, dep_visit, &w);
+    buf_free(&w.scratch);
+    buf_free(&tmpl_text);
     if (w.n > 1) qsort(w.rs, w.n, sizeof *w.rs, by_revision);
     dep_rs_t *nrs = NULL;
     int64_t max_rev = 0, total = 0, available = 0;
@@ -307,10 +371,10 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
     bool complete = nrs && st_upd == replicas && st_repl == replicas && st_avail == replicas;
     free(w.rs);
     if (complete && rc == 500) rc = 0;
-    cJSON *upd = sim_get_copy(c->st, c->k.deploy, ns, name);
-    if (!upd) return 0;
-    const cJSON *old_st = cJSON_GetObjectItemCaseSensitive(upd, "status");
-    int64_t gen = sim_jint(sim_jpath(upd, "metadata", NULL), "generation", 1);
+    /* d is still the current version: nothing above wrote the Deployment
+     * (a collision returned early). */
+    const cJSON *old_st = cJSON_GetObjectItemCaseSensitive(d, "status");
+    int64_t gen = sim_jint(sim_jpath(d, "metadata", NULL), "generation", 1);
     char ts[32];
     sim_now_rfc3339(c->now_ms, ts);
     cJSON *st = cJSON_CreateObject();
@@ -349,10 +413,8 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
     /* Write only on a change, so a settled Deployment costs nothing. */
     if (old_st && cJSON_Compare(old_st, st, true)) {
         cJSON_Delete(st);
-        cJSON_Delete(upd);
         return rc;
     }
-    sim_jset(upd, "status", st);
-    if (ctrl_update_status(c, c->k.deploy, ns, upd) < 0) return -1;
+    if (ctrl_write_status(c, c->k.deploy, ns, name, st) < 0) return -1;
     return rc;
 }

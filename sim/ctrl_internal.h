@@ -108,6 +108,9 @@ struct sim_controllers {
     uint64_t rng;
     int64_t now_ms; /* wall clock at the start of this tick */
     uint64_t errors;
+    uint64_t syncs;                  /* syncs run */
+    bool backlog;                    /* the last tick left work queued */
+    uint64_t report_ms, report_syncs; /* the last "controllers" log line */
     ctrl_queue_t q[CTRL_NQ];
     ctrl_delay_t *heap;
     size_t nheap, heap_cap;
@@ -147,12 +150,18 @@ typedef struct ctrl_owner {
 bool ctrl_controller_of(const sim_obj_t *o, ctrl_owner_t *out);
 cJSON *ctrl_owner_ref(const char *api_version, const char *kind, const char *name, const char *uid);
 bool ctrl_is_controlled_by(const cJSON *obj, const char *uid);
+/* The same, read from the object's text (no tree). */
+bool ctrl_obj_controlled_by(const sim_obj_t *o, const char *uid);
 
 /* Write helpers: take ownership of obj; log and count failures. */
 int ctrl_create(sim_controllers_t *c, const sim_kind_t *k, const char *ns, cJSON *obj, const sim_obj_t **out);
 int ctrl_update(sim_controllers_t *c, const sim_kind_t *k, const char *ns, cJSON *obj);
 int ctrl_update_status(sim_controllers_t *c, const sim_kind_t *k, const char *ns, cJSON *obj);
 int ctrl_delete(sim_controllers_t *c, const sim_kind_t *k, const char *ns, const char *name);
+/* Replace the .status of ns/name with status (taken), spliced into the
+ * stored text: no copy of the object is needed (unconditional, like an
+ * update from a fresh copy). */
+int ctrl_write_status(sim_controllers_t *c, const sim_kind_t *k, const char *ns, const char *name, cJSON *status);
 
 /* Events (ctrl_events.c): core/v1 Events, aggregated per object, reason and
  * message into count/lastTimestamp; old ones expire. */
@@ -201,9 +210,9 @@ bool ctrl_pod_active(const sim_obj_t *pod); /* not terminal, not deleting */
 void ctrl_template_hash(const cJSON *tmpl, uint32_t collisions, char out[16]);
 /* The same from the template's compact text (as cJSON prints it). */
 void ctrl_template_hash_text(const char *txt, uint32_t collisions, char out[16]);
+void ctrl_template_hash_sv(sv_t txt, uint32_t collisions, char out[16]);
 
 /* ---- committed bytes, read without a full parse (see ctrl_util.c) ---- */
-#include "base/str.h"
 bool sim_bytes_str(sv_t b, const char *key, char *out, size_t n); /* first "key":"…" */
 cJSON *sim_bytes_member(sv_t b, const char *key); /* parse the value after the first "key": ; caller frees */
 /* Sums over every container's resources.requests / .limits (0 = none). */

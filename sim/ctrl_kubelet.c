@@ -158,9 +158,16 @@ int ctrl_kubelet_sync(sim_controllers_t *c, const char *ns, const char *name)
     int64_t due = due_get(c, key);
     if (due > now) return (int)(due - now);
 
-    cJSON *pod = sim_get_copy(c->st, c->k.pod, ns, name);
-    if (!pod) return 0;
-    const cJSON *spec = sim_jpath(pod, "spec", NULL);
+    /* What is written is only .status (spliced into the stored text by
+     * sim_update_status): work on a copy of the status, read the rest from
+     * the cached tree, rather than copying the whole pod each step. */
+    const cJSON *cur = sim_obj_json(o);
+    if (!cur) return 0;
+    cJSON *pod = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(pod, "metadata"), "name", name);
+    const cJSON *cur_st = sim_jpath(cur, "status", NULL);
+    cJSON_AddItemToObject(pod, "status", cur_st ? cJSON_Duplicate(cur_st, true) : cJSON_CreateObject());
+    const cJSON *spec = sim_jpath(cur, "spec", NULL);
     const cJSON *containers = sim_jpath(spec, "containers", NULL);
     const char *rp = sim_jstr(spec, "restartPolicy");
     bool always = !rp || strcmp(rp, "Always") == 0;

@@ -125,8 +125,6 @@ int ctrl_replicaset_sync(sim_controllers_t *c, const char *ns, const char *name)
         sim_jint(st, "availableReplicas", 0) == w2.ready && sim_jint(st, "observedGeneration", -1) == gen &&
         sim_jint(st, "fullyLabeledReplicas", 0) == w2.labeled)
         return rc;
-    cJSON *upd = sim_get_copy(c->st, c->k.rs, ns, name);
-    if (!upd) return 0;
     cJSON *ns_st = cJSON_CreateObject();
     cJSON_AddNumberToObject(ns_st, "replicas", (double)w2.n);
     cJSON_AddNumberToObject(ns_st, "fullyLabeledReplicas", w2.labeled);
@@ -135,7 +133,6 @@ int ctrl_replicaset_sync(sim_controllers_t *c, const char *ns, const char *name)
         cJSON_AddNumberToObject(ns_st, "availableReplicas", w2.ready);
     }
     cJSON_AddNumberToObject(ns_st, "observedGeneration", (double)gen);
-    sim_jset(upd, "status", ns_st);
-    if (ctrl_update_status(c, c->k.rs, ns, upd) < 0) return -1;
+    if (ctrl_write_status(c, c->k.rs, ns, name, ns_st) < 0) return -1;
     return rc;
 }

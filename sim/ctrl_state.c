@@ -83,6 +83,25 @@ int ctrl_update_status(sim_controllers_t *c, const sim_kind_t *k, const char *ns
     return rc;
 }
 
+int ctrl_write_status(sim_controllers_t *c, const sim_kind_t *k, const char *ns, const char *name, cJSON *status)
+{
+    if (!(k->subresources & SIM_SUB_STATUS)) { /* a plain update: it needs the whole object */
+        cJSON *whole = sim_get_copy(c->st, k, ns, name);
+        if (!whole) {
+            cJSON_Delete(status);
+            return ERR_NOTFOUND;
+        }
+        sim_jset(whole, "status", status);
+        return ctrl_update(c, k, ns, whole);
+    }
+    /* sim_update_status reads only .status and the metadata's name and
+     * preconditions from what it is given. */
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(obj, "metadata"), "name", name);
+    cJSON_AddItemToObject(obj, "status", status);
+    return ctrl_update_status(c, k, ns, obj);
+}
+
 int ctrl_delete(sim_controllers_t *c, const sim_kind_t *k, const char *ns, const char *name)
 {
     err_t e = {0};
@@ -141,6 +160,12 @@ bool ctrl_is_controlled_by(const cJSON *obj, const char *uid)
     return false;
 }
 
+bool ctrl_obj_controlled_by(const sim_obj_t *o, const char *uid)
+{
+    ctrl_owner_t ow;
+    return uid && ctrl_controller_of(o, &ow) && strcmp(ow.uid, uid) == 0;
+}
+
 bool ctrl_pod_active(const sim_obj_t *pod)
 {
     if (sim_obj_deleting(pod)) return false;
@@ -195,12 +220,17 @@ void ctrl_template_hash(const cJSON *tmpl, uint32_t collisions, char out[16])
     free(txt);
 }
 
-void ctrl_template_hash_text(const char *txt, uint32_t collisions, char out[16])
+void ctrl_template_hash_sv(sv_t txt, uint32_t collisions, char out[16])
 {
     uint32_t h = 2166136261u;
-    for (const char *p = txt; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+    for (size_t i = 0; i < txt.n; i++) h = (h ^ (uint8_t)txt.p[i]) * 16777619u;
     h = (h ^ collisions) * 16777619u;
     sim_hash_suffix(sim_mix64(h), out, 10);
+}
+
+void ctrl_template_hash_text(const char *txt, uint32_t collisions, char out[16])
+{
+    ctrl_template_hash_sv(sv_from(txt), collisions, out);
 }
 
 /* ---- nodes and their pods ---- */

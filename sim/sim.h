@@ -71,6 +71,18 @@ typedef struct sim_config {
     bool no_controllers;     /* --no-controllers: a bare API server */
 } sim_config_t;
 
+/* Figures the parts report for /metrics and the logs (written by their
+ * owners only; read by the API). */
+typedef struct sim_stats {
+    double churn_rate;          /* --churn R asked for (0: no churn) */
+    uint64_t churn_done;        /* churn changes made */
+    uint64_t churn_failed;      /* churn attempts that found nothing to change */
+    double churn_achieved;      /* churn changes per second over the last report (~10 s) */
+    double changes_per_s;       /* every committed change (churn and controllers) over the same interval */
+    uint64_t ctrl_syncs;        /* controller syncs run */
+    size_t ctrl_queued;         /* keys waiting in the controllers' queues */
+} sim_stats_t;
+
 typedef struct sim_ctx {
     uv_loop_t *loop;
     sim_store_t *store;
@@ -79,6 +91,7 @@ typedef struct sim_ctx {
      * a version in this range are consistent as generated, so the
      * controllers' first sweep does not queue them (0, 0: none). */
     uint64_t generated_rv_first, generated_rv_last;
+    sim_stats_t stats;
 } sim_ctx_t;
 
 /* Options of pods/log, parsed from the query by the API half. */

@@ -33,6 +33,8 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/arena.h"
+#include "base/jsonarena.h"
 #include "base/map.h"
 #include "base/mem.h"
 #include "kinds.h"
@@ -60,6 +62,7 @@ struct sim_obj {
     char *fields; /* packed "path\0value\0…\0"; NULL when none */
     char **owners;
     cJSON *tree; /* cached parse, may be NULL */
+    arena_t *tree_arena; /* where tree lives when parsed here (NULL: malloc'd nodes, a writer's tree) */
     sim_obj_t *lru_prev, *lru_next;
     sim_store_t *store;
 };
@@ -71,6 +74,8 @@ struct sim_chunk {
 };
 
 #define FLAT_RING 256
+#define ARENA_POOL 512            /* reset tree arenas kept for reuse */
+#define ARENA_BLOCK (40u << 10)   /* their block size */
 
 struct entry {
     char *key;
@@ -139,6 +144,7 @@ struct sim_store {
     char *scratch; /* print buffer, see print_exact */
     size_t scratch_cap;
     buf_t rawbuf;     /* assembly buffer of sim_create_raw */
+    buf_t editbuf;    /* text of the version being made by te_* edits */
     /* Chunked objects whose text is assembled (see obj_text). Each slot keeps
      * its buffer: a fresh 5 KB malloc per assembly made glibc consolidate
      * its fastbins (all the small blocks freed trees leave) every time. */
@@ -149,6 +155,8 @@ struct sim_store {
     } flat_ring[FLAT_RING];
     size_t flat_next;
     map_t ns_names;   /* interned namespace names: every version of every object points into it */
+    arena_t *arenas[ARENA_POOL]; /* reset arenas for cached trees (see sim_obj_json) */
+    size_t narenas;
 };
 
 static void store_crd_changed(sim_store_t *s, int type, const sim_obj_t *o);
@@ -410,7 +418,20 @@ static void obj_drop_tree(sim_store_t *s, sim_obj_t *o)
 {
     if (!o->tree) return;
     lru_unlink(s, o);
-    cJSON_Delete(o->tree);
+    if (o->tree_arena) {
+        /* Kept for the next parse: its first block comes back with it, so
+         * a parse usually mallocs nothing at all. */
+        if (s->narenas < ARENA_POOL) {
+            arena_reset(o->tree_arena);
+            s->arenas[s->narenas++] = o->tree_arena;
+        } else {
+            arena_free(o->tree_arena);
+            free(o->tree_arena);
+        }
+        o->tree_arena = NULL;
+    } else {
+        cJSON_Delete(o->tree);
+    }
     o->tree = NULL;
     s->ncached--;
 }
@@ -720,11 +741,11 @@ static void extract_from_bytes(sim_obj_t *o, const sim_kind_t *k, const char *te
     o->deleting = dts && *dts == '"';
 }
 
-/* Print into the store's reusable scratch buffer, then keep one exact-size
- * copy: cJSON's own printer grows its buffer by realloc, which under
+/* Print into the store's reusable scratch buffer (valid until the next
+ * print): cJSON's own printer grows its buffer by realloc, which under
  * hundreds of thousands of objects spends most of its time in glibc's
  * malloc_consolidate. */
-static char *print_exact(sim_store_t *s, const cJSON *tree, size_t *len)
+static const char *print_scratch(sim_store_t *s, const cJSON *tree, size_t *len)
 {
     for (;;) {
         if (!s->scratch) {
@@ -733,20 +754,19 @@ static char *print_exact(sim_store_t *s, const cJSON *tree, size_t *len)
         }
         if (cJSON_PrintPreallocated((cJSON *)tree, s->scratch, (int)s->scratch_cap - 5, 0)) {
             *len = strlen(s->scratch);
-            return xmemdup(s->scratch, *len + 1);
+            return s->scratch;
         }
         free(s->scratch);
         s->scratch = NULL;
-        s->scratch_cap *= 2;
-        if (s->scratch_cap > (256u << 20)) { /* absurd; let cJSON size it */
-            s->scratch_cap = 64 * 1024;
-            char *p = cJSON_PrintUnformatted(tree);
-            *len = strlen(p);
-            char *out = xmemdup(p, *len + 1);
-            free(p);
-            return out;
-        }
+        s->scratch_cap *= 2; /* bodies are at most a few MB: this ends */
     }
+}
+
+/* One exact-size copy of the printed tree. */
+static char *print_exact(sim_store_t *s, const cJSON *tree, size_t *len)
+{
+    const char *p = print_scratch(s, tree, len);
+    return xmemdup(p, *len + 1);
 }
 
 /* One copy of each namespace name for all versions (freed with the store). */
@@ -760,8 +780,10 @@ static char *ns_intern(sim_store_t *s, const char *ns)
     return v;
 }
 
-/* Build a version from a tree whose metadata is final. Takes the tree. */
-static sim_obj_t *obj_build(sim_store_t *s, const sim_kind_t *k, cJSON *tree, uint64_t rv)
+/* Build a version from a tree whose metadata is final. Takes the tree.
+ * text (may be NULL: printed here) is the tree printed already. */
+static sim_obj_t *obj_build_text(sim_store_t *s, const sim_kind_t *k, cJSON *tree, uint64_t rv, const char *text,
+                                 size_t len)
 {
     sim_obj_t *o = xcalloc(1, sizeof *o);
     o->store = s;
@@ -798,11 +820,21 @@ static sim_obj_t *obj_build(sim_store_t *s, const sim_kind_t *k, cJSON *tree, ui
             if (u && *u && o->nowners < UINT16_MAX) o->owners[o->nowners++] = xstrdup(u);
         }
     }
-    o->bytes = print_exact(s, tree, &o->len);
+    if (text) {
+        o->bytes = xmemdup(text, len + 1);
+        o->len = len;
+    } else {
+        o->bytes = print_exact(s, tree, &o->len);
+    }
     o->tree = tree;
     lru_push(s, o);
     s->ncached++;
     return o;
+}
+
+static sim_obj_t *obj_build(sim_store_t *s, const sim_kind_t *k, cJSON *tree, uint64_t rv)
+{
+    return obj_build_text(s, k, tree, rv, NULL, 0);
 }
 
 const sim_kind_t *sim_obj_kind(const sim_obj_t *o) { return o->kind; }
@@ -871,6 +903,151 @@ void sim_obj_write(const sim_obj_t *o, buf_t *out)
 bool sim_obj_deleting(const sim_obj_t *o) { return o->deleting; }
 const char *sim_obj_labels_packed(const sim_obj_t *o) { return o->labels ? o->labels : ""; }
 
+/* ---- new versions by editing the current text ----
+ *
+ * A status write, churn's edits and a deletion's final version change a
+ * member or two of a 3–8 KB object. Parsing the current version, copying
+ * the tree and printing it again costs ~100 µs and thousands of small
+ * allocations per change (whose frees then make glibc consolidate its
+ * fastbins at the next large malloc); splicing the new members' text into
+ * the current text costs a few µs, builds no tree, and keeps a shared
+ * chunk shared when no edit touches it. */
+
+typedef struct tedit {
+    buf_t *b;        /* the text being edited (the store's editbuf) */
+    size_t cs, clen; /* where the shared chunk stands in b */
+    bool chunk;      /* still intact */
+} tedit_t;
+
+/* Replace b[at, at+cut) by p[0, n). */
+static void te_splice(tedit_t *t, size_t at, size_t cut, const char *p, size_t n)
+{
+    buf_t *b = t->b;
+    if (n > cut) buf_reserve(b, n - cut);
+    memmove(b->data + at + n, b->data + at + cut, b->len - at - cut + 1); /* with the NUL */
+    memcpy(b->data + at, p, n);
+    b->len = b->len - cut + n;
+    if (t->chunk) {
+        if (at + cut <= t->cs) t->cs = t->cs + n - cut;
+        else if (at < t->cs + t->clen) t->chunk = false;
+    }
+}
+
+/* Find the member at a dot path in the object text [p, e). 1: found, its
+ * key token starts at *ks and its value is [*vs, *ve). 0: the last
+ * component is absent from an existing object [*ps, *pe). -1: a parent is
+ * missing or not an object. */
+static int te_find(const char *p, const char *e, const char *path, const char **ks, const char **vs,
+                   const char **ve, const char **ps, const char **pe)
+{
+    for (;;) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        js_it_t it;
+        const char *k, *ke, *v, *vend;
+        if (!js_it_init(&it, p, e, '{')) return -1;
+        const char *open = js_ws(p, e);
+        bool hit = false;
+        while (js_it_next(&it, true, &k, &ke, &v, &vend)) {
+            if ((size_t)(ke - k - 2) == n && memcmp(k + 1, path, n) == 0) {
+                hit = true;
+                break;
+            }
+        }
+        if (!hit) {
+            if (dot) return -1;
+            *ps = open;
+            *pe = js_skip(open, e);
+            return *pe ? 0 : -1;
+        }
+        if (!dot) {
+            *ks = k;
+            *vs = v;
+            *ve = vend;
+            return 1;
+        }
+        p = v;
+        e = vend;
+        path = dot + 1;
+    }
+}
+
+/* Set (json != NULL) or remove the member at path. A missing last
+ * component is added at the end of its object. */
+static int te_apply(tedit_t *t, const char *path, const char *json, size_t n)
+{
+    const char *base = t->b->data, *end = base + t->b->len, *ks, *vs, *ve, *ps, *pe;
+    int r = te_find(base, end, path, &ks, &vs, &ve, &ps, &pe);
+    if (r < 0) return -1;
+    if (r == 1) {
+        if (json) {
+            te_splice(t, (size_t)(vs - base), (size_t)(ve - vs), json, n);
+            return 0;
+        }
+        size_t a = (size_t)(ks - base), z = (size_t)(ve - base);
+        if (a > 0 && base[a - 1] == ',') a--;
+        else if (z < t->b->len && base[z] == ',') z++;
+        te_splice(t, a, z - a, "", 0);
+        return 0;
+    }
+    if (!json) return 0;
+    const char *last = strrchr(path, '.');
+    const char *key = last ? last + 1 : path;
+    bool empty = *js_ws(ps + 1, pe) == '}';
+    size_t at = (size_t)(pe - 1 - base); /* before the closing brace */
+    buf_t kb = {0};
+    if (!empty) buf_putc(&kb, ',');
+    buf_json_cstr(&kb, key);
+    buf_putc(&kb, ':');
+    te_splice(t, at, 0, json, n);
+    te_splice(t, at, 0, kb.data, kb.len);
+    buf_free(&kb);
+    return 0;
+}
+
+/* Start editing o's text in the store's edit buffer. */
+static tedit_t te_begin(sim_store_t *s, const sim_obj_t *o)
+{
+    buf_t *b = &s->editbuf;
+    buf_reset(b);
+    buf_append(b, obj_text(o), o->len);
+    return (tedit_t){b, o->chunk_at, o->chunk ? o->chunk->len : 0, o->chunk != NULL};
+}
+
+static void te_set_rv(tedit_t *t, uint64_t rv)
+{
+    char v[32];
+    int n = snprintf(v, sizeof v, "\"%llu\"", (unsigned long long)rv);
+    te_apply(t, "metadata.resourceVersion", v, (size_t)n);
+}
+
+/* A version of cur's object (same key and uid) from the edited text. */
+static sim_obj_t *obj_from_text(sim_store_t *s, const sim_obj_t *cur, const tedit_t *t, uint64_t rv)
+{
+    sim_obj_t *o = xcalloc(1, sizeof *o);
+    o->store = s;
+    o->kind = cur->kind;
+    o->rv = rv;
+    o->ns = cur->ns; /* interned */
+    o->name = xstrdup(cur->name);
+    memcpy(o->uid, cur->uid, sizeof o->uid);
+    o->len = t->b->len;
+    extract_from_bytes(o, o->kind, t->b->data);
+    if (t->chunk) {
+        size_t own = t->b->len - t->clen;
+        o->bytes = xmalloc(own + 1);
+        memcpy(o->bytes, t->b->data, t->cs);
+        memcpy(o->bytes + t->cs, t->b->data + t->cs + t->clen, t->b->len - t->cs - t->clen);
+        o->bytes[own] = '\0';
+        o->chunk = cur->chunk;
+        o->chunk->refs++;
+        o->chunk_at = (uint32_t)t->cs;
+    } else {
+        o->bytes = xmemdup(t->b->data, t->b->len + 1);
+    }
+    return o;
+}
+
 const cJSON *sim_obj_json(const sim_obj_t *co)
 {
     sim_obj_t *o = (sim_obj_t *)co; /* the cache is not part of the value */
@@ -880,7 +1057,21 @@ const cJSON *sim_obj_json(const sim_obj_t *co)
         lru_push(s, o);
         return o->tree;
     }
-    o->tree = cJSON_ParseWithLength(obj_text(o), o->len);
+    /* Read-only trees (the header's rule) live in an arena of their own:
+     * one or two blocks to allocate and to free instead of a malloc and a
+     * free per node — with thousands of trees parsed and dropped per
+     * second under churn, glibc's per-node work (and the fastbin
+     * consolidation it triggers) was most of kubesim's CPU. */
+    arena_t *a = s->narenas ? s->arenas[--s->narenas] : xcalloc(1, sizeof *a);
+    a->block_size = ARENA_BLOCK; /* a tree takes ~4.5× its text: a 3–8 KB pod fits one block */
+    const char *end;
+    o->tree = jsonarena_parse_prefix(a, obj_text(o), o->len, &end); /* lenient as cJSON_ParseWithLength */
+    if (!o->tree) {
+        arena_free(a);
+        free(a);
+        return NULL;
+    }
+    o->tree_arena = a;
     lru_push(s, o);
     s->ncached++;
     return o->tree;
@@ -897,6 +1088,18 @@ cJSON *sim_obj_member(const sim_obj_t *o, const char *path)
         path += n + (dot ? 1 : 0);
     }
     return cur ? cJSON_ParseWithLength(cur, (size_t)(end - cur)) : NULL;
+}
+
+sv_t sim_obj_member_text(const sim_obj_t *o, const char *path)
+{
+    const char *cur = obj_text(o), *end = cur + o->len;
+    while (cur && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        cur = js_member(cur, end, path, n, &end);
+        path += n + (dot ? 1 : 0);
+    }
+    return cur ? sv_make(cur, (size_t)(end - cur)) : sv_make(NULL, 0);
 }
 
 static const char *packed_find(const char *p, const char *key)
@@ -1248,6 +1451,11 @@ void sim_store_free(sim_store_t *s)
     free(s->garbage);
     free(s->scratch);
     buf_free(&s->rawbuf);
+    buf_free(&s->editbuf);
+    for (size_t i = 0; i < s->narenas; i++) {
+        arena_free(s->arenas[i]);
+        free(s->arenas[i]);
+    }
     for (size_t i = 0; i < FLAT_RING; i++) free(s->flat_ring[i].buf);
     it = 0;
     while (map_next(&s->ns_names, &it, &slot)) free(slot->val);
@@ -1385,17 +1593,23 @@ static sim_obj_t *commit_add_obj(sim_store_t *s, kind_rec_t *kr, const char *key
     return o;
 }
 
-static sim_obj_t *commit_replace(sim_store_t *s, kind_rec_t *kr, entry_t *e, cJSON *tree)
+/* Make o (rv already assigned) the entry's current version and record it. */
+static void commit_version(sim_store_t *s, kind_rec_t *kr, entry_t *e, sim_obj_t *o)
 {
-    uint64_t rv = ++s->rv;
-    set_rv(meta_of(tree), rv);
-    sim_obj_t *o = obj_build(s, &kr->k, tree, rv);
     sim_obj_t *old = e->cur;
     e->cur = obj_ref(o);
     index_owners(s, e, old, o);
     record(s, SIM_MODIFIED, &kr->k, o, old);
     obj_unref(s, old);
     if (&kr->k == s->k_crd) store_crd_changed(s, SIM_MODIFIED, o);
+}
+
+static sim_obj_t *commit_replace(sim_store_t *s, kind_rec_t *kr, entry_t *e, cJSON *tree)
+{
+    uint64_t rv = ++s->rv;
+    set_rv(meta_of(tree), rv);
+    sim_obj_t *o = obj_build(s, &kr->k, tree, rv);
+    commit_version(s, kr, e, o);
     return o;
 }
 
@@ -1607,11 +1821,14 @@ int sim_create_raw(sim_store_t *s, const sim_kind_t *k, const char *ns, const ch
     return 0;
 }
 
-static bool finalizers_empty(const cJSON *tree)
+/* metadata.finalizers is a non-empty array (read from the text: deleting
+ * needs no tree). */
+static bool has_finalizers_text(const sim_obj_t *o)
 {
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(tree, "metadata"),
-                                                      "finalizers");
-    return !cJSON_IsArray(f) || cJSON_GetArraySize(f) == 0;
+    const char *t = obj_text(o), *e = t + o->len, *me, *fe;
+    const char *meta = js_member(t, e, "metadata", 8, &me);
+    const char *f = meta ? js_member(meta, me, "finalizers", 10, &fe) : NULL;
+    return f && *f == '[' && *js_ws(f + 1, fe) != ']';
 }
 
 /* Are the two trees equal outside metadata and status? */
@@ -1643,6 +1860,87 @@ static void copy_meta_field(cJSON *dst_meta, const cJSON *src_meta, const char *
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(src_meta, name);
     if (v) set_item(dst_meta, name, cJSON_Duplicate(v, true));
     else cJSON_DeleteItemFromObjectCaseSensitive(dst_meta, name);
+}
+
+/* The next version of e's object: cur's text with edits applied (see
+ * te_*). Same text → no change (out = cur). dry_run: built, not committed. */
+static int edit_version(sim_store_t *s, kind_rec_t *kr, entry_t *e, const sim_member_edit_t *edits, size_t n,
+                        bool dry_run, const sim_obj_t **out, err_t *err)
+{
+    const sim_obj_t *cur = e->cur;
+    tedit_t t = te_begin(s, cur);
+    bool spec = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *j = edits[i].json;
+        if (te_apply(&t, edits[i].path, j, j ? (edits[i].len ? edits[i].len : strlen(j)) : 0) < 0)
+            return err_set(err, ERR_INVALID, "%s \"%s\" is invalid: %s: the object has no such parent",
+                           kr->k.kind, cur->name, edits[i].path);
+        spec |= !strncmp(edits[i].path, "spec", 4) && (edits[i].path[4] == '.' || !edits[i].path[4]);
+    }
+    const char *old = obj_text(cur);
+    if (t.b->len == cur->len && memcmp(t.b->data, old, cur->len) == 0) {
+        if (out) *out = cur;
+        return 0;
+    }
+    if (spec && kind_has_generation(&kr->k)) {
+        /* metadata.generation moves with the spec, as do_update does. */
+        const char *a_end, *b_end, *a = js_member(old, old + cur->len, "spec", 4, &a_end);
+        const char *b = js_member(t.b->data, t.b->data + t.b->len, "spec", 4, &b_end);
+        if (!a || !b || a_end - a != b_end - b || memcmp(a, b, (size_t)(a_end - a)) != 0) {
+            const char *me, *ge, *meta = js_member(old, old + cur->len, "metadata", 8, &me);
+            const char *g = meta ? js_member(meta, me, "generation", 10, &ge) : NULL;
+            char v[32];
+            int vn = snprintf(v, sizeof v, "%lld", (g ? strtoll(g, NULL, 10) : 0) + 1);
+            te_apply(&t, "metadata.generation", v, (size_t)vn);
+        }
+    }
+    uint64_t rv = dry_run ? cur->rv : ++s->rv;
+    te_set_rv(&t, rv);
+    sim_obj_t *o = obj_from_text(s, cur, &t, rv);
+    if (dry_run) {
+        obj_ref(o);
+        obj_unref(s, o);
+    } else {
+        commit_version(s, kr, e, o);
+    }
+    if (out) *out = o;
+    return 0;
+}
+
+/* What a caller of sim_update_members may set: anything but the type and
+ * the server's metadata (labels and annotations are the caller's). */
+static bool member_editable(const char *path)
+{
+    if (!*path || !strcmp(path, "apiVersion") || !strcmp(path, "kind")) return false;
+    if (strncmp(path, "metadata", 8) != 0 || (path[8] && path[8] != '.')) return true;
+    const char *m = path + 8;
+    return (!strncmp(m, ".labels", 7) && (!m[7] || m[7] == '.')) ||
+           (!strncmp(m, ".annotations", 12) && (!m[12] || m[12] == '.'));
+}
+
+int sim_update_members(sim_store_t *s, const sim_kind_t *k, const char *ns, const char *name, uint64_t if_rv,
+                       const sim_member_edit_t *edits, size_t n, const sim_obj_t **out, err_t *err)
+{
+    char desc[300];
+    if (!k || !name) return err_set(err, SIM_ERR_BAD_REQUEST, "a resource name is required");
+    kind_rec_t *kr = kr_of(k);
+    kind_plural_desc(k, desc, sizeof desc);
+    if (k == s->k_namespace || kr == kr_of(s->k_crd))
+        return err_set(err, ERR_INVALID, "%s objects cannot be edited by members", k->kind);
+    for (size_t i = 0; i < n; i++)
+        if (!edits[i].path || !member_editable(edits[i].path))
+            return err_set(err, ERR_INVALID, "%s: a member the server owns",
+                           edits[i].path ? edits[i].path : "(null)");
+    entry_t *e = kr_get(kr, ns, name);
+    if (!e || !e->cur) return err_set(err, ERR_NOTFOUND, "%s \"%s\" not found", desc, name);
+    if (if_rv && e->cur->rv != if_rv)
+        return err_set(err, SIM_ERR_CONFLICT,
+                       "Operation cannot be fulfilled on %s \"%s\": the object has been modified; please apply "
+                       "your changes to the latest version and try again",
+                       desc, name);
+    int rc = edit_version(s, kr, e, edits, n, false, out, err);
+    if (rc == 0) dispatch(s);
+    return rc;
 }
 
 enum { UPD_MAIN, UPD_STATUS };
@@ -1701,18 +1999,24 @@ static int do_update(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON 
                      desc, name, cur->uid, want_uid);
         goto fail;
     }
+    if (mode == UPD_STATUS && (k->subresources & SIM_SUB_STATUS)) {
+        /* Only .status comes from the caller: splice its text into the
+         * current text (see te_*), no tree of the current version. */
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "status");
+        size_t n = 0;
+        const char *txt = st ? print_scratch(s, st, &n) : NULL;
+        sim_member_edit_t ed = {"status", txt, n};
+        rc = edit_version(s, kr, e, &ed, 1, opts && opts->dry_run, out, err);
+        cJSON_Delete(obj);
+        if (rc < 0) return rc;
+        if (e->cur && e->cur->deleting && !(opts && opts->dry_run)) finish_deletion_if_done(s, kr, e);
+        dispatch(s);
+        return 0;
+    }
     const cJSON *curt = sim_obj_json(cur);
     const cJSON *cur_meta = cJSON_GetObjectItemCaseSensitive(curt, "metadata");
     cJSON *nu;
-    if (mode == UPD_STATUS && (k->subresources & SIM_SUB_STATUS)) {
-        /* Only .status comes from the caller. */
-        nu = cJSON_Duplicate(curt, true);
-        cJSON *st = cJSON_DetachItemFromObjectCaseSensitive(obj, "status");
-        cJSON_DeleteItemFromObjectCaseSensitive(nu, "status");
-        if (st) cJSON_AddItemToObject(nu, "status", st);
-        cJSON_Delete(obj);
-        obj = NULL;
-    } else {
+    {
         nu = obj;
         obj = NULL;
         cJSON *nmeta = meta_of(nu);
@@ -1747,22 +2051,29 @@ static int do_update(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON 
      * no event — as the real server does. */
     set_rv(meta_of(nu), cur->rv);
     size_t plen;
-    char *printed = print_exact(s, nu, &plen);
-    bool same = plen == cur->len && memcmp(printed, obj_text(cur), cur->len) == 0;
-    free(printed);
-    if (same) {
+    const char *printed = print_scratch(s, nu, &plen);
+    if (plen == cur->len && memcmp(printed, obj_text(cur), cur->len) == 0) {
         cJSON_Delete(nu);
         if (out) *out = cur;
         return 0;
     }
     if (opts && opts->dry_run) {
-        sim_obj_t *o = obj_build(s, k, nu, cur->rv);
+        sim_obj_t *o = obj_build_text(s, k, nu, cur->rv, printed, plen);
         obj_ref(o);
         obj_unref(s, o);
         if (out) *out = o;
         return 0;
     }
-    sim_obj_t *o = commit_replace(s, kr, e, nu);
+    /* The text printed for the comparison, with the new resourceVersion
+     * spliced in, is the new version's: no second print. */
+    uint64_t rv = ++s->rv;
+    set_rv(meta_of(nu), rv);
+    buf_reset(&s->editbuf);
+    buf_append(&s->editbuf, printed, plen);
+    tedit_t t = {&s->editbuf, 0, 0, false};
+    te_set_rv(&t, rv);
+    sim_obj_t *o = obj_build_text(s, k, nu, rv, t.b->data, t.b->len);
+    commit_version(s, kr, e, o);
     if (out) *out = o;
     if (o->deleting) finish_deletion_if_done(s, kr, e);
     dispatch(s);
@@ -1902,10 +2213,10 @@ static void after_removal(sim_store_t *s, const sim_obj_t *gone)
 static int store_remove(sim_store_t *s, kind_rec_t *kr, entry_t *e, err_t *err)
 {
     sim_obj_t *cur = e->cur;
-    cJSON *t = cJSON_Duplicate(sim_obj_json(cur), true);
     uint64_t rv = ++s->rv;
-    set_rv(meta_of(t), rv);
-    sim_obj_t *fin = obj_build(s, &kr->k, t, rv);
+    tedit_t t = te_begin(s, cur); /* the final version: cur at a new resourceVersion */
+    te_set_rv(&t, rv);
+    sim_obj_t *fin = obj_from_text(s, cur, &t, rv);
     char key[600];
     snprintf(key, sizeof key, "%s", e->key);
     map_dels(&kr->by_key, key);
@@ -1942,7 +2253,7 @@ static int store_remove(sim_store_t *s, kind_rec_t *kr, entry_t *e, err_t *err)
 static int finish_deletion_if_done(sim_store_t *s, kind_rec_t *kr, entry_t *e)
 {
     if (!e->cur || !e->cur->deleting) return 0;
-    if (!finalizers_empty(sim_obj_json(e->cur))) return 0;
+    if (has_finalizers_text(e->cur)) return 0;
     return store_remove(s, kr, e, NULL);
 }
 
@@ -1990,7 +2301,6 @@ static int delete_entry(sim_store_t *s, kind_rec_t *kr, entry_t *e, int propagat
     if (pending) *pending = false;
     if (&kr->k == s->k_namespace) return delete_namespace(s, kr, e, pending);
     const sim_obj_t *cur = e->cur;
-    const cJSON *curt = sim_obj_json(cur);
     char uid[40];
     snprintf(uid, sizeof uid, "%s", cur->uid);
     if (propagation == SIM_PROPAGATE_ORPHAN) {
@@ -2000,8 +2310,8 @@ static int delete_entry(sim_store_t *s, kind_rec_t *kr, entry_t *e, int propagat
         free_deps(deps, nd);
     }
     bool foreground = propagation == SIM_PROPAGATE_FOREGROUND && deps_count(s, uid) > 0;
-    bool finalizers = !finalizers_empty(curt);
-    if (!foreground && !finalizers) return store_remove(s, kr, e, err);
+    if (!foreground && !has_finalizers_text(cur)) return store_remove(s, kr, e, err);
+    const cJSON *curt = sim_obj_json(cur);
     /* Deletion waits: mark it (once) and let the finalizers run. */
     if (pending) *pending = true;
     if (!cur->deleting || (foreground && !has_finalizer(curt, "foregroundDeletion"))) {

@@ -191,6 +191,10 @@ const cJSON *sim_obj_json(const sim_obj_t *o);
  * absent. For reading one member of many objects (a sweep) without
  * filling the tree cache. */
 cJSON *sim_obj_member(const sim_obj_t *o, const char *path);
+/* The text of the value at a dot path, without parsing (a view into the
+ * object's text with sim_obj_bytes' lifetime); {NULL, 0} when absent. The
+ * stored text is what cJSON prints, so equal values have equal text. */
+sv_t sim_obj_member_text(const sim_obj_t *o, const char *path);
 /* metadata.labels[key] or NULL, without parsing. */
 const char *sim_obj_label(const sim_obj_t *o, const char *key);
 /* A selectable field ("metadata.name", "spec.nodeName", "status.phase",
@@ -236,6 +240,28 @@ int sim_update(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON *obj,
  * sim_update. */
 int sim_update_status(sim_store_t *s, const sim_kind_t *k, const char *ns, cJSON *obj,
                       const sim_write_opts_t *opts, const sim_obj_t **out, err_t *err);
+
+/* A change of a few members made on the stored text: no tree of the
+ * current version is parsed, built or printed, and a shared chunk the
+ * edits do not touch stays shared. Each edit sets the member at a dot path
+ * ("status", "metadata.labels", "spec.replicas"; keys containing dots
+ * cannot be named) to json (compact JSON, len bytes, 0 → strlen), adding
+ * it at the end of its object when absent, or removes it (json NULL). The
+ * store writes metadata.resourceVersion and moves metadata.generation when
+ * the spec changed (kinds that have one). Under metadata only labels and
+ * annotations may be set; apiVersion and kind not at all (Invalid), and
+ * Namespaces and CRDs, whose writes have side effects, are not edited this
+ * way (Invalid). if_rv (0: unconditional) must be the current
+ * resourceVersion (else Conflict). Edits that leave the text as it was
+ * make no change and no event. */
+typedef struct sim_member_edit {
+    const char *path;
+    const char *json;
+    size_t len;
+} sim_member_edit_t;
+
+int sim_update_members(sim_store_t *s, const sim_kind_t *k, const char *ns, const char *name, uint64_t if_rv,
+                       const sim_member_edit_t *edits, size_t n, const sim_obj_t **out, err_t *err);
 
 /* Bytes shared by many bulk-loaded objects: the generator's pod spec,
  * which an application's Deployment, ReplicaSet and every one of its Pods

@@ -9,6 +9,8 @@
 #
 # kubilitics is pinned to CPU 0 (one core: the loop is single-threaded),
 # wrk and the load driver to the other CPUs, kubesim floats.
+# BASE=path/to/older/kubilitics measures it too (list, topology and the
+# WebSocket run) against the same kubesim, for before/after ratios.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -84,6 +86,19 @@ run_wrk() { # pid url [wrk options…] → "req/s p99ms cpu_us_per_req"
   echo "$rps $p99 $cpu"
 }
 
+run_ws() { # → the driver's JSON line, with the server's CPU seconds added
+  local c0 c1 w0 w1 out
+  c0=$(cpu_of "$kbpid")
+  w0=$(awk '{print $2}' "/proc/$kbpid/schedstat") # ns waited for a CPU while runnable
+  out=$(taskset -c "$other" "$tmp/wsload" --kb "${kb#http://}" --sim "${sim#http://}" --token "$token" \
+    --cluster "$cluster" --clients "$CLIENTS" --namespaces "$nslist" --probes 200 --server-pid "$kbpid" \
+    2>"$tmp/wsload.err" | tail -1)
+  c1=$(cpu_of "$kbpid")
+  w1=$(awk '{print $2}' "/proc/$kbpid/schedstat")
+  [ -z "$out" ] && { tail "$tmp/wsload.err" >&2; out='{}'; }
+  echo "$out" | python3 -c "import sys,json; d=json.load(sys.stdin); d['server_cpu_s']=($c1-$c0)/$hz; d['server_runq_wait_s']=($w1-$w0)/1e9; print(json.dumps(d))"
+}
+
 pick_ns() { # the namespace with the most pods, and the 20 largest for the subscribers
   python3 - "$kb" "$cluster" <<'EOF2'
 import json, sys, urllib.request
@@ -108,6 +123,9 @@ if [ -n "${BASE:-}" ]; then
   read -r bl_rps bl_p99 bl_cpu < <(run_wrk "$kbpid" "$list")
   echo "BASE wrk: namespace topology"
   read -r bt_rps bt_p99 bt_cpu < <(run_wrk "$kbpid" "$topo")
+  echo "BASE WebSocket"
+  bws=$(run_ws)
+  echo "$bws"
   stop_kb
 fi
 
@@ -158,14 +176,11 @@ etag=$(curl -si "$topo" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\
 read -r e_rps e_p99 e_cpu < <(run_wrk "$kbpid" "$topo" -H "If-None-Match: $etag")
 
 echo "WebSocket: $CLIENTS clients over $(echo "$nslist" | tr ',' '\n' | wc -l) namespaces, churn $CHURN/s"
-c0=$(cpu_of "$kbpid")
-ws=$(taskset -c "$other" "$tmp/wsload" --kb "${kb#http://}" --sim "${sim#http://}" --token "$token" \
-  --cluster "$cluster" --clients "$CLIENTS" --namespaces "$nslist" --probes 200 --server-pid "$kbpid" \
-  2>"$tmp/wsload.err" | tail -1)
-c1=$(cpu_of "$kbpid")
+ws=$(run_ws)
 echo "$ws"
-[ -z "$ws" ] && { tail "$tmp/wsload.err"; ws='{}'; }
+stop_kb
 wsf() { echo "$ws" | python3 -c "import sys,json; d=json.load(sys.stdin); print(round(d.get('$1', -1), ${2:-1}))"; }
+bwsf() { echo "$bws" | python3 -c "import sys,json; d=json.load(sys.stdin); print(round(d.get('$1', -1), ${2:-1}))"; }
 
 ratio() { python3 -c "print(round(${1:-0}/max(1e-9,${2:-0}),2) if ${2:-0} else 'n/a')"; }
 machine="$(uname -sr), $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
@@ -188,14 +203,25 @@ machine="$(uname -sr), $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -
   echo "| same, If-None-Match → 304 | 0 | $e_rps | $e_p99 | $e_cpu |"
   echo
   echo -n "Ratios: list/healthz $(ratio "$l_rps" "$h_rps")×"
-  [ -n "$ngx" ] && echo -n ", list/nginx-static $(ratio "$l_rps" "$n_rps")×"
+  [ -n "$ngx" ] && echo -n ", list/nginx-static $(ratio "$l_rps" "$n_rps")× (CPU per request $(ratio "$l_cpu" "$n_cpu")×)"
   [ -n "${BASE:-}" ] && echo -n ", list after/before $(ratio "$l_rps" "$bl_rps")×, topology after/before $(ratio "$t_rps" "$bt_rps")×"
   echo ". Target: ≥ 20,000 list req/s on one core."
+  if [ -n "$ngx" ]; then
+    echo "Bytes moved: nginx $(python3 -c "print(round($n_rps*$bytes_list/1e9,2))") GB/s, kubilitics $(python3 -c "print(round($l_rps*$bytes_list/1e9,2))") GB/s;"
+    echo "20,000 pages/s of this size would be $(python3 -c "print(round(20000*$bytes_list/1e9,2))") GB/s."
+  fi
   echo
   echo "WebSocket: $CLIENTS clients over $(wsf namespaces 0) namespaces; server RSS per idle socket $(wsf bytes_per_idle_ws 0) bytes"
   echo "(subscribed: $(wsf bytes_per_subscribed_ws 0)). Delivery latency from a ConfigMap write to kubesim to each subscriber"
   echo "of its namespace (200 probes over 10 s): p50 $(wsf latency_ms_p50) ms, p90 $(wsf latency_ms_p90) ms, p99 $(wsf latency_ms_p99) ms, max"
   echo "$(wsf latency_ms_max) ms over $(wsf deliveries 0) deliveries ($(wsf missed 0) missed, $(wsf resyncs 0) resyncs); subscribers received"
-  echo "$(wsf messages_per_s 0) messages/s ($(wsf mbytes_per_s 1) MB/s); server CPU during the WebSocket phase $(python3 -c "print(round(($c1-$c0)/$hz,1))") s."
+  echo "$(wsf messages_per_s 0) messages/s ($(wsf mbytes_per_s 1) MB/s); server CPU during the WebSocket phase $(wsf server_cpu_s) s,"
+  echo "and $(wsf server_runq_wait_s) s spent runnable but waiting for CPU 0 (other processes pinned or scheduled there)."
+  echo "Reference in the same run — kubesim's own share (a plain watch on its ConfigMaps, read by the"
+  echo "same driver): p50 $(wsf sim_latency_ms_p50) ms, p90 $(wsf sim_latency_ms_p90) ms, p99 $(wsf sim_latency_ms_p99) ms over $(wsf sim_events 0) probes."
+  if [ -n "${BASE:-}" ]; then
+    echo "Before (BASE, same kubesim, same driver): p50 $(bwsf latency_ms_p50) ms, p99 $(bwsf latency_ms_p99) ms, $(bwsf missed 0) missed,"
+    echo "$(bwsf messages_per_s 0) messages/s, server CPU $(bwsf server_cpu_s) s, runnable-waiting $(bwsf server_runq_wait_s) s (kubesim's share then: p99 $(bwsf sim_latency_ms_p99) ms)."
+  fi
   echo "Targets: p99 ≤ 100 ms, ≤ 16 KiB per idle WebSocket."
 } | tee -a "${RESULTS:-bench/RESULTS.md}"

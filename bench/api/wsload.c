@@ -21,6 +21,10 @@
  *    (kubesim's churn stamps its writes with kubesim.io/churn-ts, but
  *    topology deltas do not carry annotations, so the probes carry the
  *    write time instead.)
+ * 4. Reference in the same run: one plain watch on kubesim's ConfigMaps
+ *    (what kubilitics' reflector sees), read by the same epoll loop; the
+ *    time from each probe's write to its watch event is kubesim's own
+ *    share of the delivery latency (sim_latency_ms_*).
  * Prints one JSON line of figures. Loopback only.
  */
 #define _GNU_SOURCE
@@ -65,6 +69,9 @@ static _Atomic int probes_sent;
 static uint8_t *got;              /* probes × clients: delivered */
 static double *lat;               /* ms */
 static size_t nlat;
+static double *slat;              /* ms, probe write → kubesim watch event */
+static size_t nslat;
+static uint8_t *sgot;
 static uint64_t messages, bytes, resyncs, errors_seen;
 
 static int64_t now_us(void)
@@ -148,9 +155,12 @@ static void on_message(client_t *c, int idx, const char *p, size_t n)
 {
     messages++;
     bytes += n;
-    if (!c->subscribed && memmem(p, n, "\"subscribed\"", 12)) c->subscribed = true;
-    if (memmem(p, n, "\"resync\"", 8)) resyncs++;
-    if (memmem(p, n, "\"type\":\"error\"", 14)) errors_seen++;
+    /* the type is near the start ({"sub":"ID","type":…}): no need to scan a
+     * whole delta for it */
+    size_t hn = n < 96 ? n : 96;
+    if (!c->subscribed && memmem(p, hn, "\"subscribed\"", 12)) c->subscribed = true;
+    if (memmem(p, hn, "\"type\":\"resync\"", 15)) resyncs++;
+    if (memmem(p, hn, "\"type\":\"error\"", 14)) errors_seen++;
     char tag[32];
     int tl = snprintf(tag, sizeof tag, "wsp-%d-", (int)getpid());
     int64_t t = now_us();
@@ -257,13 +267,70 @@ static void read_client(client_t *c, int idx)
     }
 }
 
+/* ---- the reference: a raw watch on kubesim ---- */
+
+#define SIMW_IDX 0xfffffffu
+static int simw_fd = -1;
+static char simw_tail[64]; /* the end of the previous read: a name may straddle reads */
+static size_t simw_tl;
+
+static void simw_open(int ep)
+{
+    simw_fd = dial(A.sim_host, A.sim_port, true);
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "GET /api/v1/configmaps?watch=1 HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n\r\n",
+                     A.sim_host, A.sim_port, A.token);
+    write_all(simw_fd, req, (size_t)n);
+    if (fcntl(simw_fd, F_SETFL, fcntl(simw_fd, F_GETFL) | O_NONBLOCK) < 0) die("fcntl");
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = SIMW_IDX};
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, simw_fd, &ev) < 0) die("epoll_ctl");
+}
+
+static void simw_read(void)
+{
+    static char buf[1 << 17];
+    char tag[32];
+    int tl = snprintf(tag, sizeof tag, "wsp-%d-", (int)getpid());
+    for (;;) {
+        memcpy(buf, simw_tail, simw_tl);
+        ssize_t r = read(simw_fd, buf + simw_tl, sizeof buf - simw_tl - 1);
+        if (r <= 0) {
+            if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+                close(simw_fd);
+                simw_fd = -1;
+            }
+            return;
+        }
+        int64_t t = now_us();
+        size_t n = simw_tl + (size_t)r;
+        const char *q = buf, *end = buf + n;
+        while ((q = memmem(q, (size_t)(end - q), tag, (size_t)tl))) {
+            q += tl;
+            if (end - q < 12) break; /* maybe cut: seen again with the tail */
+            long k = strtol(q, NULL, 10);
+            if (k < 0 || k >= A.probes || sgot[k]) continue;
+            int64_t t0 = atomic_load(&probe_t[k]);
+            if (!t0) continue;
+            sgot[k] = 1;
+            slat[nslat++] = (double)(t - t0) / 1000.0;
+        }
+        simw_tl = n < sizeof simw_tail ? n : sizeof simw_tail;
+        memcpy(simw_tail, buf + n - simw_tl, simw_tl);
+    }
+}
+
 static void pump(int ep, client_t *cl, int ms)
 {
     struct epoll_event ev[256];
     int n = epoll_wait(ep, ev, 256, ms);
     for (int i = 0; i < n; i++) {
-        int idx = (int)ev[i].data.u32;
-        if (cl[idx].fd >= 0) read_client(&cl[idx], idx);
+        uint32_t idx = ev[i].data.u32;
+        if (idx == SIMW_IDX) {
+            if (simw_fd >= 0) simw_read();
+            continue;
+        }
+        if (cl[idx].fd >= 0) read_client(&cl[idx], (int)idx);
     }
 }
 
@@ -370,6 +437,8 @@ int main(int argc, char **argv)
     probe_t = calloc((size_t)A.probes, sizeof *probe_t);
     got = calloc((size_t)A.probes * (size_t)A.clients, 1);
     lat = calloc((size_t)A.probes * (size_t)A.clients + 1, sizeof *lat);
+    slat = calloc((size_t)A.probes + 1, sizeof *slat);
+    sgot = calloc((size_t)A.probes + 1, 1);
     client_t *cl = calloc((size_t)A.clients, sizeof *cl);
     int ep = epoll_create1(0);
 
@@ -423,6 +492,9 @@ int main(int argc, char **argv)
     while (now_us() < settle) pump(ep, cl, 100);
     long rss2 = rss_bytes();
 
+    simw_open(ep);
+    settle = now_us() + 500000;
+    while (now_us() < settle) pump(ep, cl, 100);
     uint64_t m0 = messages, b0 = bytes;
     int64_t t_start = now_us();
     pthread_t th;
@@ -444,17 +516,21 @@ int main(int argc, char **argv)
     for (int k = 0; k < A.probes; k++)
         for (int i = 0; i < A.clients; i++) expected += cl[i].ns == k % A.nns;
     qsort(lat, nlat, sizeof *lat, cmpd);
+    qsort(slat, nslat, sizeof *slat, cmpd);
 #define PCT(p) (nlat ? lat[(size_t)((p) * (double)(nlat - 1) + 0.5)] : -1.0)
+#define SPCT(p) (nslat ? slat[(size_t)((p) * (double)(nslat - 1) + 0.5)] : -1.0)
     double secs = (double)(t_end - t_start) / 1e6;
     printf("{\"clients\":%d,\"namespaces\":%d,\"acked\":%d,\"rss_before_mb\":%.1f,\"rss_idle_mb\":%.1f,"
            "\"rss_subscribed_mb\":%.1f,\"bytes_per_idle_ws\":%.0f,\"bytes_per_subscribed_ws\":%.0f,"
            "\"probes\":%d,\"deliveries\":%zu,\"missed\":%zu,\"latency_ms_p50\":%.2f,\"latency_ms_p90\":%.2f,"
            "\"latency_ms_p99\":%.2f,\"latency_ms_max\":%.2f,\"messages_per_s\":%.0f,\"mbytes_per_s\":%.2f,"
-           "\"resyncs\":%llu,\"errors\":%llu}\n",
+           "\"resyncs\":%llu,\"errors\":%llu,\"sim_events\":%zu,\"sim_latency_ms_p50\":%.2f,"
+           "\"sim_latency_ms_p90\":%.2f,\"sim_latency_ms_p99\":%.2f,\"sim_latency_ms_max\":%.2f}\n",
            A.clients, A.nns, acked, rss0 / 1e6, rss1 / 1e6, rss2 / 1e6, (double)(rss1 - rss0) / A.clients,
            (double)(rss2 - rss0) / A.clients, A.probes, nlat, expected - nlat, PCT(0.5), PCT(0.9), PCT(0.99),
            PCT(1.0), (double)(messages - m0) / secs, (double)(bytes - b0) / secs / 1e6,
-           (unsigned long long)resyncs, (unsigned long long)errors_seen);
+           (unsigned long long)resyncs, (unsigned long long)errors_seen, nslat, SPCT(0.5), SPCT(0.9), SPCT(0.99),
+           SPCT(1.0));
     for (int i = 0; i < A.clients; i++)
         if (cl[i].fd >= 0) close(cl[i].fd);
     return 0;

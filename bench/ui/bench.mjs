@@ -1,15 +1,25 @@
 // bench/ui/bench.mjs — the web UI in headless Chromium (playwright-core, /usr/bin/chromium)
 // against a running `kubilitics serve` (KUBILITICS_URL) with the clusters started by
 // bench/ui/run.sh. Prints one JSON object with the figures; run.sh records them.
+//   node bench/ui/bench.mjs STAGE…     stages: ref demo k1 k10 k10webgl k50 churn
+//
+// Every stage runs in its own browser context under a time limit (STAGE_LIMITS, seconds;
+// BENCH_UI_SCALE multiplies them): a stage that runs out is closed and recorded as
+// "did not finish in N s" with whatever it measured before, and the next stage runs.
 //
 // Measures, each with a reference taken in the same run:
-//   - time to first topology paint of the demo (navigation start → first sigma frame
-//     with nodes), and of the 10k graph;
-//   - frame times while panning (the camera moved every animation frame, as a drag does)
-//     on the 10k graph, against the same pan on the demo (~100 visible nodes);
-//   - frame times while the 10k churn cluster streams deltas (~100 changes/s), idle camera;
-//   - JS heap (after GC) with the 10k and the 50k graph open, against the demo page;
-//   - that the 50k graph renders at all (nodes drawn, a frame drawn, screenshot kept).
+//   ref      an empty page's animation-frame interval (the browser's floor on this machine);
+//   demo     time to first topology paint of the demo (navigation start → first frame with
+//            nodes), median of 3; pan and still frame times; JS heap;
+//   k1       a ~1,000-node graph, panned the same way (reference for the 10k pan);
+//   k10      ~10,000 nodes: first paint, first complete picture (relations and labels
+//            drawn), pan frame times, JS heap after GC, screenshot;
+//   k10webgl the same graph forced into the WebGL renderer (no large-graph mode), a few
+//            frames: what the level of detail saves;
+//   k50      ~50,000 nodes: renders at all (nodes drawn, a frame drawn), first paint,
+//            pan frame times, JS heap, screenshot;
+//   churn    ~10,000 nodes with kubesim --churn 100: frame times while deltas stream in,
+//            camera still and panning, and the delta messages per second received.
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
@@ -20,7 +30,10 @@ const { chromium } = require("playwright-core");
 
 const BASE = (process.env.KUBILITICS_URL ?? "").replace(/\/$/, "");
 const ART = process.env.BENCH_ARTIFACTS ?? path.join(os.tmpdir(), "kubilitics-bench-ui");
-const PAN_FRAMES = Number(process.env.PAN_FRAMES ?? 90);
+const PAN_FRAMES = Number(process.env.PAN_FRAMES ?? 120);
+const SCALE = Number(process.env.BENCH_UI_SCALE ?? 1);
+const STAGE_LIMITS = { ref: 30, demo: 60, k1: 60, k10: 90, k10webgl: 60, k50: 150, churn: 90 };
+const stages = process.argv.slice(2);
 if (!BASE) {
   console.error("KUBILITICS_URL is not set");
   process.exit(2);
@@ -38,12 +51,41 @@ function pct(xs, p) {
 }
 function summary(xs) {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { frames: xs.length, meanMs: +mean.toFixed(2), p50Ms: +pct(xs, 50).toFixed(2), p95Ms: +pct(xs, 95).toFixed(2), fps: +(1000 / mean).toFixed(1) };
+  return { frames: xs.length, meanMs: +mean.toFixed(2), p50Ms: +pct(xs, 50).toFixed(2), p95Ms: +pct(xs, 95).toFixed(2), maxMs: +Math.max(...xs).toFixed(1), fps: +(1000 / mean).toFixed(1) };
 }
 
-/** Opens a topology; returns the page, and ms from navigation start to the first frame with nodes. */
-async function openTopology(cluster, query = "") {
+class StageTimeout extends Error {}
+
+/**
+ * Runs one stage under its time limit. `fn(out, contexts)` fills `out` as it goes and
+ * registers the browser contexts it opens, so a stage that runs out is closed and keeps
+ * what it measured.
+ */
+async function stage(name, fn) {
+  const limit = Math.round((STAGE_LIMITS[name] ?? 60) * SCALE);
+  const out = {};
+  const contexts = [];
+  const t0 = Date.now();
+  let timer;
+  const run = fn(out, contexts);
+  run.catch(() => {}); // after a timeout its failures are expected (contexts closed)
+  try {
+    await Promise.race([run, new Promise((_, rej) => (timer = setTimeout(() => rej(new StageTimeout()), limit * 1000)))]);
+  } catch (e) {
+    if (e instanceof StageTimeout) out.didNotFinish = `did not finish in ${limit} s`;
+    else out.error = String(e && e.message ? e.message : e).split("\n")[0];
+  } finally {
+    clearTimeout(timer);
+    for (const c of contexts) await c.close().catch(() => {});
+  }
+  out.stageSeconds = +((Date.now() - t0) / 1000).toFixed(1);
+  console.error(`bench/ui: ${name} ${out.didNotFinish ?? out.error ?? "done"} (${out.stageSeconds} s)`);
+  return out;
+}
+
+async function newPage(contexts) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  contexts.push(ctx);
   await ctx.addInitScript(() => {
     localStorage.setItem("kubilitics.theme", "dark");
     // Polls each animation frame for the first drawn frame that has nodes.
@@ -57,14 +99,26 @@ async function openTopology(cluster, query = "") {
   const page = await ctx.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${BASE}/#/c/${encodeURIComponent(cluster)}/topology${query}`);
-  await page.waitForFunction(() => window.__firstPaint !== undefined, null, { timeout: 180_000, polling: 50 });
-  const firstPaintMs = await page.evaluate(() => window.__firstPaint);
-  const nodes = await page.evaluate(() => ({ store: window.kubiliticsTopology.nodes().length, drawn: window.kubiliticsTopology.drawnNodes(), edges: window.kubiliticsTopology.drawnEdges() }));
-  return { ctx, page, errors, firstPaintMs: Math.round(firstPaintMs), nodes };
+  return { ctx, page, errors };
 }
 
-/** Frame intervals over n animation frames; `each` runs at the start of every frame. */
+/** Opens a topology; fills out.firstPaintMs (navigation start → first frame with nodes). */
+async function openTopology(contexts, cluster, query = "") {
+  const o = await newPage(contexts);
+  await o.page.goto(`${BASE}/#/c/${encodeURIComponent(cluster)}/topology${query}`);
+  await o.page.waitForFunction(() => window.__firstPaint !== undefined, null, { timeout: 0, polling: 50 });
+  o.firstPaintMs = Math.round(await o.page.evaluate(() => window.__firstPaint));
+  o.nodes = await o.page.evaluate(() => ({ store: window.kubiliticsTopology.nodes().length, drawn: window.kubiliticsTopology.drawnNodes(), edges: window.kubiliticsTopology.drawnEdges() }));
+  return o;
+}
+
+/** Waits until the view is settled (relations and labels drawn); ms since navigation start. */
+async function settled(page) {
+  await page.waitForFunction(() => window.kubiliticsTopology.lod().settled, null, { timeout: 0, polling: 50 });
+  return Math.round(await page.evaluate(() => performance.now()));
+}
+
+/** Frame intervals over n animation frames; panning moves the camera every frame, as a drag does. */
 async function frameTimes(page, n, panning) {
   return page.evaluate(
     ({ n, panning }) =>
@@ -72,17 +126,23 @@ async function frameTimes(page, n, panning) {
         const out = [];
         let last = 0;
         let i = 0;
+        const r0 = window.kubiliticsTopology ? window.kubiliticsTopology.renders() : 0;
         const step = (t) => {
           if (last) out.push(t - last);
           last = t;
           if (panning) window.kubiliticsTopology.pan(i % 120 < 60 ? 0.01 : -0.01, 0.004 * Math.sin(i / 10));
           if (++i <= n) requestAnimationFrame(step);
-          else resolve(out);
+          else resolve({ out, renders: window.kubiliticsTopology ? window.kubiliticsTopology.renders() - r0 : 0 });
         };
         requestAnimationFrame(step);
       }),
     { n, panning },
   );
+}
+
+async function framesSummary(page, n, panning) {
+  const { out, renders } = await frameTimes(page, n, panning);
+  return { ...summary(out), renders };
 }
 
 async function heapMB(page) {
@@ -93,64 +153,134 @@ async function heapMB(page) {
   return +(usedSize / 1048576).toFixed(1);
 }
 
-const r = { chromium: browser.version(), gl: "SwiftShader (software WebGL; headless, --disable-gpu)" };
+const lod = (page) => page.evaluate(() => window.kubiliticsTopology.lod());
 
-// Reference and first paint: the demo.
-{
-  const runs = [];
-  for (let i = 0; i < 3; i++) {
-    const o = await openTopology("demo");
-    runs.push(o.firstPaintMs);
-    if (i === 2) {
-      await o.page.waitForTimeout(500);
-      r.demo = { nodes: o.nodes, firstPaintMs: runs, firstPaintMedianMs: pct(runs, 50) };
-      r.demo.pan = summary(await frameTimes(o.page, PAN_FRAMES, true));
-      r.demo.idle = summary(await frameTimes(o.page, 60, false));
-      r.demo.heapMB = await heapMB(o.page);
-      r.demo.errors = o.errors;
+const runners = {
+  async ref(out, contexts) {
+    const o = await newPage(contexts);
+    await o.page.setContent("<!doctype html><title>empty</title><p>empty page</p>");
+    const { out: xs } = await o.page.evaluate(
+      (n) =>
+        new Promise((resolve) => {
+          const out = [];
+          let last = 0;
+          let i = 0;
+          const step = (t) => {
+            if (last) out.push(t - last);
+            last = t;
+            if (++i <= n) requestAnimationFrame(step);
+            else resolve({ out });
+          };
+          requestAnimationFrame(step);
+        }),
+      PAN_FRAMES,
+    );
+    out.frames = summary(xs);
+    out.gl = await o.page.evaluate(() => {
+      const gl = document.createElement("canvas").getContext("webgl");
+      if (!gl) return "no WebGL";
+      const ext = gl.getExtension("WEBGL_debug_renderer_info");
+      return String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    });
+  },
+
+  async demo(out, contexts) {
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const o = await openTopology(contexts, "demo");
+      runs.push(o.firstPaintMs);
+      out.firstPaintMs = runs;
+      out.firstPaintMedianMs = pct(runs, 50);
+      if (i === 2) {
+        out.nodes = o.nodes;
+        out.settledMs = (await settled(o.page)) ;
+        out.mode = await o.page.evaluate(() => window.kubiliticsTopology.mode());
+        await o.page.waitForTimeout(500);
+        out.pan = await framesSummary(o.page, PAN_FRAMES, true);
+        out.idle = await framesSummary(o.page, 60, false);
+        out.heapMB = await heapMB(o.page);
+        out.errors = o.errors;
+      }
+      await o.ctx.close();
     }
-    await o.ctx.close();
+  },
+
+  async k1(out, contexts) {
+    const o = await openTopology(contexts, "k1");
+    Object.assign(out, { nodes: o.nodes, firstPaintMs: o.firstPaintMs, mode: await o.page.evaluate(() => window.kubiliticsTopology.mode()) });
+    out.settledMs = await settled(o.page);
+    await o.page.waitForTimeout(500);
+    out.pan = await framesSummary(o.page, PAN_FRAMES, true);
+    // The same graph in the large-graph renderer: the like-for-like reference for the 10k pan.
+    const p = await openTopology(contexts, "k1", "?render=points");
+    await settled(p.page);
+    await p.page.waitForTimeout(500);
+    out.panPoints = await framesSummary(p.page, PAN_FRAMES, true);
+    out.errors = o.errors.concat(p.errors);
+  },
+
+  async k10(out, contexts) {
+    const o = await openTopology(contexts, "k10");
+    Object.assign(out, { nodes: o.nodes, firstPaintMs: o.firstPaintMs, mode: await o.page.evaluate(() => window.kubiliticsTopology.mode()) });
+    out.settledMs = await settled(o.page);
+    out.lodStill = await lod(o.page);
+    await o.page.waitForTimeout(500);
+    out.pan = await framesSummary(o.page, PAN_FRAMES, true);
+    out.lodMoving = await lod(o.page);
+    out.idle = await framesSummary(o.page, 60, false);
+    await o.page.waitForTimeout(500);
+    out.heapMB = await heapMB(o.page);
+    await settled(o.page);
+    await o.page.screenshot({ path: path.join(ART, "k10.png") });
+    out.errors = o.errors;
+  },
+
+  async k10webgl(out, contexts) {
+    const o = await openTopology(contexts, "k10", "?render=webgl");
+    Object.assign(out, { nodes: o.nodes, firstPaintMs: o.firstPaintMs, mode: await o.page.evaluate(() => window.kubiliticsTopology.mode()) });
+    await o.page.waitForTimeout(1000);
+    out.pan = await framesSummary(o.page, 8, true);
+    out.errors = o.errors;
+  },
+
+  async k50(out, contexts) {
+    const o = await openTopology(contexts, "k50");
+    Object.assign(out, { nodes: o.nodes, firstPaintMs: o.firstPaintMs, mode: await o.page.evaluate(() => window.kubiliticsTopology.mode()) });
+    out.settledMs = await settled(o.page);
+    out.lodStill = await lod(o.page);
+    await o.page.waitForTimeout(500);
+    out.pan = await framesSummary(o.page, 60, true);
+    out.heapMB = await heapMB(o.page);
+    await settled(o.page);
+    await o.page.screenshot({ path: path.join(ART, "k50.png") });
+    out.errors = o.errors;
+  },
+
+  async churn(out, contexts) {
+    const o = await openTopology(contexts, "churn");
+    Object.assign(out, { nodes: o.nodes, firstPaintMs: o.firstPaintMs, mode: await o.page.evaluate(() => window.kubiliticsTopology.mode()) });
+    await settled(o.page);
+    await o.page.waitForTimeout(1000);
+    const deltas = () => o.page.evaluate(() => window.kubiliticsTopology.deltas());
+    const d0 = await deltas();
+    const t0 = Date.now();
+    out.idle = await framesSummary(o.page, PAN_FRAMES, false);
+    const d1 = await deltas();
+    const t1 = Date.now();
+    out.deltaMessagesPerSec = +((d1 - d0) / ((t1 - t0) / 1000)).toFixed(1);
+    out.pan = await framesSummary(o.page, PAN_FRAMES, true);
+    out.deltaMessagesPerSecPanning = +(((await deltas()) - d1) / ((Date.now() - t1) / 1000)).toFixed(1);
+    out.errors = o.errors;
+  },
+};
+
+const r = { chromium: browser.version() };
+for (const name of stages) {
+  if (!runners[name]) {
+    console.error(`bench/ui: unknown stage ${name}`);
+    continue;
   }
+  r[name] = await stage(name, runners[name]);
 }
-
-// 10k: first paint, pan, heap.
-{
-  const o = await openTopology(process.env.BIG10 ?? "k10");
-  await o.page.waitForTimeout(1000);
-  r.k10 = { nodes: o.nodes, firstPaintMs: o.firstPaintMs };
-  r.k10.pan = summary(await frameTimes(o.page, PAN_FRAMES, true));
-  await o.page.waitForTimeout(500);
-  r.k10.heapMB = await heapMB(o.page);
-  await o.page.screenshot({ path: path.join(ART, "k10.png") });
-  r.k10.errors = o.errors;
-  await o.ctx.close();
-}
-
-// 10k with churn: frames while deltas stream in.
-{
-  const o = await openTopology(process.env.CHURN ?? "churn");
-  await o.page.waitForTimeout(1500);
-  const d0 = await o.page.evaluate(() => window.kubiliticsTopology.deltas());
-  const t0 = Date.now();
-  const idle = await frameTimes(o.page, PAN_FRAMES, false);
-  const secs = (Date.now() - t0) / 1000;
-  const d1 = await o.page.evaluate(() => window.kubiliticsTopology.deltas());
-  const pan = await frameTimes(o.page, PAN_FRAMES, true);
-  r.churn = { nodes: o.nodes, deltaMessagesPerSec: +((d1 - d0) / secs).toFixed(1), idle: summary(idle), pan: summary(pan), errors: o.errors };
-  await o.ctx.close();
-}
-
-// 50k: renders at all; heap.
-{
-  const o = await openTopology(process.env.BIG50 ?? "k50");
-  await o.page.waitForTimeout(1000);
-  r.k50 = { nodes: o.nodes, firstPaintMs: o.firstPaintMs };
-  r.k50.pan = summary(await frameTimes(o.page, 60, true));
-  r.k50.heapMB = await heapMB(o.page);
-  await o.page.screenshot({ path: path.join(ART, "k50.png") });
-  r.k50.errors = o.errors;
-  await o.ctx.close();
-}
-
 await browser.close();
 console.log(JSON.stringify(r));

@@ -128,6 +128,7 @@ static void detach(api_t *api, api_cluster_t *ac)
     api_events_detach(ac);
     api_events_free(&ac->events);
     api_metrics_free(ac);
+    api_prom_detach(ac);
     api_access_forget_cluster(api->access, ac->id);
     kinds_reset(ac);
     api_listcache_free(ac->lists);
@@ -703,6 +704,7 @@ api_t *api_new(uv_loop_t *loop, http_server_t *http, clusters_t *clusters, obs_r
     api_metrics_routes(api);
     api_mutate_routes(api);
     api_ws_routes(api);
+    api_prom_routes(api);
     return api;
 fail:
     api_access_free(api->access);

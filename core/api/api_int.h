@@ -29,6 +29,7 @@ typedef struct api_req api_req_t;
 typedef struct api_sock api_sock_t;
 typedef struct api_sub api_sub_t;
 typedef struct api_delta api_delta_t;
+typedef struct api_chan api_chan_t;
 typedef struct api_metrics api_metrics_t;
 
 struct api {
@@ -76,12 +77,18 @@ struct api_cluster {
     bool floor_set;           /* false until the store first synced */
     uint64_t last_rv;
     uint32_t last_sub;
-    api_sub_t *subs;          /* subscriptions of this cluster */
+    api_sub_t *subs;          /* focus subscriptions of this cluster (offered each delta) */
+    /* channels (ws.c): the other subscriptions, grouped by (namespace,
+     * view) so a delta is filtered and encoded once per group */
+    api_chan_t *chans;        /* all of them */
+    map_t chans_ns;           /* namespace → first channel of that namespace */
+    api_chan_t *chans_all;    /* namespace "" (every namespace) */
     api_events_t events;
     kube_reflector_t *ev_refl;
     bool ev_synced;
     api_metrics_t *metrics;
     api_listcache_t *lists;   /* list orders and rows (resources.c), made on first use */
+    struct api_prom_req *prom_reqs; /* Prometheus queries in flight (prom.c) */
     /* kind ID → discovery entry, rebuilt when discovery changes */
     map_t kinds;
     const void *kinds_src;
@@ -159,6 +166,8 @@ void api_events_routes(api_t *api);
 void api_metrics_routes(api_t *api);
 void api_mutate_routes(api_t *api);
 void api_ws_routes(api_t *api);
+void api_prom_routes(api_t *api);
+void api_prom_detach(api_cluster_t *ac); /* answers its queries in flight */
 
 /* ---- WebSocket side (ws.c) ---- */
 void api_ws_attach(api_cluster_t *ac);           /* listen to the cluster's graph */
@@ -170,6 +179,10 @@ void api_ws_tick(api_t *api, int64_t now_ms);
 void api_ws_drain(api_t *api);
 void api_ws_stats(api_t *api, size_t *outbox_bytes, size_t *held);
 void api_ws_free_cluster(api_cluster_t *ac);
+/* The cluster's current delta position, "RV" or "RV.N", appended to out:
+ * what list and topology answers carry as resourceVersion, so that a
+ * client can subscribe with it as `since` and miss nothing. */
+void api_ws_position(api_cluster_t *ac, buf_t *out);
 
 /* ---- metrics side (metrics.c) ---- */
 void api_metrics_tick(api_cluster_t *ac, int64_t now_ms);

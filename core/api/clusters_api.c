@@ -65,9 +65,9 @@ static void h_add(http_req_t *r, void *ud)
                       "body must be a JSON object: {\"context\": NAME} or {\"kubeconfig\": YAML, \"context\"?, \"name\"?}");
         return;
     }
-    const char *context, *name, *kubeconfig;
+    const char *context, *name, *kubeconfig, *prom;
     if (opt_str(doc, "context", &context, q) || opt_str(doc, "name", &name, q) ||
-        opt_str(doc, "kubeconfig", &kubeconfig, q)) {
+        opt_str(doc, "kubeconfig", &kubeconfig, q) || opt_str(doc, "prometheus", &prom, q)) {
         cJSON_Delete(doc);
         return;
     }
@@ -78,6 +78,14 @@ static void h_add(http_req_t *r, void *ud)
     }
     err_t e = {0};
     cluster_t *c = clusters_add(api->clusters, name, context, kubeconfig, kubeconfig ? strlen(kubeconfig) : 0, &e);
+    if (c && prom && cluster_set_prometheus(c, prom, &e) != 0) {
+        /* all or nothing: a cluster whose Prometheus was refused is not kept */
+        err_t re = {0};
+        char id[256];
+        snprintf(id, sizeof id, "%s", cluster_id(c));
+        clusters_remove(api->clusters, id, &re);
+        c = NULL;
+    }
     cJSON_Delete(doc);
     if (!c) {
         int st = e.code == ERR_EXISTS ? 409 : 400;

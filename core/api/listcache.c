@@ -30,10 +30,32 @@ typedef struct order {
     uint64_t last_use;
 } order_t;
 
+/* A kept page: its bytes and what they were made from. */
+typedef struct pent {
+    uint32_t ns;
+    uint64_t any, members, status; /* store_kind_gens then */
+} pent_ns_t;
+
+typedef struct page {
+    char *key;
+    size_t klen;
+    int64_t now_s;
+    bool filtered;
+    int phys;
+    uint32_t kind;
+    pent_ns_t *nss;
+    size_t nns;
+    uint32_t *items; /* (handle, stamp) pairs */
+    size_t n;
+    buf_t body;
+    uint64_t last_use;
+} page_t;
+
 typedef struct row {
     uint32_t stamp, len;
-    uint8_t ref; /* used since the clock hand last passed */
-    char data[]; /* the item JSON up to and including "AGE":" */
+    uint8_t ref;   /* used since the clock hand last passed */
+    uint8_t dates; /* has date columns, written after AGE when listed (store.h) */
+    char data[];   /* the item JSON up to and including "AGE":" */
 } row_t;
 
 struct api_listcache {
@@ -48,6 +70,9 @@ struct api_listcache {
     uint32_t nmark, epoch;
     uint64_t tick;
     buf_t scratch;
+    map_t pages; /* key → page_t* */
+    uint64_t page_tick;
+    size_t page_bytes, page_budget, max_pages;
     api_listcache_stats_t st;
 };
 
@@ -56,7 +81,34 @@ api_listcache_t *api_listcache_new(size_t row_budget, size_t order_budget)
     api_listcache_t *lc = xcalloc(1, sizeof *lc);
     lc->row_budget = row_budget ? row_budget : 32u << 20;
     lc->order_budget = order_budget ? order_budget : 1u << 20;
+    lc->max_pages = 64;
+    lc->page_budget = 16u << 20;
     return lc;
+}
+
+void api_listcache_set_page_budget(api_listcache_t *lc, size_t max_pages, size_t page_budget)
+{
+    lc->max_pages = max_pages ? max_pages : 64;
+    lc->page_budget = page_budget ? page_budget : 16u << 20;
+}
+
+static size_t page_cost(const page_t *p) { return p->body.cap + p->klen + p->n * 8 + p->nns * sizeof *p->nss + sizeof *p; }
+
+static void page_free(page_t *p)
+{
+    if (!p) return;
+    free(p->key);
+    free(p->nss);
+    free(p->items);
+    buf_free(&p->body);
+    free(p);
+}
+
+static void page_drop(api_listcache_t *lc, page_t *p)
+{
+    map_del(&lc->pages, p->key, p->klen);
+    lc->page_bytes -= page_cost(p);
+    page_free(p);
 }
 
 static void order_free(order_t *o)
@@ -80,6 +132,9 @@ static void drop_all(api_listcache_t *lc)
     free(lc->mark);
     lc->mark = NULL;
     lc->nmark = lc->epoch = 0;
+    for (size_t it = 0; map_next(&lc->pages, &it, &sl);) page_free(sl->val);
+    map_free(&lc->pages);
+    lc->page_bytes = 0;
 }
 
 void api_listcache_free(api_listcache_t *lc)
@@ -101,6 +156,8 @@ static void lc_bind(api_listcache_t *lc, const store_t *s)
 void api_listcache_stats(const api_listcache_t *lc, api_listcache_stats_t *out)
 {
     *out = lc->st;
+    out->pages = lc->pages.len;
+    out->page_bytes = lc->page_bytes;
     out->row_bytes = lc->row_bytes;
     out->order_entries = lc->order_entries;
     out->orders = lc->orders.len;
@@ -425,7 +482,9 @@ void api_listcache_cursor(const store_t *s, store_oid_t o, int sort, uint64_t qh
 
 /* ---- rows ---- */
 
-static void row_build(const store_t *s, store_oid_t o, buf_t *out)
+/* True when the object has date columns (left out here: they change with
+ * the clock, so api_listcache_row writes them). */
+static bool row_build(const store_t *s, store_oid_t o, buf_t *out)
 {
     char uid[40], created[32];
     store_obj_uid(s, o, uid);
@@ -471,16 +530,22 @@ static void row_build(const store_t *s, store_oid_t o, buf_t *out)
     /* the columns as store_columns_json writes them, up to AGE's value */
     buf_puts(out, "},\"columns\":{");
     const char *const *names;
-    size_t nn = store_column_names(kind, &names);
+    size_t nn = store_column_names(s, kind, &names);
     const uint32_t *cols;
     size_t nc = store_obj_columns(s, o, &cols);
+    bool dates = false;
     for (size_t i = 0; i + 1 < nn && i < nc; i++) {
+        if (store_column_is_date(store_str(s, cols[i]))) {
+            dates = true;
+            continue;
+        }
         buf_json_cstr(out, names[i]);
         buf_putc(out, ':');
         buf_json_cstr(out, store_str(s, cols[i]));
         buf_putc(out, ',');
     }
     buf_puts(out, "\"AGE\":\"");
+    return dates;
 }
 
 /* kubectl's AGE (the store's rule): seconds under 2 minutes, minutes
@@ -551,11 +616,12 @@ void api_listcache_row(api_listcache_t *lc, store_t *s, store_oid_t o, int64_t n
             lc->rows[o] = NULL;
         }
         buf_reset(&lc->scratch);
-        row_build(s, o, &lc->scratch);
+        bool dates = row_build(s, o, &lc->scratch);
         rows_make_room(lc, sizeof *r + lc->scratch.len);
         r = xmalloc(sizeof *r + lc->scratch.len);
         r->stamp = stamp;
         r->len = (uint32_t)lc->scratch.len;
+        r->dates = dates;
         memcpy(r->data, lc->scratch.data, lc->scratch.len);
         lc->rows[o] = r;
         lc->row_bytes += sizeof *r + r->len;
@@ -568,4 +634,99 @@ void api_listcache_row(api_listcache_t *lc, store_t *s, store_oid_t o, int64_t n
     memcpy(out->data + out->len + r->len, tail, tl);
     out->len += r->len + tl;
     out->data[out->len] = '\0';
+    if (r->dates) {
+        out->len -= 2; /* the "}}" that closes columns and item */
+        store_columns_dates_json(s, o, now_s, out);
+        buf_puts(out, "}}");
+    }
+}
+
+/* ---- pages ---- */
+
+const buf_t *api_listcache_page_get(api_listcache_t *lc, store_t *s, const void *key, size_t klen,
+                                    const api_list_query_t *q, int64_t now_s)
+{
+    lc_bind(lc, s);
+    page_t *p = map_get(&lc->pages, key, klen);
+    if (!p) {
+        lc->st.page_misses++;
+        return NULL;
+    }
+    bool cur = p->now_s == now_s && p->kind == q->kind && p->nns == q->nns;
+    bool stamps = false;
+    for (size_t i = 0; cur && i < p->nns; i++) {
+        pent_ns_t *e = &p->nss[i];
+        store_gens_t g;
+        if (e->ns != q->nss[i]) {
+            cur = false;
+            break;
+        }
+        store_kind_gens(s, e->ns, p->kind, &g);
+        if (g.any == e->any) continue;
+        /* something of the kind changed there: only the page's own
+         * objects can change an unfiltered page that kept its members */
+        if (p->filtered || g.members != e->members || (p->phys == PHYS_STATUS && g.status != e->status)) cur = false;
+        stamps = true;
+    }
+    for (size_t i = 0; cur && stamps && i < p->n; i++) {
+        store_oid_t o = p->items[2 * i];
+        cur = store_live(s, o) && store_obj_stamp(s, o) == p->items[2 * i + 1];
+    }
+    if (!cur) {
+        lc->st.page_misses++;
+        page_drop(lc, p);
+        return NULL;
+    }
+    if (stamps)
+        for (size_t i = 0; i < p->nns; i++) {
+            store_gens_t g;
+            store_kind_gens(s, p->nss[i].ns, p->kind, &g);
+            p->nss[i].any = g.any;
+        }
+    p->last_use = ++lc->page_tick;
+    lc->st.page_hits++;
+    return &p->body;
+}
+
+void api_listcache_page_put(api_listcache_t *lc, store_t *s, const void *key, size_t klen, const api_list_query_t *q,
+                            const api_list_page_t *pg, int64_t now_s, const buf_t *body)
+{
+    lc_bind(lc, s);
+    if (!lc->max_pages || body->len > lc->page_budget / 2) return;
+    page_t *old = map_get(&lc->pages, key, klen);
+    if (old) page_drop(lc, old);
+    page_t *p = xcalloc(1, sizeof *p);
+    p->key = xmemdup(key, klen);
+    p->klen = klen;
+    p->now_s = now_s;
+    p->filtered = q->filter != NULL;
+    p->phys = phys_of(q->sort);
+    p->kind = q->kind;
+    p->nns = q->nns;
+    p->nss = xcalloc(q->nns ? q->nns : 1, sizeof *p->nss);
+    for (size_t i = 0; i < q->nns; i++) {
+        store_gens_t g;
+        store_kind_gens(s, q->nss[i], q->kind, &g);
+        p->nss[i] = (pent_ns_t){q->nss[i], g.any, g.members, g.status};
+    }
+    p->n = pg->n;
+    p->items = xmalloc((pg->n ? pg->n : 1) * 2 * sizeof *p->items);
+    for (size_t i = 0; i < pg->n; i++) {
+        p->items[2 * i] = pg->items[i];
+        p->items[2 * i + 1] = store_obj_stamp(s, pg->items[i]);
+    }
+    buf_append(&p->body, body->data, body->len);
+    p->last_use = ++lc->page_tick;
+    /* room: the least recently used go first */
+    while (lc->pages.len && (lc->pages.len + 1 > lc->max_pages || lc->page_bytes + page_cost(p) > lc->page_budget)) {
+        page_t *lru = NULL;
+        map_slot_t *sl;
+        for (size_t it = 0; map_next(&lc->pages, &it, &sl);) {
+            page_t *c = sl->val;
+            if (!lru || c->last_use < lru->last_use) lru = c;
+        }
+        page_drop(lc, lru);
+    }
+    map_put(&lc->pages, p->key, p->klen, p);
+    lc->page_bytes += page_cost(p);
 }

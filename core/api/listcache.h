@@ -22,6 +22,16 @@
  * bounded by a byte budget, evicted with the clock algorithm (rows used
  * since the hand last passed are spared once).
  *
+ * Pages. The bytes of a whole answer are kept per request key (what was
+ * asked and which namespaces the asker may see: resources.c builds it), so
+ * an identical request is answered with one write of bytes already made.
+ * A kept page is current while the wall-clock second is the one it was
+ * written in (AGE), and, for each of its namespaces, nothing of its kind
+ * changed — or, for an unfiltered page, no object came or went (nor did a
+ * status, for the status order) and none of the page's own objects changed
+ * (their stamps). Anything else can neither enter the page nor change its
+ * bytes. Pages are bounded by count and bytes (least recently used go).
+ *
  * Everything runs on the loop thread and reads the store only during the
  * call; nothing here holds a string of the store across calls (entries are
  * checked against the store before their strings are used).
@@ -45,6 +55,8 @@ enum { API_SORT_NAMESPACE, API_SORT_NAME, API_SORT_CREATED, API_SORT_STATUS, API
  * orders kept (0 → 1 Mi entries, 16 bytes each; past it, orders the
  * current page does not use are dropped). */
 api_listcache_t *api_listcache_new(size_t row_budget, size_t order_budget);
+/* Pages kept: at most max_pages (0 → 64) and page_budget bytes (0 → 16 MiB). */
+void api_listcache_set_page_budget(api_listcache_t *lc, size_t max_pages, size_t page_budget);
 void api_listcache_free(api_listcache_t *lc);
 
 /* Which objects a page keeps besides kind and namespace (label and field
@@ -77,9 +89,19 @@ void api_listcache_cursor(const store_t *s, store_oid_t o, int sort, uint64_t qh
 /* Append o's item JSON, its AGE as of now_s (wall clock seconds). */
 void api_listcache_row(api_listcache_t *lc, store_t *s, store_oid_t o, int64_t now_s, buf_t *out);
 
+/* A kept page for key, still current for q (kind, namespaces, sort,
+ * filter: the same query the page was made with) at now_s; NULL when
+ * there is none. The bytes stay valid until the next call on lc. */
+const buf_t *api_listcache_page_get(api_listcache_t *lc, store_t *s, const void *key, size_t klen,
+                                    const api_list_query_t *q, int64_t now_s);
+/* Keep body as the page made by q (pg its items) at now_s. */
+void api_listcache_page_put(api_listcache_t *lc, store_t *s, const void *key, size_t klen, const api_list_query_t *q,
+                            const api_list_page_t *pg, int64_t now_s, const buf_t *body);
+
 typedef struct api_listcache_stats {
     size_t rows, row_bytes, row_hits, row_misses;
     size_t orders, order_entries, order_syncs, order_builds;
+    size_t pages, page_bytes, page_hits, page_misses;
 } api_listcache_stats_t;
 void api_listcache_stats(const api_listcache_t *lc, api_listcache_stats_t *out);
 

@@ -86,11 +86,11 @@ void api_outbox_put(api_outbox_t *o, int kind, int op, const char *key, size_t k
 }
 
 /* Append the entries of one (kind, op) class from the taken list. */
-static void put_class(buf_t *msg, outbox_entry_t *taken, int kind, int op)
+static void put_class(buf_t *msg, const outbox_entry_t *taken, int kind, int op)
 {
     bool first = true;
     buf_putc(msg, '[');
-    for (outbox_entry_t *e = taken; e; e = e->next) {
+    for (const outbox_entry_t *e = taken; e; e = e->next) {
         if (e->kind != kind || e->op != op) continue;
         if (!first) buf_putc(msg, ',');
         buf_append(msg, e->json, e->jlen);
@@ -99,42 +99,73 @@ static void put_class(buf_t *msg, outbox_entry_t *taken, int kind, int op)
     buf_putc(msg, ']');
 }
 
-size_t api_outbox_take(api_outbox_t *o, const char *sub, size_t max_bytes, buf_t *msg)
+size_t api_outbox_detach(api_outbox_t *o, size_t max_bytes, api_outbox_batch_t *b)
 {
+    memset(b, 0, sizeof *b);
     if (!o->head) return 0;
-    /* detach a prefix of at most max_bytes (always at least one entry) */
-    outbox_entry_t *taken = o->head, *last = o->head;
+    /* a prefix of at most max_bytes (always at least one entry) */
+    outbox_entry_t *last = o->head;
     size_t n = 1, bytes = last->jlen;
     while (last->next && bytes + last->next->jlen <= max_bytes) {
         last = last->next;
         bytes += last->jlen;
         n++;
     }
+    b->head = o->head;
+    b->n = n;
+    memcpy(b->rv, o->rv, sizeof b->rv);
     o->head = last->next;
     if (o->head) o->head->prev = NULL;
     else o->tail = NULL;
     last->next = NULL;
-    for (outbox_entry_t *e = taken; e; e = e->next) {
+    for (outbox_entry_t *e = b->head; e; e = e->next) {
         map_del(&o->index, e->key, e->klen);
         o->count--;
         o->bytes -= e->jlen + e->klen;
     }
-    buf_puts(msg, "{\"sub\":");
-    buf_json_cstr(msg, sub);
-    buf_puts(msg, ",\"type\":\"delta\",\"resourceVersion\":");
-    buf_json_cstr(msg, o->rv);
-    buf_puts(msg, ",\"nodes\":{\"upsert\":");
-    put_class(msg, taken, OUTBOX_NODE, OUTBOX_UPSERT);
-    buf_puts(msg, ",\"remove\":");
-    put_class(msg, taken, OUTBOX_NODE, OUTBOX_REMOVE);
-    buf_puts(msg, "},\"edges\":{\"upsert\":");
-    put_class(msg, taken, OUTBOX_EDGE, OUTBOX_UPSERT);
-    buf_puts(msg, ",\"remove\":");
-    put_class(msg, taken, OUTBOX_EDGE, OUTBOX_REMOVE);
-    buf_puts(msg, "}}");
-    for (outbox_entry_t *e = taken, *nx; e; e = nx) {
+    return n;
+}
+
+void api_outbox_batch_body(const api_outbox_batch_t *b, buf_t *out)
+{
+    buf_puts(out, ",\"type\":\"delta\",\"resourceVersion\":");
+    buf_json_cstr(out, b->rv);
+    buf_puts(out, ",\"nodes\":{\"upsert\":");
+    put_class(out, b->head, OUTBOX_NODE, OUTBOX_UPSERT);
+    buf_puts(out, ",\"remove\":");
+    put_class(out, b->head, OUTBOX_NODE, OUTBOX_REMOVE);
+    buf_puts(out, "},\"edges\":{\"upsert\":");
+    put_class(out, b->head, OUTBOX_EDGE, OUTBOX_UPSERT);
+    buf_puts(out, ",\"remove\":");
+    put_class(out, b->head, OUTBOX_EDGE, OUTBOX_REMOVE);
+    buf_puts(out, "}}");
+}
+
+void api_outbox_put_batch(api_outbox_t *o, const api_outbox_batch_t *b)
+{
+    /* entry keys carry the kind prefix; put() adds it again */
+    for (const outbox_entry_t *e = b->head; e; e = e->next)
+        api_outbox_put(o, e->kind, e->op, e->key + 1, e->klen - 1, e->json, e->jlen, b->rv);
+}
+
+void api_outbox_batch_free(api_outbox_batch_t *b)
+{
+    for (outbox_entry_t *e = b->head, *nx; e; e = nx) {
         nx = e->next;
         entry_free(e);
     }
+    b->head = NULL;
+    b->n = 0;
+}
+
+size_t api_outbox_take(api_outbox_t *o, const char *sub, size_t max_bytes, buf_t *msg)
+{
+    api_outbox_batch_t b;
+    size_t n = api_outbox_detach(o, max_bytes, &b);
+    if (!n) return 0;
+    buf_puts(msg, "{\"sub\":");
+    buf_json_cstr(msg, sub);
+    api_outbox_batch_body(&b, msg);
+    api_outbox_batch_free(&b);
     return n;
 }

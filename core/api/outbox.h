@@ -10,6 +10,14 @@
  *
  * Entries leave in the order their keys first entered (FIFO by first
  * change), which keeps a Pod's upsert before the edge upserts that name it.
+ *
+ * Sharing. The WebSocket layer keeps one outbox per channel (subscribers
+ * of the same scope and access) and sends each batch it detaches to every
+ * member that keeps up: api_outbox_detach takes the entries out,
+ * api_outbox_batch_body writes the message once without its "sub" member
+ * (each member's `{"sub":"ID"` is put in front), and a member that is held
+ * back gets the same entries in its own outbox with api_outbox_put_batch,
+ * where they coalesce as above.
  */
 #ifndef KB_API_OUTBOX_H
 #define KB_API_OUTBOX_H
@@ -49,5 +57,23 @@ void api_outbox_put(api_outbox_t *o, int kind, int op, const char *key, size_t k
 size_t api_outbox_take(api_outbox_t *o, const char *sub, size_t max_bytes, buf_t *msg);
 /* Forget everything and clear the overflow flag (after a resync). */
 void api_outbox_clear(api_outbox_t *o);
+
+/* Entries detached from an outbox, in order, with the outbox's newest
+ * resourceVersion at the time. */
+typedef struct api_outbox_batch {
+    outbox_entry_t *head;
+    size_t n;
+    char rv[32];
+} api_outbox_batch_t;
+
+/* Detach up to about max_bytes of entries (at least one) into b; returns
+ * how many (0: nothing pending, b empty). */
+size_t api_outbox_detach(api_outbox_t *o, size_t max_bytes, api_outbox_batch_t *b);
+/* Append the delta message of b after its "sub" member:
+ * ,"type":"delta","resourceVersion":…,"nodes":{…},"edges":{…}} */
+void api_outbox_batch_body(const api_outbox_batch_t *b, buf_t *out);
+/* Put every entry of b into o (coalescing with what o holds). */
+void api_outbox_put_batch(api_outbox_t *o, const api_outbox_batch_t *b);
+void api_outbox_batch_free(api_outbox_batch_t *b);
 
 #endif

@@ -40,6 +40,7 @@ typedef struct list_st {
     size_t limit;
     bool has_cursor;
     api_cursor_t cur;
+    char *cont; /* the continue token as given (part of the page key) */
     uint64_t qhash;
     char **nss; /* gated namespaces (owned copies: the gate may outlive the store's strings) */
     size_t nnss;
@@ -49,6 +50,7 @@ static void list_st_free(list_st_t *st)
 {
     if (!st) return;
     free(st->label_sel);
+    free(st->cont);
     for (size_t i = 0; i < st->nnss; i++) free(st->nss[i]);
     free(st->nss);
     free(st);
@@ -119,7 +121,7 @@ static void list_run(api_req_t *q)
     filt_t f = {.fs = &st->fs, .node_col = -1};
     if (api_fieldsel_has(&st->fs, API_FIELD_NODENAME)) {
         const char *const *names;
-        size_t nn = store_column_names(st->kind_id, &names);
+        size_t nn = store_column_names(s, st->kind_id, &names);
         for (size_t i = 0; i < nn; i++)
             if (strcmp(names[i], "NODE") == 0) f.node_col = (int)i;
     }
@@ -161,24 +163,44 @@ static void list_run(api_req_t *q)
     api_list_query_t lq = {.kind = kind, .nss = nss, .nns = nns, .sort = st->sort, .desc = st->desc,
                            .limit = st->limit, .after = st->has_cursor ? &st->cur : NULL,
                            .filter = f.has_sel || st->fs.n ? filter_cb : NULL, .filter_ud = &f};
+    int64_t now_s = api_now_ms() / 1000;
+    /* The page key: what was asked (qhash covers kind, namespace,
+     * selectors and sort) and the namespaces this asker may see. */
+    buf_t key = {0};
+    buf_append(&key, &st->qhash, sizeof st->qhash);
+    uint64_t lim = st->limit;
+    buf_append(&key, &lim, sizeof lim);
+    buf_append(&key, &kind, sizeof kind);
+    buf_append(&key, nss ? (const void *)nss : "", nns * sizeof *nss);
+    buf_puts(&key, st->cont ? st->cont : "");
+    const buf_t *kept = nns ? api_listcache_page_get(q->ac->lists, s, key.data, key.len, &lq, now_s) : NULL;
+    if (kept) {
+        free(nss);
+        buf_free(&key);
+        if (f.has_sel) store_selector_release(s, &f.sel);
+        list_st_free(st);
+        q->st = NULL;
+        q->on_gone = NULL;
+        api_req_send_bytes(q, 200, "application/json", kept->data, kept->len);
+        return;
+    }
     api_list_page_t pg = {0};
     if (nns) api_listcache_page(q->ac->lists, s, &lq, &pg);
-    free(nss);
-    if (f.has_sel) store_selector_release(s, &f.sel);
     /* one body buffer per API, reused: a page is hundreds of KiB */
     buf_t *b = &q->api->list_body;
     buf_reset(b);
     buf_puts(b, "{\"kind\":");
     buf_json_cstr(b, st->kind_id);
     buf_puts(b, ",\"resourceVersion\":\"");
-    buf_put_u64(b, store_resource_version(s));
+    api_ws_position(q->ac, b);
     buf_puts(b, "\",\"items\":[");
-    int64_t now_s = api_now_ms() / 1000;
     for (size_t i = 0; i < pg.n; i++) {
         if (i) buf_putc(b, ',');
         api_listcache_row(q->ac->lists, s, pg.items[i], now_s, b);
     }
-    buf_puts(b, "],\"continue\":");
+    buf_puts(b, "],\"columnDefinitions\":");
+    store_column_defs_json(s, st->kind_id, b);
+    buf_puts(b, ",\"continue\":");
     if (pg.remaining && pg.n) {
         api_cursor_t c;
         api_listcache_cursor(s, pg.items[pg.n - 1], st->sort, st->qhash, &c);
@@ -189,6 +211,10 @@ static void list_run(api_req_t *q)
     buf_puts(b, ",\"remaining\":");
     buf_put_u64(b, pg.remaining);
     buf_putc(b, '}');
+    if (nns) api_listcache_page_put(q->ac->lists, s, key.data, key.len, &lq, &pg, now_s, b);
+    free(nss);
+    buf_free(&key);
+    if (f.has_sel) store_selector_release(s, &f.sel);
     free(pg.items);
     list_st_free(st);
     q->st = NULL;
@@ -285,6 +311,7 @@ static void h_list(http_req_t *r, void *ud)
             return;
         }
         st->has_cursor = true;
+        st->cont = xstrdup(cont);
     }
     /* What the asker may list decides what the walk keeps. */
     if (!q->view) {

@@ -111,11 +111,39 @@ static bool etag_matches(http_req_t *r, const char *etag)
     return inm && (strstr(inm, etag) || strcmp(inm, "*") == 0);
 }
 
+/* The graph writes the store's resourceVersion; the API answers with the
+ * delta position a WebSocket `since` takes (api_ws_position), which is the
+ * same number, with ".N" when deltas arrived since without raising it.
+ * The first "resourceVersion" member of the answer is the top-level one
+ * (the cluster ID before it is a JSON string, where the quoted pattern
+ * cannot occur unescaped). */
+static void set_position(api_req_t *q, buf_t *b)
+{
+    static const char pat[] = "\"resourceVersion\":\"";
+    char *p = b->data ? strstr(b->data, pat) : NULL;
+    if (!p) return;
+    size_t at = (size_t)(p - b->data) + sizeof pat - 1, end = at;
+    while (end < b->len && b->data[end] != '"') end++;
+    buf_t pos = {0};
+    api_ws_position(q->ac, &pos);
+    size_t had = end - at;
+    if (pos.len != had || memcmp(b->data + at, pos.data, had) != 0) {
+        /* in place: the body can be megabytes */
+        buf_reserve(b, pos.len);
+        memmove(b->data + at + pos.len, b->data + end, b->len - end + 1);
+        memcpy(b->data + at, pos.data, pos.len);
+        b->len = b->len - had + pos.len;
+    }
+    buf_free(&pos);
+}
+
 static void send_result(api_req_t *q, topo_st_t *st, graph_result_t *res, const char *etag)
 {
     buf_t b = {0};
-    if (st->fmt == FMT_JSON) graph_result_json(res, &b);
-    else if (st->fmt == FMT_SVG) graph_result_svg(res, &b);
+    if (st->fmt == FMT_JSON) {
+        graph_result_json(res, &b);
+        set_position(q, &b);
+    } else if (st->fmt == FMT_SVG) graph_result_svg(res, &b);
     else graph_result_dot(res, &b);
     graph_result_free(res);
     http_res_header(q->r, "ETag", etag);
@@ -183,8 +211,9 @@ static void filtered_json(api_req_t *q, graph_result_t *res, const bool *vis, bu
     map_t keep = {0};
     buf_printf(out, "{\"cluster\":");
     buf_json_cstr(out, q->cid);
-    buf_printf(out, ",\"resourceVersion\":\"%llu\",\"truncated\":%s,\"filtered\":true,\"nodes\":[",
-               (unsigned long long)store_resource_version(s), graph_result_truncated(res) ? "true" : "false");
+    buf_puts(out, ",\"resourceVersion\":\"");
+    api_ws_position(q->ac, out);
+    buf_printf(out, "\",\"truncated\":%s,\"filtered\":true,\"nodes\":[", graph_result_truncated(res) ? "true" : "false");
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
         if (!vis[i]) continue;

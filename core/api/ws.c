@@ -4,13 +4,26 @@
  * Data path. Each cluster graph reports a delta after every applied watch
  * event (graph_set_listener). The delta is turned once into a record of
  * items — node upserts with their JSON, node removals, edge upserts and
- * removals — that is appended to the cluster's ring (kept for `since`
- * resumes, bounded by count and bytes) and offered to every subscription of
- * the cluster. A subscription keeps the items in its scope (namespace, or
- * the focus object's neighbourhood) that its identity may see, in its
- * outbox (outbox.h: coalesced per object, bounded). At the end of the loop
- * turn (a uv_check handle) every socket with pending items sends them, so
- * a change reaches clients in the same loop turn as the store change.
+ * removals, each with its namespace and kind already split out — that is
+ * appended to the cluster's ring (kept for `since` resumes, bounded by
+ * count and bytes).
+ *
+ * Channels. Subscriptions to a namespace (or to every namespace) with the
+ * same access view see exactly the same items, so they share a channel:
+ * the record's items are routed by namespace to the channels of that
+ * namespace (and to the every-namespace ones), filtered there once for the
+ * channel's view, and kept in the channel's outbox (outbox.h: coalesced per
+ * object, bounded). At the end of the loop turn (a uv_check handle) each
+ * channel encodes its pending items once and writes the same bytes to
+ * every member that keeps up — one writev of `{"sub":"ID"` and the shared
+ * body per socket, no per-client JSON. A member that is held back (its
+ * socket above the high water mark, or a backlog of its own) gets the
+ * batch's entries in its own outbox instead, where they coalesce; once it
+ * has caught up it reads from the channel again. Users with different
+ * views never share a channel, so nobody is sent bytes filtered for
+ * someone else. Focus subscriptions (a neighbourhood per subscriber) are
+ * offered each record on their own. A change reaches clients in the same
+ * loop turn as the store change.
  *
  * Slow clients. Nothing is sent while the socket has more than the high
  * water mark queued; the outbox then coalesces (the newest state of each
@@ -20,8 +33,12 @@
  * outbox budget per subscription plus the high water mark.
  *
  * Resume. A subscribe with "since" replays the ring's records newer than
- * that resourceVersion through the same filter, exactly the changes missed;
- * when the ring no longer reaches back that far the answer is a resync.
+ * that resourceVersion through the same filter into the subscription's own
+ * outbox, exactly the changes missed; when the ring no longer reaches back
+ * that far the answer is a resync. A position is "RV" or "RV.N" (the Nth
+ * delta after the last one that raised the resourceVersion); list and
+ * topology responses carry the same position (api_ws_position), so
+ * "list, then subscribe since its resourceVersion" misses nothing.
  *
  * Visibility. Items are kept only when both ends are visible to the
  * subscriber (access.h). A decision not yet known hides the item and, once
@@ -46,11 +63,18 @@
 
 enum { IT_NODE = OUTBOX_NODE, IT_EDGE = OUTBOX_EDGE };
 
+/* Where an ID's namespace and kind are, relative to the ID's start. */
+typedef struct idpart {
+    uint16_t ns, nsl, kind, kindl;
+    bool ok; /* the ID splits (api_id_split) */
+} idpart_t;
+
 typedef struct ditem {
     uint8_t kind, op;
     uint32_t key, klen; /* offsets into data */
     uint32_t json, jlen;
     uint32_t a, b;      /* NUL-terminated IDs: the node, or the edge's ends */
+    idpart_t pa, pb;
 } ditem_t;
 
 struct api_delta {
@@ -66,7 +90,11 @@ struct api_delta {
 struct api_sub {
     api_sock_t *sock;
     api_sub_t *snext;          /* in the socket */
-    api_sub_t *cprev, *cnext;  /* in the cluster */
+    api_sub_t *cprev, *cnext;  /* in the cluster's focus list (focus only) */
+    api_chan_t *chan;          /* the channel (not focus), once ready */
+    api_sub_t *mprev, *mnext;  /* in the channel */
+    char prefix[80];           /* {"sub":"ID" — what a shared message is sent after */
+    size_t plen;
     char id[65];
     api_cluster_t *ac;
     char ns[64];
@@ -83,6 +111,21 @@ struct api_sub {
     bool missed;               /* an item was hidden for an undecided visibility */
     char missed_ns[64], missed_kind[256];
     char rv[24];
+};
+
+/* Subscriptions of one cluster with the same namespace ("" for all) and
+ * the same view (NULL: unrestricted); see the file comment. */
+struct api_chan {
+    api_cluster_t *ac;
+    api_chan_t *prev, *next;   /* ac->chans */
+    api_chan_t *nsnext;        /* the next channel of the same namespace */
+    char ns[64];
+    api_view_t *view;          /* the members' (each holds a reference) */
+    api_sub_t *members;
+    size_t nmembers;
+    api_outbox_t out;          /* items since the last flush */
+    bool missed;               /* an item was hidden for an undecided visibility */
+    char missed_ns[64], missed_kind[256];
 };
 
 struct api_sock {
@@ -125,6 +168,20 @@ static void edge_json(buf_t *b, const graph_edge_ref_t *e)
     buf_puts(b, ",\"type\":");
     buf_json_cstr(b, e->type);
     buf_putc(b, '}');
+}
+
+static void split_parts(const char *id, idpart_t *p)
+{
+    api_id_parts_t q;
+    memset(p, 0, sizeof *p);
+    if (api_id_split(id, &q) != 0 || q.ns_len >= 64 || q.kind_len >= 256 || (size_t)(q.kind - id) > UINT16_MAX ||
+        (size_t)(q.ns - id) > UINT16_MAX)
+        return;
+    p->ns = (uint16_t)(q.ns - id);
+    p->nsl = (uint16_t)q.ns_len;
+    p->kind = (uint16_t)(q.kind - id);
+    p->kindl = (uint16_t)q.kind_len;
+    p->ok = true;
 }
 
 static api_delta_t *record(graph_t *g, const graph_delta_t *d)
@@ -183,6 +240,12 @@ static api_delta_t *record(graph_t *g, const graph_delta_t *d)
         }
     }
     buf_free(&tmp);
+    /* namespaces and kinds, once for every subscriber */
+    for (size_t i = 0; i < r->n; i++) {
+        ditem_t *it = &r->items[i];
+        split_parts(b->data + it->a, &it->pa);
+        if (it->kind == IT_EDGE) split_parts(b->data + it->b, &it->pb);
+    }
     return r;
 }
 
@@ -246,45 +309,54 @@ static void rv_json(buf_t *b, const api_cluster_t *ac)
 
 /* ---- filtering ---- */
 
+/* Visibility of an ID for a view, from its split parts: 1 yes, 0 no, -1
+ * not decided yet (then remembered in missed_ns/missed_kind, once). */
+static int parts_visible(api_cluster_t *ac, api_view_t *view, const char *id, const idpart_t *p, bool *missed,
+                         char *missed_ns, char *missed_kind)
+{
+    if (!p->ok) return 0;
+    char ns[64], kind[256];
+    memcpy(ns, id + p->ns, p->nsl);
+    ns[p->nsl] = '\0';
+    memcpy(kind, id + p->kind, p->kindl);
+    kind[p->kindl] = '\0';
+    int v = api_visible(ac, view, ns, kind);
+    if (v < 0 && !*missed) {
+        *missed = true;
+        memcpy(missed_ns, ns, p->nsl + 1);
+        memcpy(missed_kind, kind, p->kindl + 1);
+    }
+    return v;
+}
+
 static int id_visible(api_sub_t *s, const char *id)
 {
-    api_id_parts_t p;
-    if (api_id_split(id, &p) != 0) return 0;
-    char ns[64], kind[256];
-    if (p.ns_len >= sizeof ns || p.kind_len >= sizeof kind) return 0;
-    memcpy(ns, p.ns, p.ns_len);
-    ns[p.ns_len] = '\0';
-    memcpy(kind, p.kind, p.kind_len);
-    kind[p.kind_len] = '\0';
-    int v = api_visible(s->ac, s->view, ns, kind);
-    if (v < 0 && !s->missed) {
-        s->missed = true;
-        snprintf(s->missed_ns, sizeof s->missed_ns, "%s", ns);
-        snprintf(s->missed_kind, sizeof s->missed_kind, "%s", kind);
-    }
-    return v == 1;
+    idpart_t p;
+    split_parts(id, &p);
+    return parts_visible(s->ac, s->view, id, &p, &s->missed, s->missed_ns, s->missed_kind) == 1;
 }
 
-static bool in_ns(const char *id, const char *ns)
+static bool part_in_ns(const char *id, const idpart_t *p, const char *ns)
 {
-    api_id_parts_t p;
-    return api_id_split(id, &p) == 0 && p.ns_len == strlen(ns) && memcmp(p.ns, ns, p.ns_len) == 0;
+    return p->ok && p->nsl == strlen(ns) && memcmp(id + p->ns, ns, p->nsl) == 0;
 }
 
-static bool in_scope(api_sub_t *s, const char *id)
+static bool in_scope(api_sub_t *s, const char *id, const idpart_t *p)
 {
     if (s->focus) return map_gets(&s->fset, id) != NULL;
-    if (s->ns[0]) return in_ns(id, s->ns);
+    if (s->ns[0]) return part_in_ns(id, p, s->ns);
     return true;
 }
 
+/* The per-subscription filter (focus subscriptions, `since` replays). */
 static bool item_passes(api_sub_t *s, const api_delta_t *d, const ditem_t *it)
 {
     const char *a = d->data.data + it->a;
     const char *b = it->kind == IT_EDGE ? d->data.data + it->b : NULL;
-    if (!in_scope(s, a) || (b && !in_scope(s, b))) return false;
+    if (!in_scope(s, a, &it->pa) || (b && !in_scope(s, b, &it->pb))) return false;
     if (!s->view) return true;
-    return id_visible(s, a) && (!b || id_visible(s, b));
+    return parts_visible(s->ac, s->view, a, &it->pa, &s->missed, s->missed_ns, s->missed_kind) == 1 &&
+           (!b || parts_visible(s->ac, s->view, b, &it->pb, &s->missed, s->missed_ns, s->missed_kind) == 1);
 }
 
 /* ---- focus neighbourhoods ---- */
@@ -390,6 +462,174 @@ static void offer(api_sub_t *s, const api_delta_t *d)
     if (any) mark_dirty(s->sock);
 }
 
+/* ---- channels ---- */
+
+static api_chan_t *chain_head(api_cluster_t *ac, const char *ns, size_t nl)
+{
+    return nl ? map_get(&ac->chans_ns, ns, nl) : ac->chans_all;
+}
+
+static void chain_set(api_cluster_t *ac, const char *ns, api_chan_t *head)
+{
+    if (!*ns) ac->chans_all = head;
+    else if (head) map_puts(&ac->chans_ns, ns, head);
+    else map_dels(&ac->chans_ns, ns);
+}
+
+static bool chan_item_passes(api_chan_t *ch, const api_delta_t *d, const ditem_t *it)
+{
+    if (!ch->view) return true;
+    if (parts_visible(ch->ac, ch->view, d->data.data + it->a, &it->pa, &ch->missed, ch->missed_ns, ch->missed_kind) !=
+        1)
+        return false;
+    return it->kind != IT_EDGE || parts_visible(ch->ac, ch->view, d->data.data + it->b, &it->pb, &ch->missed,
+                                                ch->missed_ns, ch->missed_kind) == 1;
+}
+
+static void chan_resync(api_chan_t *ch)
+{
+    for (api_sub_t *m = ch->members; m; m = m->mnext) sub_resync(m);
+    api_outbox_clear(&ch->out);
+}
+
+static void chan_put(api_chan_t *ch, const api_delta_t *d, const ditem_t *it, const char *rv)
+{
+    if (!chan_item_passes(ch, d, it)) return;
+    api_outbox_put(&ch->out, it->kind, it->op, d->data.data + it->key, it->klen, d->data.data + it->json, it->jlen, rv);
+    /* more than a whole budget within one turn (a relist): members refetch */
+    if (ch->out.overflowed) chan_resync(ch);
+    ch->ac->api->flush_armed = true;
+}
+
+/* Route a record's items to the channels of their namespace and to the
+ * every-namespace ones. An edge belongs to a namespace only when both of
+ * its ends are in it. */
+static void chans_offer(api_cluster_t *ac, const api_delta_t *d)
+{
+    if (!ac->chans) return;
+    if (d->resync) {
+        for (api_chan_t *ch = ac->chans; ch; ch = ch->next) chan_resync(ch);
+        return;
+    }
+    char rv[24];
+    if (d->sub) snprintf(rv, sizeof rv, "%llu.%u", (unsigned long long)d->rv, d->sub);
+    else snprintf(rv, sizeof rv, "%llu", (unsigned long long)d->rv);
+    const char *last_ns = NULL;
+    size_t last_nl = 0;
+    api_chan_t *last_head = NULL;
+    for (size_t i = 0; i < d->n; i++) {
+        const ditem_t *it = &d->items[i];
+        const char *a = d->data.data + it->a;
+        if (it->pa.ok && it->pa.nsl) {
+            const char *ns = a + it->pa.ns;
+            size_t nl = it->pa.nsl;
+            bool same = it->kind != IT_EDGE || (it->pb.ok && it->pb.nsl == nl &&
+                                                memcmp(d->data.data + it->b + it->pb.ns, ns, nl) == 0);
+            if (same) {
+                if (!last_ns || last_nl != nl || memcmp(last_ns, ns, nl) != 0) {
+                    last_ns = ns;
+                    last_nl = nl;
+                    last_head = chain_head(ac, ns, nl);
+                }
+                for (api_chan_t *ch = last_head; ch; ch = ch->nsnext) chan_put(ch, d, it, rv);
+            }
+        }
+        for (api_chan_t *ch = ac->chans_all; ch; ch = ch->nsnext) chan_put(ch, d, it, rv);
+    }
+}
+
+/* Send the channel's pending items: encoded once, the same bytes to every
+ * member that keeps up; the others get the entries in their own outbox. */
+static void chan_flush(api_chan_t *ch)
+{
+    api_t *api = ch->ac->api;
+    buf_t body = {0};
+    size_t sent = 0;
+    while (ch->out.head) {
+        api_outbox_batch_t b;
+        api_outbox_detach(&ch->out, TAKE_BYTES, &b);
+        buf_reset(&body);
+        api_outbox_batch_body(&b, &body);
+        for (api_sub_t *m = ch->members; m; m = m->mnext) {
+            api_sock_t *k = m->sock;
+            if (m->resync || k->closing) continue; /* the resync is sent; the client refetches */
+            if (k->ws && !m->out.head && ws_pending_bytes(k->ws) < api->cfg.ws_high_water) {
+                uv_buf_t parts[2] = {uv_buf_init(m->prefix, (unsigned)m->plen),
+                                     uv_buf_init(body.data, (unsigned)body.len)};
+                ws_sendv(k->ws, WS_TEXT, parts, 2);
+                sent++;
+                continue;
+            }
+            api_outbox_put_batch(&m->out, &b);
+            if (m->out.overflowed) sub_resync(m);
+            else mark_dirty(k);
+        }
+        api_outbox_batch_free(&b);
+    }
+    buf_free(&body);
+    if (sent) obs_add(api->m_ws_msgs, (double)sent, (const char *[]){"delta"});
+}
+
+static void chan_free(api_chan_t *ch)
+{
+    api_cluster_t *ac = ch->ac;
+    api_chan_t *head = chain_head(ac, ch->ns, strlen(ch->ns));
+    if (head == ch) chain_set(ac, ch->ns, ch->nsnext);
+    else
+        for (api_chan_t *p = head; p; p = p->nsnext)
+            if (p->nsnext == ch) {
+                p->nsnext = ch->nsnext;
+                break;
+            }
+    if (ch->prev) ch->prev->next = ch->next;
+    else ac->chans = ch->next;
+    if (ch->next) ch->next->prev = ch->prev;
+    api_outbox_free(&ch->out);
+    free(ch);
+}
+
+/* A ready subscription (after its replay) starts reading from the channel
+ * of its namespace and view. Items the channel holds now came from records
+ * the replay already covered, so they go out to the earlier members first. */
+static void chan_join(api_sub_t *s)
+{
+    api_cluster_t *ac = s->ac;
+    api_chan_t *head = chain_head(ac, s->ns, strlen(s->ns)), *ch = head;
+    while (ch && ch->view != s->view) ch = ch->nsnext;
+    if (!ch) {
+        ch = xcalloc(1, sizeof *ch);
+        ch->ac = ac;
+        snprintf(ch->ns, sizeof ch->ns, "%s", s->ns);
+        ch->view = s->view;
+        api_outbox_init(&ch->out, ac->api->cfg.ws_outbox_bytes);
+        ch->nsnext = head;
+        chain_set(ac, ch->ns, ch);
+        ch->next = ac->chans;
+        if (ac->chans) ac->chans->prev = ch;
+        ac->chans = ch;
+    } else if (ch->out.head) {
+        chan_flush(ch);
+    }
+    s->mprev = NULL;
+    s->mnext = ch->members;
+    if (ch->members) ch->members->mprev = s;
+    ch->members = s;
+    ch->nmembers++;
+    s->chan = ch;
+}
+
+static void chan_leave(api_sub_t *s)
+{
+    api_chan_t *ch = s->chan;
+    if (!ch) return;
+    if (s->mprev) s->mprev->mnext = s->mnext;
+    else ch->members = s->mnext;
+    if (s->mnext) s->mnext->mprev = s->mprev;
+    s->mprev = s->mnext = NULL;
+    s->chan = NULL;
+    if (--ch->nmembers == 0) chan_free(ch);
+}
+
 /* ---- the ring ---- */
 
 static void ring_push(api_cluster_t *ac, api_delta_t *d)
@@ -480,6 +720,7 @@ static void on_delta(graph_t *g, const graph_delta_t *gd, void *ud)
         ac->floor_rv = d->rv;
         ac->floor_sub = d->sub;
     }
+    chans_offer(ac, d);
     for (api_sub_t *s = ac->subs; s; s = s->cnext) offer(s, d);
     ring_push(ac, d);
     obs_observe(api->m_delta_seconds, (double)(clock_mono_ns() - t0) / 1e9, NULL);
@@ -500,11 +741,35 @@ void api_ws_attach(api_cluster_t *ac)
     ac->floor_sub = ac->last_sub;
 }
 
+void api_ws_position(api_cluster_t *ac, buf_t *out)
+{
+    /* positions are counted from the first attach on (at the cluster's
+     * start): make sure this one is part of that count */
+    api_ws_attach(ac);
+    uint64_t rv = ac->last_rv;
+    uint32_t sub = ac->last_sub;
+    if (!ac->graph) {
+        /* no graph yet, so no deltas: the store's own position */
+        rv = store_resource_version(cluster_store(ac->c));
+        sub = 0;
+    }
+    buf_put_u64(out, rv);
+    if (sub) {
+        buf_putc(out, '.');
+        buf_put_u64(out, sub);
+    }
+}
+
 /* ---- subscriptions ---- */
 
 static void sub_unlink_cluster(api_sub_t *s)
 {
+    chan_leave(s);
     if (!s->ac) return;
+    if (!s->focus) {
+        s->ac = NULL;
+        return;
+    }
     if (s->cprev) s->cprev->cnext = s->cnext;
     else s->ac->subs = s->cnext;
     if (s->cnext) s->cnext->cprev = s->cprev;
@@ -573,6 +838,7 @@ static void sub_ready(void *ud)
     sock_send(s->sock, "subscribed", b.data, b.len);
     buf_free(&b);
     if (!replay(s, s->start_rv, s->start_sub)) sub_resync(s);
+    if (!s->focus) chan_join(s);
 }
 
 static void subscribe(api_sock_t *k, const api_wsmsg_t *m)
@@ -611,9 +877,12 @@ static void subscribe(api_sock_t *k, const api_wsmsg_t *m)
     s->start_rv = m->has_since ? m->since : ac->last_rv;
     s->start_sub = m->has_since ? m->since_sub : ac->last_sub;
     api_outbox_init(&s->out, api->cfg.ws_outbox_bytes);
-    s->cnext = ac->subs;
-    if (ac->subs) ac->subs->cprev = s;
-    ac->subs = s;
+    s->plen = (size_t)snprintf(s->prefix, sizeof s->prefix, "{\"sub\":\"%s\"", s->id); /* ids need no escaping */
+    if (s->focus) {
+        s->cnext = ac->subs;
+        if (ac->subs) ac->subs->cprev = s;
+        ac->subs = s;
+    }
     s->snext = k->subs;
     k->subs = s;
     k->nsubs++;
@@ -859,6 +1128,12 @@ void api_ws_flush(api_t *api)
 {
     if (!api->flush_armed) return;
     api->flush_armed = false;
+    map_slot_t *sl;
+    for (size_t it = 0; map_next(&api->acs, &it, &sl);) {
+        api_cluster_t *ac = sl->val;
+        for (api_chan_t *ch = ac->chans; ch; ch = ch->next)
+            if (ch->out.head) chan_flush(ch);
+    }
     int64_t now = api_now_ms();
     for (api_sock_t *k = api->socks; k; k = k->next)
         if (k->dirty && !k->closing) sock_flush(k, now);
@@ -889,6 +1164,18 @@ static void sock_end(api_sock_t *k, int code, const char *reason)
 
 void api_ws_tick(api_t *api, int64_t now)
 {
+    /* a channel's hidden item whose visibility has since been decided */
+    map_slot_t *sl;
+    for (size_t it = 0; map_next(&api->acs, &it, &sl);) {
+        api_cluster_t *ac = sl->val;
+        for (api_chan_t *ch = ac->chans; ch; ch = ch->next) {
+            if (!ch->missed) continue;
+            int v = api_visible(ac, ch->view, ch->missed_ns, ch->missed_kind);
+            if (v < 0) continue;
+            ch->missed = false;
+            if (v == 1) chan_resync(ch);
+        }
+    }
     for (api_sock_t *k = api->socks, *n; k; k = n) {
         n = k->next;
         if (k->closing) continue;
@@ -920,6 +1207,11 @@ void api_ws_tick(api_t *api, int64_t now)
 void api_ws_stats(api_t *api, size_t *outbox_bytes, size_t *held)
 {
     *outbox_bytes = *held = 0;
+    map_slot_t *sl;
+    for (size_t it = 0; map_next(&api->acs, &it, &sl);) {
+        api_cluster_t *ac = sl->val;
+        for (api_chan_t *ch = ac->chans; ch; ch = ch->next) *outbox_bytes += ch->out.bytes;
+    }
     for (api_sock_t *k = api->socks; k; k = k->next) {
         for (api_sub_t *s = k->subs; s; s = s->snext) *outbox_bytes += s->out.bytes;
         *held += k->behind_since != 0;
@@ -982,6 +1274,12 @@ void api_ws_free_cluster(api_cluster_t *ac)
     if (ac->graph && cluster_graph(ac->c) == ac->graph) graph_set_listener(ac->graph, NULL, NULL);
     ac->graph = NULL;
     ring_free(ac);
+    /* every subscription has left (api_ws_cluster_removed): no channels */
+    while (ac->chans) {
+        api_chan_t *ch = ac->chans;
+        while (ch->members) chan_leave(ch->members); /* frees ch with the last */
+    }
+    map_free(&ac->chans_ns);
 }
 
 void api_ws_drain(api_t *api)

@@ -322,6 +322,9 @@ static int start_clusters(app_t *a, err_t *err)
         .qps = c->kube_qps,
         .burst = (int)c->kube_burst,
         .timeout_ms = (int)c->kube_timeout_ms,
+        .prometheus = (const char *const *)c->prometheus_urls.v,
+        .nprometheus = c->prometheus_urls.n,
+        .prometheus_timeout_ms = (int)c->prometheus_timeout_ms,
     };
     a->clusters = clusters_new(&a->loop->uv, a->db, a->obs, a->plugins, &cc, err);
     if (!a->clusters) return err->code ? err->code : ERR_INTERNAL;

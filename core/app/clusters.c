@@ -53,6 +53,7 @@ struct cluster {
     char *error;
     int64_t last_sync_ms;
     bool persisted; /* added through the API: lives in the database */
+    kube_cluster_t *prom; /* its Prometheus, or NULL (cluster_set_prometheus) */
 };
 
 typedef struct listener {
@@ -83,12 +84,18 @@ static void notify(cluster_t *c, int what)
 
 /* ---- reflectors ---- */
 
+static void refill_crd_kind(const store_kind_t *k, void *ud);
+
 static void on_event(int type, cJSON *obj, void *ud)
 {
     watched_t *w = ud;
     err_t e = {0};
     if (store_apply_event(w->cl->store, type, &w->kind, obj, &e) != 0)
         log_warn("object not stored", "cluster=%s resource=%s error=%s", w->cl->id, w->resource, e.msg);
+    /* A CRD's printer columns changed: its kind's objects are stale in the
+     * store (store.h); relist them so they get the new columns. */
+    if (!strcmp(w->resource, "customresourcedefinitions") && !strcmp(w->group, "apiextensions.k8s.io"))
+        store_stale_kinds(w->cl->store, refill_crd_kind, w->cl);
     /* (issue 4 helper) At debug level only: one line per event once the
      * store and graph have applied it, with the object's resourceVersion
      * and the wall clock in µs — bench/sync joins these with the server's
@@ -249,6 +256,19 @@ static void refill_kind(const store_kind_t *k, void *ud)
     }
 }
 
+/* As refill_kind, for kinds whose CRD changed; a kind already being
+ * refilled is left alone (its fresh list has not been applied yet), so the
+ * CRDs of an initial list restart nothing. */
+static void refill_crd_kind(const store_kind_t *k, void *ud)
+{
+    cluster_t *c = ud;
+    for (size_t i = 0; i < c->ntypes; i++) {
+        watched_t *w = c->types[i];
+        if (!strcmp(w->group, k->group) && !strcmp(w->kindname, k->kind) && w->resyncing) return;
+    }
+    refill_kind(k, ud);
+}
+
 static void apply_rules(cluster_t *c)
 {
     size_t n = 0;
@@ -310,6 +330,7 @@ static void cluster_free(cluster_t *c)
     for (size_t i = 0; i < c->ntypes; i++) watched_free(c->types[i]);
     free(c->types);
     kube_discovery_free(c->disc);
+    if (c->prom) kube_cluster_free(c->prom);
     if (c->graph) graph_free(c->graph);
     if (c->store) store_free(c->store);
     if (c->kube) kube_cluster_free(c->kube);
@@ -365,6 +386,14 @@ static cluster_t *start_cluster(clusters_t *cs, const char *id, kube_cluster_con
     c->disc = kube_discovery_new(c->kube, on_discovery, c, err);
     if (!c->disc) goto fail;
     fetch_version(c);
+    /* a Prometheus from the configuration: "ID=URL" */
+    for (size_t i = 0; i < cs->cfg.nprometheus; i++) {
+        const char *ent = cs->cfg.prometheus[i], *eq = strchr(ent, '=');
+        if (!eq || (size_t)(eq - ent) != strlen(id) || strncmp(ent, id, strlen(id))) continue;
+        err_t pe = {0};
+        if (cluster_set_prometheus(c, eq + 1, &pe) != 0)
+            log_error("prometheus not configured", "cluster=%s error=%s", id, pe.msg);
+    }
     cs->v = xrealloc(cs->v, (cs->n + 1) * sizeof *cs->v);
     cs->v[cs->n++] = c;
     log_info("cluster registered", "cluster=%s server=%s", c->id, c->server);
@@ -453,6 +482,7 @@ static int restore_row(const db_val_t *col, size_t n, void *ud)
     if (n < 3) return 0;
     const char *id = col[0].s;
     const char *context = col[1].type == DB_TEXT ? col[1].s : NULL;
+    const char *prom = n > 3 && col[3].type == DB_TEXT ? col[3].s : NULL;
     err_t e = {0};
     cluster_t *c = NULL;
     if (clusters_get(cs, id)) return 0;
@@ -469,6 +499,8 @@ static int restore_row(const db_val_t *col, size_t n, void *ud)
     }
     if (c) c->persisted = true;
     else log_error("stored cluster not restored", "cluster=%s error=%s", id, e.msg);
+    if (c && prom && *prom && cluster_set_prometheus(c, prom, &e) != 0)
+        log_error("stored prometheus not restored", "cluster=%s error=%s", id, e.msg);
     return 0;
 }
 
@@ -570,10 +602,13 @@ clusters_t *clusters_new(uv_loop_t *loop, db_t *db, obs_registry_t *obs, script_
         return NULL;
     }
     cs->metrics = kube_obs_attach(cs->client, obs);
+    for (size_t i = 0; i < cfg->nprometheus; i++)
+        if (!strchr(cfg->prometheus[i], '='))
+            log_error("prometheus entry skipped: expected CLUSTER=URL", "entry=%s", cfg->prometheus[i]);
     load_kubeconfigs(cs);
     if (db) {
         err_t e = {0};
-        if (db_query(db, "SELECT id, context, kubeconfig FROM clusters WHERE source = 'api' ORDER BY created_at", NULL,
+        if (db_query(db, "SELECT id, context, kubeconfig, prometheus FROM clusters WHERE source = 'api' ORDER BY created_at", NULL,
                      0, restore_row, cs, &e) != 0)
             log_error("stored clusters not read", "error=%s", e.msg);
     }
@@ -622,6 +657,41 @@ kube_cluster_t *cluster_kube(cluster_t *c) { return c->kube; }
 kube_discovery_t *cluster_discovery(cluster_t *c) { return c->disc; }
 store_t *cluster_store(cluster_t *c) { return c->store; }
 graph_t *cluster_graph(cluster_t *c) { return c->graph; }
+kube_cluster_t *cluster_prometheus(cluster_t *c) { return c->prom; }
+
+int cluster_set_prometheus(cluster_t *c, const char *url, err_t *err)
+{
+    kube_cluster_t *p = NULL;
+    if (url && *url) {
+        size_t n = strlen(url);
+        if (n > 1024 || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+            return err_set(err, ERR_INVALID, "prometheus URL \"%.200s\": expected http://HOST[:PORT][/PREFIX] or https://…", url);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)url[i] <= ' ' || url[i] == '?' || url[i] == '#')
+                return err_set(err, ERR_INVALID, "prometheus URL \"%.200s\": no spaces, query or fragment", url);
+        char id[300], server[1100];
+        snprintf(id, sizeof id, "%s/prometheus", c->id);
+        snprintf(server, sizeof server, "%s", url);
+        while (n > 8 && server[n - 1] == '/') server[--n] = '\0';
+        /* Its own connection settings: no retries (a dashboard asks again),
+         * the configured timeout, and none of the cluster's credentials. */
+        int to = c->cs->cfg.prometheus_timeout_ms > 0 ? c->cs->cfg.prometheus_timeout_ms : 10000;
+        kube_cluster_config_t pc = {.id = id, .server = server, .max_retries = -1, .request_timeout_ms = to,
+                                    .first_byte_timeout_ms = to, .connect_timeout_ms = to < 10000 ? to : 10000,
+                                    .qps = 100, .burst = 200, .max_body_bytes = 16u << 20};
+        p = kube_cluster_new(c->cs->client, &pc, err);
+        if (!p) return err->code ? err->code : ERR_INVALID;
+    }
+    if (c->prom) kube_cluster_free(c->prom);
+    c->prom = p;
+    if (c->persisted && c->cs->db) {
+        db_val_t pv[] = {p ? DB_TEXT(url) : DB_NULLV, DB_TEXT(c->id)};
+        err_t e = {0};
+        if (db_exec(c->cs->db, "UPDATE clusters SET prometheus = ? WHERE id = ?", pv, 2, &e) != 0)
+            log_warn("prometheus setting not persisted", "cluster=%s error=%s", c->id, e.msg);
+    }
+    return 0;
+}
 
 const char *cluster_status(cluster_t *c, const char **error, int64_t *last_sync_ms)
 {
@@ -661,8 +731,8 @@ void cluster_json(cluster_t *c, bool counts, buf_t *out)
     }
     size_t synced = 0;
     for (size_t i = 0; i < c->ntypes; i++) synced += c->types[i]->synced;
-    buf_printf(out, ",\"resourceTypes\":%zu,\"resourceTypesSynced\":%zu,\"persisted\":%s}", c->ntypes, synced,
-               c->persisted ? "true" : "false");
+    buf_printf(out, ",\"resourceTypes\":%zu,\"resourceTypesSynced\":%zu,\"persisted\":%s,\"prometheus\":%s}",
+               c->ntypes, synced, c->persisted ? "true" : "false", c->prom ? "true" : "false");
 }
 
 void cluster_types_json(cluster_t *c, bool counts, buf_t *out)

@@ -48,6 +48,9 @@ typedef struct clusters_config {
     double qps;                     /* per cluster */
     int burst;
     int timeout_ms;                 /* live calls */
+    const char *const *prometheus;  /* "CLUSTER=URL": a cluster's Prometheus */
+    size_t nprometheus;
+    int prometheus_timeout_ms;      /* one query; 0 → 10 s */
 } clusters_config_t;
 
 /* Registry events, for the API layer (cluster status pushed over WebSocket,
@@ -92,6 +95,15 @@ kube_cluster_t *cluster_kube(cluster_t *c);
 kube_discovery_t *cluster_discovery(cluster_t *c); /* NULL until discovery ran */
 store_t *cluster_store(cluster_t *c);
 graph_t *cluster_graph(cluster_t *c);
+/* The cluster's Prometheus: a kube_cluster_t aimed at its base URL that
+ * carries none of the cluster's credentials (requests go through the same
+ * libcurl multi as every cluster call, without retries), or NULL when none
+ * is configured. */
+kube_cluster_t *cluster_prometheus(cluster_t *c);
+/* Set (url) or clear (NULL or "") the cluster's Prometheus; stored with a
+ * cluster registered through the API. ERR_INVALID with a message for a URL
+ * that is not http(s). */
+int cluster_set_prometheus(cluster_t *c, const char *url, err_t *err);
 /* status name per the contract, last error (or NULL), last full sync
  * (epoch ms, 0 never). */
 const char *cluster_status(cluster_t *c, const char **error, int64_t *last_sync_ms);

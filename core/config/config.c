@@ -60,6 +60,10 @@ const kb_config_field_t kb_config_schema[] = {
     {"kube.burst", "--kube-burst", CFG_INT, F(kube_burst), "100", 1, 100000, "token bucket size per cluster"},
     {"kube.timeoutMs", "--kube-timeout-ms", CFG_INT, F(kube_timeout_ms), "30000", 100, 600000,
      "timeout of one live call to a cluster (504 beyond)"},
+    {"prometheus.urls", "--prometheus", CFG_LIST, F(prometheus_urls), "", 0, 0,
+     "a cluster's Prometheus as CLUSTER=URL (http or https); repeatable"},
+    {"prometheus.timeoutMs", "--prometheus-timeout-ms", CFG_INT, F(prometheus_timeout_ms), "10000", 100, 600000,
+     "timeout of one Prometheus query (504 beyond)"},
     {NULL, NULL, 0, 0, NULL, 0, 0, NULL},
 };
 

@@ -49,6 +49,8 @@ typedef struct kb_config {
     double kube_qps;
     int64_t kube_burst;
     int64_t kube_timeout_ms;
+    kb_strlist_t prometheus_urls; /* "CLUSTER=URL" */
+    int64_t prometheus_timeout_ms;
 } kb_config_t;
 
 enum { CFG_STR, CFG_INT, CFG_BOOL, CFG_LIST, CFG_DOUBLE };

@@ -31,6 +31,7 @@ const db_migration_t db_migrations[] = {
      "CREATE INDEX audit_log_ts ON audit_log(ts);"
      "CREATE INDEX audit_log_actor ON audit_log(actor, ts);"},
     {3, "settings", "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"},
+    {4, "cluster prometheus", "ALTER TABLE clusters ADD COLUMN prometheus TEXT;"}, /* base URL or NULL */
 };
 
 const size_t db_nmigrations = sizeof db_migrations / sizeof *db_migrations;

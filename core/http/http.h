@@ -181,6 +181,10 @@ typedef struct ws_handlers {
 int http_ws_upgrade(http_req_t *r, const ws_handlers_t *h, void *ud, int ping_interval_ms);
 /* WS_TEXT or WS_BINARY; ERR_CONFLICT once a close was sent or the peer is gone. */
 int ws_send(ws_conn_t *c, int opcode, const void *data, size_t len);
+/* The same for one message given in pieces (at most 8), sent as one frame
+ * with one writev: a message body shared by many sockets is never copied
+ * to prefix it (only what the socket does not take at once is queued). */
+int ws_sendv(ws_conn_t *c, int opcode, const uv_buf_t *parts, size_t nparts);
 /* Send a close frame; the connection ends when the peer answers (or after
  * 3 s). Nothing more may be sent. */
 void ws_close(ws_conn_t *c, int code, const char *reason);

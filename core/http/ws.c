@@ -299,6 +299,22 @@ int ws_send(ws_conn_t *w, int opcode, const void *data, size_t len)
     return send_frame(w, opcode, data, len);
 }
 
+int ws_sendv(ws_conn_t *w, int opcode, const uv_buf_t *parts, size_t nparts)
+{
+    if (opcode != WS_TEXT && opcode != WS_BINARY) return ERR_INVALID;
+    if (nparts > 8) return ERR_INVALID;
+    if (w->close_sent || w->conn->state != CONN_WS || w->conn->broken) return ERR_CONFLICT;
+    uint8_t hdr[10];
+    uv_buf_t b[9];
+    size_t len = 0, n = 1;
+    for (size_t i = 0; i < nparts; i++) {
+        len += parts[i].len;
+        if (parts[i].len) b[n++] = parts[i];
+    }
+    b[0] = uv_buf_init((char *)hdr, (unsigned)ws_frame_header(hdr, opcode, true, len));
+    return conn_send(w->conn, b, (int)n);
+}
+
 void ws_close(ws_conn_t *w, int code, const char *reason)
 {
     if (w->close_sent || w->conn->state != CONN_WS) return;

@@ -36,7 +36,10 @@
  *
  *   on_event(type, obj, ud)   type KUBE_EV_ADDED / MODIFIED / DELETED; obj is
  *                             borrowed, valid only during the call (copy what
- *                             you keep). Per reflector, events arrive in
+ *                             you keep), and read-only: its nodes live in the
+ *                             reflector's arena (base/jsonarena.h), so never
+ *                             cJSON_Delete, detach from or add to it (make a
+ *                             cJSON_Duplicate to edit). Per reflector, events arrive in
  *                             resourceVersion order: a list page is delivered
  *                             sorted by resourceVersion, a watch in stream
  *                             order. A relist (after 410 Expired, a

@@ -35,6 +35,11 @@ const kube_cluster_config_t *kube_cluster__config(const kube_cluster_t *cl);
 void kube_cluster__watch_event(kube_cluster_t *cl, const char *resource, int type);
 void kube_cluster__relist(kube_cluster_t *cl, const char *resource);
 void kube_cluster__dropped(kube_cluster_t *cl, const char *resource, const char *reason);
+/* Feed one list response body to a reflector as if its list request had
+ * answered it (delivering the items, without asking for the next page):
+ * for bench/sync's in-process ingest measurement and tests. 1 delivered,
+ * 0 malformed, -1 the reflector was freed in a callback. */
+int kube_reflector__ingest_page(kube_reflector_t *r, const char *body, size_t len);
 /* Random double in [0,1) from the cluster's generator (jitter). */
 double kube_cluster__rand(kube_cluster_t *cl);
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "base/jsonarena.h"
+
 #define LINES_DEFAULT_MAX (16u << 20)
 
 static bool emit(const char *p, size_t n, kube_line_fn on_line, void *ud)
@@ -83,9 +85,9 @@ const char *kube_event_type_name(int type)
     return "UNKNOWN";
 }
 
-cJSON *kube_watch_event_parse(const char *line, size_t len, int *type, cJSON **object)
+cJSON *kube_watch_event_parse(arena_t *a, const char *line, size_t len, int *type, cJSON **object)
 {
-    cJSON *doc = cJSON_ParseWithLength(line, len);
+    cJSON *doc = jsonarena_parse(a, line, len);
     if (!doc) return NULL;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "type");
     cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "object");
@@ -99,6 +101,5 @@ cJSON *kube_watch_event_parse(const char *line, size_t len, int *type, cJSON **o
         }
     }
 bad:
-    cJSON_Delete(doc);
     return NULL;
 }

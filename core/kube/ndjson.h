@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/arena.h"
 #include "base/buf.h"
 
 typedef struct kube_lines {
@@ -47,9 +48,10 @@ enum {
 };
 const char *kube_event_type_name(int type);
 
-/* Parse one watch line. On success returns the parsed document (caller
- * frees with cJSON_Delete), *type and *object (borrowed from it). NULL when
- * the line is not JSON, has no known type, or has no object. */
-cJSON *kube_watch_event_parse(const char *line, size_t len, int *type, cJSON **object);
+/* Parse one watch line into the arena a (base/jsonarena.h: the tree lives
+ * until the arena is reset; never cJSON_Delete it). On success returns the
+ * parsed document, *type and *object (a part of it). NULL when the line is
+ * not JSON, has no known type, or has no object. */
+cJSON *kube_watch_event_parse(arena_t *a, const char *line, size_t len, int *type, cJSON **object);
 
 #endif

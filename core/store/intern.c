@@ -1,10 +1,13 @@
 /* intern.c — reference-counted string interning; see intern.h.
  *
- * Each string is one allocation holding its hash, length and bytes. The
- * lookup table holds ids only (4 bytes a slot) and compares through the
- * string blocks, which keeps the table small at hundreds of thousands of
- * names. Linear probing with backward-shift deletion: no tombstones, so
- * churn never lengthens probes.
+ * Each string is one allocation holding its hash, length and bytes. A slot
+ * of the lookup table holds the string's id and its 32-bit hash (8 bytes):
+ * probing compares hashes in the table itself and follows an id to its
+ * string block only when the hashes agree, so a lookup costs one cache
+ * miss for the probe run and one for the match, and a miss (every new
+ * name during a sync) usually none beyond the first. Growing and deleting
+ * never touch the string blocks either. Linear probing with backward-shift
+ * deletion: no tombstones, so churn never lengthens probes.
  */
 #include "store/intern.h"
 
@@ -40,14 +43,17 @@ void intern_free(intern_t *t)
     memset(t, 0, sizeof *t);
 }
 
+#define SLOT_HASH(v) ((uint32_t)((v) >> 32))
+#define SLOT_ID(v) ((uint32_t)(v) - 1)
+
 static void table_grow(intern_t *t)
 {
     uint32_t ncap = t->tcap ? t->tcap * 2 : 64;
-    uint32_t *nt = xcalloc(ncap, sizeof *nt);
+    uint64_t *nt = xcalloc(ncap, sizeof *nt);
     for (uint32_t i = 0; i < t->tcap; i++) {
-        uint32_t v = t->table[i];
+        uint64_t v = t->table[i];
         if (!v) continue;
-        uint32_t j = t->strs[v - 1]->hash & (ncap - 1);
+        uint32_t j = SLOT_HASH(v) & (ncap - 1);
         while (nt[j]) j = (j + 1) & (ncap - 1);
         nt[j] = v;
     }
@@ -64,15 +70,17 @@ static uint32_t lookup(const intern_t *t, const char *s, size_t n, uint32_t h, u
     }
     uint32_t mask = t->tcap - 1, i = h & mask;
     for (;;) {
-        uint32_t v = t->table[i];
+        uint64_t v = t->table[i];
         if (!v) {
             *slot = i;
             return INTERN_NONE;
         }
-        const intern_str_t *e = t->strs[v - 1];
-        if (e->hash == h && e->len == n && memcmp(e->s, s, n) == 0) {
-            *slot = i;
-            return v - 1;
+        if (SLOT_HASH(v) == h) {
+            const intern_str_t *e = t->strs[SLOT_ID(v)];
+            if (e->len == n && memcmp(e->s, s, n) == 0) {
+                *slot = i;
+                return SLOT_ID(v);
+            }
         }
         i = (i + 1) & mask;
     }
@@ -113,7 +121,7 @@ uint32_t intern_add(intern_t *t, const char *s, size_t n)
     e->s[n] = '\0';
     t->strs[id] = e;
     t->refs[id] = 1;
-    t->table[slot] = id + 1;
+    t->table[slot] = (uint64_t)h << 32 | (id + 1);
     t->tlen++;
     t->str_bytes += sizeof *e + n + 1;
     return id;
@@ -128,14 +136,14 @@ static void table_remove(intern_t *t, uint32_t id)
 {
     intern_str_t *e = t->strs[id];
     uint32_t mask = t->tcap - 1, i = e->hash & mask;
-    while (t->table[i] != id + 1) i = (i + 1) & mask;
+    while ((uint32_t)t->table[i] != id + 1) i = (i + 1) & mask;
     /* Backward shift: pull later members of the probe run into the hole. */
     uint32_t j = i;
     for (;;) {
         j = (j + 1) & mask;
-        uint32_t v = t->table[j];
+        uint64_t v = t->table[j];
         if (!v) break;
-        uint32_t home = t->strs[v - 1]->hash & mask;
+        uint32_t home = SLOT_HASH(v) & mask;
         if (((j - home) & mask) >= ((j - i) & mask)) {
             t->table[i] = v;
             i = j;

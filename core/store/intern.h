@@ -26,7 +26,7 @@ typedef struct intern {
     uint32_t n, cap; /* ids in use + free ids, capacity */
     uint32_t *free_ids;
     uint32_t nfree, free_cap;
-    uint32_t *table; /* open addressing: id + 1, 0 = empty */
+    uint64_t *table; /* open addressing: hash << 32 | (id + 1), 0 = empty */
     uint32_t tcap, tlen;
     size_t str_bytes; /* bytes of live string blocks, for stats */
 } intern_t;

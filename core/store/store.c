@@ -99,6 +99,7 @@ struct store {
     void *ob_ud;
     uint64_t rv, generation;
     map_t nsgens; /* (ns, kind) ids, 8 bytes → store_gens_t*; dropped with the (ns, kind) list */
+    printcols_t *pcols; /* custom kinds' printer columns, fed by CRD objects (printcols.h) */
     /* scratch reused by every event */
     uint32_t *w;
     size_t wn, wcap;
@@ -157,6 +158,7 @@ void store_free(store_t *s)
     tries_free(s);
     free(s->w);
     buf_free(&s->sel);
+    printcols_free(s->pcols);
     intern_free(&s->str);
     free(s->cluster);
     free(s);
@@ -1066,7 +1068,7 @@ static void project(store_t *s, uint32_t kind_id, const cJSON *obj, store_obj_t 
     out->nfields = nf;
 status:;
     store_projected_t pr;
-    store_status_project(intern_str(&s->str, kind_id), obj, &pr);
+    store_status_project(s->pcols, intern_str(&s->str, kind_id), obj, &pr);
     /* Columns mostly keep their values between two versions: compare with
      * the stored string before asking the intern table. */
     const uint32_t *oc = old ? obj_cols(old) : NULL;
@@ -1228,6 +1230,25 @@ static bool same_words(const uint32_t *a, const uint32_t *b, size_t n)
     return n == 0 || memcmp(a, b, n * 4) == 0;
 }
 
+/* CustomResourceDefinitions feed the printer columns of their kinds. When
+ * a kind's columns change, its objects are marked stale: the owner relists
+ * them (store_stale_kinds) and they are projected with the new columns. */
+static void crd_columns(store_t *s, const kind_rec_t *r, int type, const cJSON *obj)
+{
+    if (strcmp(r->k.kind, "CustomResourceDefinition") != 0 || strcmp(r->k.group, "apiextensions.k8s.io") != 0)
+        return;
+    if (!s->pcols) s->pcols = printcols_new();
+    char kind[320];
+    if (!printcols_crd(s->pcols, type == STORE_EV_DELETED, obj, kind, sizeof kind)) return;
+    kind_rec_t *cr = map_gets(&s->kinds, kind);
+    if (cr && cr->nobjs) cr->stale = true;
+}
+
+printcols_t *store__printcols(const store_t *s)
+{
+    return s->pcols;
+}
+
 int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *obj, err_t *err)
 {
     if (!cJSON_IsObject(obj)) return err_set(err, ERR_INVALID, "event object is not a JSON object");
@@ -1237,6 +1258,7 @@ int store_apply_event(store_t *s, int type, const store_kind_t *k, const cJSON *
     if (!ns || (k->namespaced && !*ns))
         return err_set(err, ERR_INVALID, "%s %s without metadata.namespace", k->kind, name);
     kind_rec_t *r = kind_rec(s, k);
+    crd_columns(s, r, type, obj);
     uint64_t rv = parse_rv(sj_str(meta, "resourceVersion"));
     if (rv > s->rv) s->rv = rv;
     store_oid_t o = store_find_ids(s, r->kind_id, intern_find(&s->str, ns, strlen(ns)),
@@ -1433,43 +1455,7 @@ const uint32_t *store_label_postings(const store_t *s, uint32_t ns, uint32_t key
     return l ? l->v : NULL;
 }
 
-/* ---------------------------------------------------------------- columns */
-
-static void age(int64_t secs, char out[32])
-{
-    if (secs < 0) secs = 0;
-    if (secs < 120)
-        snprintf(out, 32, "%llds", (long long)secs);
-    else if (secs < 7200)
-        snprintf(out, 32, "%lldm", (long long)(secs / 60));
-    else if (secs < 172800)
-        snprintf(out, 32, "%lldh", (long long)(secs / 3600));
-    else
-        snprintf(out, 32, "%lldd", (long long)(secs / 86400));
-}
-
-void store_columns_json(const store_t *s, store_oid_t o, int64_t now_s, buf_t *out)
-{
-    const store_obj_t *ob = &s->objs[o];
-    const char *const *names;
-    size_t n = store_column_names(intern_str(&s->str, ob->kind), &names);
-    const uint32_t *c = obj_cols(ob);
-    buf_putc(out, '{');
-    for (size_t i = 0; i + 1 < n && i < ob->ncols; i++) {
-        buf_json_cstr(out, names[i]);
-        buf_putc(out, ':');
-        buf_json_str(out, intern_str(&s->str, c[i]), intern_len(&s->str, c[i]));
-        buf_putc(out, ',');
-    }
-    char a[32];
-    if (ob->created)
-        age(now_s - ob->created, a);
-    else
-        snprintf(a, sizeof a, "<unknown>");
-    buf_puts(out, "\"AGE\":");
-    buf_json_cstr(out, a);
-    buf_putc(out, '}');
-}
+/* (list columns: status.c) */
 
 /* ---------------------------------------------------------------- stats */
 

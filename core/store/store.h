@@ -215,10 +215,24 @@ const uint32_t *store_label_postings(const store_t *s, uint32_t ns, uint32_t key
 
 /* ---- list columns ----
  * {"READY":"1/1","STATUS":"Running",…,"AGE":"5m"} for the object's kind
- * (generic kinds: AGE only). now_s: wall clock seconds for AGE. */
+ * (generic kinds: AGE only; custom kinds: their CRD's printer columns).
+ * now_s: wall clock seconds for AGE and date columns. */
 void store_columns_json(const store_t *s, store_oid_t o, int64_t now_s, buf_t *out);
-/* Column names of a kind, in display order (AGE last, always present). */
-size_t store_column_names(const char *kind, const char *const **names);
+/* Column names of a kind in s (s may be NULL: built-in kinds only), in
+ * display order (AGE last, always present). Valid until the store changes. */
+size_t store_column_names(const store_t *s, const char *kind, const char *const **names);
+/* [{"name","type","priority"[,"jsonPath","description"]}…] of the kind's
+ * columns in store_column_names order; priority > 0 marks what kubectl
+ * shows only with -o wide. */
+void store_column_defs_json(const store_t *s, const char *kind, buf_t *out);
+/* Date columns (custom kinds) are stored as a time, not as text: a value
+ * for which store_column_is_date is true is written by
+ * store_columns_dates_json as ,"NAME":"AGE-LIKE" (one per date column of
+ * o, nothing for other kinds) when listed. */
+bool store_column_is_date(const char *value);
+void store_columns_dates_json(const store_t *s, store_oid_t o, int64_t now_s, buf_t *out);
+/* kubectl's AGE text of a duration in seconds: 45s, 12m, 5h, 3d. */
+void store_age_text(int64_t secs, char out[32]);
 
 /* ---- for caches of lists ----
  * Figures of the objects of one kind, in one namespace or in all of them

@@ -1,8 +1,10 @@
 // The topology view draws what the server's topology says (compared through the page's
-// own data, not pixels), saves a screenshot, and applies a scale-up within 2 s.
+// own data, not pixels), saves a screenshot, and applies a scale-up within 2 s; sigma's
+// WebGL renderer works when asked for; a large graph engages the large-graph mode
+// (points renderer) and search, hover and panning still work there.
 
 import { execSync } from "node:child_process";
-import { api, assert, hashFor, launch, pickCluster, screenshot, skip, until } from "./lib.mjs";
+import { api, assert, assertEq, hashFor, launch, pickCluster, screenshot, skip, until } from "./lib.mjs";
 
 async function openTopology(b, cluster) {
   await b.page.goto(hashFor(cluster, "topology"));
@@ -53,6 +55,87 @@ export async function scale_up_appears_without_reload_within_2s() {
     const reloaded = await b.page.evaluate(() => window.__navCount === undefined);
     assert(!reloaded, "the page reloaded");
     console.log(`  scale-up visible after ${Date.now() - t0} ms`);
+  } finally {
+    await b.close();
+  }
+}
+
+export async function topology_renders_in_webgl_when_asked() {
+  // Headless Chromium has software WebGL, where the 2D renderer is chosen at every size;
+  // `render=webgl` keeps sigma's path (what a browser with a GPU gets) under test.
+  const c = await pickCluster();
+  const { json: topo } = await api(`/clusters/${encodeURIComponent(c.id)}/topology`);
+  if (!topo.nodes.length) skip("the cluster's topology is empty");
+  const b = await launch();
+  try {
+    await b.page.goto(hashFor(c.id, "topology?render=webgl"));
+    await until(() => b.page.evaluate(() => window.kubiliticsTopology && window.kubiliticsTopology.renders() > 0 && window.kubiliticsTopology.drawnNodes() > 0), 10_000, "graph drawn");
+    const st = await b.page.evaluate(() => ({ mode: window.kubiliticsTopology.mode(), lod: window.kubiliticsTopology.lod(), nodes: window.kubiliticsTopology.nodes().length }));
+    assertEq(st.mode, "webgl", "renderer");
+    assert(st.lod.why === "forced", `lod.why is ${st.lod.why}`);
+    assert(st.nodes >= topo.nodes.length * 0.98, `page has ${st.nodes} nodes, API ${topo.nodes.length}`);
+    // sigma draws into WebGL canvases: more than one layer, none per node.
+    const canvases = await b.page.locator(".graph-stage canvas").count();
+    assert(canvases >= 3, `${canvases} canvases in the stage`);
+    assert(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);
+  } finally {
+    await b.close();
+  }
+}
+
+export async function large_graph_mode_engages_and_the_view_still_works() {
+  const big = process.env.KUBILITICS_BIG_CLUSTER;
+  if (!big) skip("KUBILITICS_BIG_CLUSTER (a cluster with thousands of objects) is not set");
+  const { json: topo, status } = await api(`/clusters/${encodeURIComponent(big)}/topology`);
+  assert(status === 200, `GET topology answered ${status}`);
+  if (topo.nodes.length < 5000) skip(`${big} has only ${topo.nodes.length} topology nodes`);
+  const b = await launch();
+  try {
+    await b.page.goto(hashFor(big, "topology"));
+    await until(() => b.page.evaluate(() => window.kubiliticsTopology && window.kubiliticsTopology.drawnNodes() > 0 && window.kubiliticsTopology.renders() > 0), 30_000, "large graph drawn");
+    const st = await b.page.evaluate(() => ({ mode: window.kubiliticsTopology.mode(), lod: window.kubiliticsTopology.lod(), drawn: window.kubiliticsTopology.drawnNodes() }));
+    assertEq(st.mode, "points", "renderer of a large graph");
+    assertEq(st.lod.why, "size", "why the large-graph mode");
+    assert(st.drawn >= topo.nodes.length * 0.98, `${st.drawn} nodes drawn of the API's ${topo.nodes.length}`);
+    assert(st.lod.shape === "square", `nodes drawn as ${st.lod.shape} with ${st.lod.nodesOnScreen} on screen`);
+    await until(() => b.page.locator('[data-testid="topo-lod"]').isVisible(), 5000, "large-graph mode in the status line");
+    const line = await b.page.locator(".status-line").textContent();
+    assert(/large-graph mode/.test(line), `status line: ${line}`);
+    // Relations and labels are drawn once the camera is still.
+    await until(() => b.page.evaluate(() => window.kubiliticsTopology.lod().settled), 30_000, "complete picture");
+
+    // Every pan frame redraws the nodes.
+    const drawn = await b.page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const r0 = window.kubiliticsTopology.renders();
+          let i = 0;
+          const step = () => {
+            window.kubiliticsTopology.pan(0.005, 0);
+            if (++i < 30) requestAnimationFrame(step);
+            else requestAnimationFrame(() => resolve(window.kubiliticsTopology.renders() - r0));
+          };
+          requestAnimationFrame(step);
+        }),
+    );
+    assert(drawn >= 25, `only ${drawn} frames drawn during a 30-frame pan`);
+
+    // Search jumps to a pod and selects it; it is drawn on screen, hover names it.
+    const pod = topo.nodes.find((n) => n.kind === "Pod");
+    assert(pod, "no Pod in the big cluster's topology");
+    await b.page.fill("#topo-search", pod.name);
+    await b.page.press("#topo-search", "Enter");
+    await until(() => b.page.evaluate((id) => decodeURIComponent(location.hash).includes(`sel=${id}`), pod.id), 5000, "the pod selected");
+    await until(() => b.page.evaluate(() => window.kubiliticsTopology.lod().settled), 10_000, "camera at rest on the pod");
+    const stage = await b.page.locator(".graph-stage").boundingBox();
+    const at = await b.page.evaluate((id) => window.kubiliticsTopology.screenOf(id), pod.id);
+    assert(at && at.x > 0 && at.y > 0 && at.x < stage.width && at.y < stage.height, `the pod is drawn at ${JSON.stringify(at)}, off the stage`);
+    await b.page.mouse.move(stage.x + at.x, stage.y + at.y);
+    await until(() => b.page.locator(".graph-tooltip").isVisible(), 3000, "hover tooltip");
+    const tip = await b.page.locator(".graph-tooltip").textContent();
+    assert(tip.includes(pod.name), `tooltip says ${tip}`);
+    await screenshot(b.page, "topology-large");
+    assert(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);
   } finally {
     await b.close();
   }

@@ -296,4 +296,40 @@ def events_are_queryable_by_object_namespace_and_type(tmp):
         check_error(st, hdrs, body, 400, "bad_request", path)
 
 
+@test
+def repeated_lists_show_every_change_and_only_what_the_asker_may_see(tmp):
+    # an identical request may be answered from a kept page: it must still
+    # show a change at once, and never what another asker's page showed
+    env = Env(tmp)
+    url = "/resources/configmaps?namespace=shop&limit=2"
+    st, _, p1 = env.get(url)
+    check_eq(st, 200, "list")
+    check_eq(env.get(url)[2], p1, "the same answer while nothing changed")
+    shown = p1["items"][0]
+    st, _, _ = http_json("PATCH", env.sim.url + "/api/v1/namespaces/shop/configmaps/" + shown["name"],
+                         body={"metadata": {"labels": {"kept": "no"}}},
+                         headers={"Authorization": "Bearer admin-token",
+                                  "Content-Type": "application/merge-patch+json"})
+    check_eq(st, 200, "patched")
+    def relabelled():
+        items = env.get(url)[2]["items"]
+        return any(i["id"] == shown["id"] and i["labels"].get("kept") == "no" for i in items)
+    env.wait_store(relabelled, "the change on the repeated page", timeout=5)
+    # a new object after the page: only "remaining" says so
+    before = env.get(url)[2]["remaining"]
+    env.sim_req("POST", "/api/v1/namespaces/shop/configmaps",
+                body={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "zzzz-new", "namespace": "shop"}})
+    env.wait_store(lambda: env.get(url)[2]["remaining"] == before + 1, "remaining counts the new object", timeout=5)
+    # the same URL for everyone: the admin's page first, then ann's
+    every = "/resources/configmaps?limit=500"
+    st, _, admin = env.get(every)
+    check({i["namespace"] for i in admin["items"]} - {"shop"}, "the admin sees other namespaces")
+    st, _, ann = env.get(every, user="ann")
+    check_eq(st, 200, "ann lists")
+    check_eq({i["namespace"] for i in ann["items"]}, {"shop"}, "ann sees only shop")
+    check_eq(ann["remaining"], 0, "and no count of the rest")
+    st, _, again = env.get(every)
+    check_eq(len(again["items"]), len(admin["items"]), "the admin's page is still whole")
+
+
 run()

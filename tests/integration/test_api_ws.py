@@ -4,6 +4,7 @@ kubesim: deltas within the latency budget, message validation, resume with
 user's deltas, cluster status pushes, and a client that stops reading."""
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -12,6 +13,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import check, check_eq, http, run, test, wait_for  # noqa: E402
 from api_fixture import Env  # noqa: E402
 from api_wsclient import WSClient, WSClosed  # noqa: E402
+
+
+# A position in the cluster's change stream: "RV" or "RV.N" (docs/api.md).
+POSITION = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
 def connect(env, user=None, **kw):
@@ -48,7 +53,7 @@ def deltas_arrive_within_100ms_p99(tmp):
     ws = connect(env)
     sub = subscribe(ws, env, namespace="shop")
     check_eq(sub["type"], "subscribed", "subscribed")
-    check(sub["resourceVersion"].isdigit(), "the current resourceVersion")
+    check(POSITION.match(sub["resourceVersion"]), "the current resourceVersion: %r" % sub["resourceVersion"])
     lat = []
     for i in range(100):
         t0 = time.time()
@@ -57,7 +62,7 @@ def deltas_arrive_within_100ms_p99(tmp):
         check(m is not None, "delta for lat-%d: %r" % (i, seen[-3:]))
         lat.append(time.time() - t0)
         check_eq(m["sub"], "s1", "sub")
-        check(int(m["resourceVersion"]) > 0, "resourceVersion")
+        check(POSITION.match(m["resourceVersion"]) and int(m["resourceVersion"].split(".")[0]) > 0, "resourceVersion")
     lat.sort()
     p99 = lat[98]
     print("  delta latency p50 %.1f ms, p99 %.1f ms (change written to kubesim → delta read)" %
@@ -147,6 +152,56 @@ def reconnect_with_since_gets_exactly_the_missed_changes(tmp):
     check("ConfigMap/shop/before" in rm, "the missed deletion")
     check("ConfigMap/shop/seen" not in up, "nothing from before since")
     ws.close()
+
+
+@test
+def a_list_then_since_its_resourceversion_misses_nothing(tmp):
+    env = Env(tmp)
+    make_cm(env, "before-list")
+    wait_for(lambda: env.get("/resources/configmaps/shop/before-list")[0] == 200, what="store has before-list")
+    st, _, page = env.get("/resources/configmaps?namespace=shop")
+    check_eq(st, 200, "list")
+    rv = page["resourceVersion"]
+    check(POSITION.match(rv), "a list's resourceVersion is a position: %r" % rv)
+    check("ConfigMap/shop/before-list" in {i["id"] for i in page["items"]}, "the list shows before-list")
+    st, _, topo = env.get("/topology?namespace=shop")
+    check_eq(st, 200, "topology")
+    check(POSITION.match(topo["resourceVersion"]), "topology's too: %r" % topo["resourceVersion"])
+    # changes between the list and the subscription
+    make_cm(env, "after-list")
+    env.sim_req("DELETE", "/api/v1/namespaces/shop/configmaps/before-list")
+    wait_for(lambda: env.get("/resources/configmaps/shop/after-list")[0] == 200, what="store has after-list")
+    time.sleep(0.3)
+    ws = connect(env)
+    sub = subscribe(ws, env, namespace="shop", since=rv)
+    check_eq(sub["type"], "subscribed", "subscribed since the list's resourceVersion")
+    up, rm = set(), set()
+    end = time.time() + 2
+    while time.time() < end:
+        m = ws.recv_json(0.3)
+        if not m:
+            continue
+        check(m.get("type") != "resync", "no resync: the list's position is in the ring")
+        if m.get("type") == "delta":
+            up |= {n["id"] for n in m["nodes"]["upsert"]}
+            rm |= set(m["nodes"]["remove"])
+    check_eq({i for i in up if i.startswith("ConfigMap/")}, {"ConfigMap/shop/after-list"}, "exactly what came after")
+    check("ConfigMap/shop/before-list" in rm, "the deletion after the list")
+    ws.close()
+    # with nothing in between, a list and a subscription name the same
+    # position (kubesim's controllers may write meanwhile: a few tries; a
+    # new limit each time, as a page kept from an earlier identical
+    # request may carry the position it was made at)
+    same = []
+    for i in range(10):
+        ws = connect(env)
+        a = env.get("/resources/configmaps?namespace=shop&limit=%d" % (100 + i))[2]["resourceVersion"]
+        b = subscribe(ws, env, namespace="shop")["resourceVersion"]
+        ws.close()
+        same.append((a, b))
+        if a == b:
+            break
+    check(same[-1][0] == same[-1][1], "list and subscribe positions agree: %r" % same)
 
 
 @test

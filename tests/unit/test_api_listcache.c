@@ -365,4 +365,130 @@ TEST(filters_decide_page_and_remaining)
     store_free(s);
 }
 
+/* Make the first page of namespace a (limit 2) and keep it as "key". */
+static const buf_t *kept(api_listcache_t *lc, store_t *s, api_list_query_t *q, int64_t now_s)
+{
+    return api_listcache_page_get(lc, s, "key", 3, q, now_s);
+}
+
+static void keep(api_listcache_t *lc, store_t *s, api_list_query_t *q, int64_t now_s, const char *body)
+{
+    api_list_page_t pg;
+    api_listcache_page(lc, s, q, &pg);
+    buf_t b = {0};
+    buf_puts(&b, body);
+    api_listcache_page_put(lc, s, "key", 3, q, &pg, now_s, &b);
+    buf_free(&b);
+    free(pg.items);
+}
+
+TEST(kept_page_is_reused_until_something_it_shows_changes)
+{
+    store_t *s = store_new("c");
+    put(s, &POD, "a", "p1", NULL);
+    put(s, &POD, "a", "p2", NULL);
+    put(s, &POD, "a", "p3", NULL);
+    put(s, &POD, "b", "p1", NULL);
+    api_listcache_t *lc = api_listcache_new(0, 0);
+    uint32_t a = id_of(s, "a");
+    api_list_query_t q = {.kind = id_of(s, "Pod"), .nss = &a, .nns = 1, .limit = 2};
+    CHECK(kept(lc, s, &q, 100) == NULL);
+    keep(lc, s, &q, 100, "page-1");
+    const buf_t *b = kept(lc, s, &q, 100);
+    CHECK(b != NULL && strcmp(b->data, "page-1") == 0);
+    /* another second: AGE may read differently */
+    CHECK(kept(lc, s, &q, 101) == NULL);
+    keep(lc, s, &q, 101, "page-2");
+    /* another namespace, another kind in a, an object of a after the page
+     * changing (p3): none of them is on the page */
+    put(s, &POD, "b", "p1", ",\"labels\":{\"x\":\"1\"}");
+    put(s, &CM, "a", "c1", NULL);
+    put(s, &POD, "a", "p3", ",\"labels\":{\"x\":\"1\"}");
+    b = kept(lc, s, &q, 101);
+    CHECK(b != NULL && strcmp(b->data, "page-2") == 0);
+    /* an object on the page changes */
+    put(s, &POD, "a", "p2", ",\"labels\":{\"x\":\"2\"}");
+    CHECK(kept(lc, s, &q, 101) == NULL);
+    keep(lc, s, &q, 101, "page-3");
+    CHECK(kept(lc, s, &q, 101) != NULL);
+    /* an object comes (after the page: "remaining" changes) */
+    put(s, &POD, "a", "p9", NULL);
+    CHECK(kept(lc, s, &q, 101) == NULL);
+    keep(lc, s, &q, 101, "page-4");
+    /* and goes */
+    del(s, &POD, "a", "p3");
+    CHECK(kept(lc, s, &q, 101) == NULL);
+    api_listcache_stats_t st;
+    api_listcache_stats(lc, &st);
+    CHECK_INT((long long)st.page_hits, 3);
+    CHECK_INT((long long)st.page_misses, 5);
+    api_listcache_free(lc);
+    store_free(s);
+}
+
+TEST(kept_filtered_or_status_pages_go_with_any_change_that_can_move_them)
+{
+    store_t *s = store_new("c");
+    for (int i = 0; i < 4; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "p%d", i);
+        put(s, &POD, "a", name, i % 2 ? ",\"labels\":{\"odd\":\"1\"}" : NULL);
+    }
+    api_listcache_t *lc = api_listcache_new(0, 0);
+    uint32_t a = id_of(s, "a");
+    store_selector_t sel;
+    err_t e = {0};
+    CHECK_INT(store_selector_parse(s, "odd", 3, false, &sel, &e), 0);
+    api_list_query_t q = {.kind = id_of(s, "Pod"), .nss = &a, .nns = 1, .limit = 1, .filter = odd_filter,
+                          .filter_ud = &sel};
+    keep(lc, s, &q, 100, "odd");
+    CHECK(kept(lc, s, &q, 100) != NULL);
+    /* p0 gains the label: it enters the filtered page */
+    put(s, &POD, "a", "p0", ",\"labels\":{\"odd\":\"1\"}");
+    CHECK(kept(lc, s, &q, 100) == NULL);
+    store_selector_release(s, &sel);
+    /* by status: a status change elsewhere in the namespace moves the order */
+    api_list_query_t qs = {.kind = id_of(s, "Pod"), .nss = &a, .nns = 1, .limit = 1, .sort = API_SORT_STATUS};
+    keep(lc, s, &qs, 100, "by-status");
+    CHECK(kept(lc, s, &qs, 100) != NULL);
+    put(s, &POD, "a", "p3", ",\"labels\":{\"odd\":\"1\"}},\"status\":{\"phase\":\"Failed\"");
+    CHECK(kept(lc, s, &qs, 100) == NULL);
+    api_listcache_free(lc);
+    store_free(s);
+}
+
+TEST(kept_pages_are_bounded_by_count_and_bytes)
+{
+    store_t *s = store_new("c");
+    put(s, &POD, "a", "p1", NULL);
+    api_listcache_t *lc = api_listcache_new(0, 0);
+    api_listcache_set_page_budget(lc, 2, 1 << 20);
+    uint32_t a = id_of(s, "a");
+    api_list_query_t q = {.kind = id_of(s, "Pod"), .nss = &a, .nns = 1, .limit = 1};
+    api_list_page_t pg;
+    api_listcache_page(lc, s, &q, &pg);
+    buf_t b = {0};
+    buf_puts(&b, "x");
+    api_listcache_page_put(lc, s, "k1", 2, &q, &pg, 100, &b);
+    api_listcache_page_put(lc, s, "k2", 2, &q, &pg, 100, &b);
+    CHECK(api_listcache_page_get(lc, s, "k1", 2, &q, 100) != NULL); /* k1 used last */
+    api_listcache_page_put(lc, s, "k3", 2, &q, &pg, 100, &b);     /* k2 goes */
+    CHECK(api_listcache_page_get(lc, s, "k2", 2, &q, 100) == NULL);
+    CHECK(api_listcache_page_get(lc, s, "k1", 2, &q, 100) != NULL);
+    CHECK(api_listcache_page_get(lc, s, "k3", 2, &q, 100) != NULL);
+    /* a page over half the byte budget is not kept */
+    api_listcache_set_page_budget(lc, 8, 64);
+    buf_reset(&b);
+    for (int i = 0; i < 40; i++) buf_putc(&b, 'y');
+    api_listcache_page_put(lc, s, "k4", 2, &q, &pg, 100, &b);
+    CHECK(api_listcache_page_get(lc, s, "k4", 2, &q, 100) == NULL);
+    api_listcache_stats_t st;
+    api_listcache_stats(lc, &st);
+    CHECK(st.page_bytes <= 64 || st.pages <= 2);
+    buf_free(&b);
+    free(pg.items);
+    api_listcache_free(lc);
+    store_free(s);
+}
+
 TEST_MAIN()

@@ -90,4 +90,43 @@ TEST(overflow_empties_the_outbox_and_flags_resync)
     api_outbox_free(&o);
 }
 
+TEST(a_batch_is_written_once_and_coalesces_into_a_held_members_outbox)
+{
+    api_outbox_t chan, held;
+    api_outbox_init(&chan, 0);
+    api_outbox_init(&held, 0);
+    put(&chan, OUTBOX_NODE, OUTBOX_UPSERT, "Pod/shop/a", "{\"id\":\"a1\"}", "10");
+    put(&chan, OUTBOX_EDGE, OUTBOX_UPSERT, "a>b", "{\"source\":\"a\"}", "11");
+    /* the held member already waits for an older state of a */
+    put(&held, OUTBOX_NODE, OUTBOX_UPSERT, "Pod/shop/a", "{\"id\":\"a0\"}", "9");
+    api_outbox_batch_t b;
+    CHECK_INT(api_outbox_detach(&chan, 1 << 20, &b), 2);
+    CHECK_INT(chan.count, 0);
+    CHECK_INT(chan.bytes, 0);
+    CHECK_STR(b.rv, "11");
+    buf_t body = {0};
+    api_outbox_batch_body(&b, &body);
+    CHECK_STR(body.data, ",\"type\":\"delta\",\"resourceVersion\":\"11\",\"nodes\":{\"upsert\":[{\"id\":\"a1\"}],"
+                         "\"remove\":[]},\"edges\":{\"upsert\":[{\"source\":\"a\"}],\"remove\":[]}}");
+    /* the same message as take gives, after each member's prefix */
+    api_outbox_put_batch(&held, &b);
+    api_outbox_batch_free(&b);
+    CHECK_INT(held.count, 2);
+    CHECK_INT(held.coalesced_total, 1);
+    buf_t m = {0};
+    CHECK_INT(api_outbox_take(&held, "s9", 1 << 20, &m), 2);
+    buf_t want = {0};
+    buf_puts(&want, "{\"sub\":\"s9\"");
+    buf_append(&want, body.data, body.len);
+    CHECK_STR(m.data, want.data);
+    /* nothing pending: detach gives an empty batch */
+    CHECK_INT(api_outbox_detach(&chan, 1 << 20, &b), 0);
+    CHECK(b.head == NULL);
+    buf_free(&want);
+    buf_free(&m);
+    buf_free(&body);
+    api_outbox_free(&chan);
+    api_outbox_free(&held);
+}
+
 TEST_MAIN()

@@ -180,6 +180,57 @@ TEST(ws_handshake_and_echo)
     env_close(&e);
 }
 
+/* Messages whose first byte is 'v' are answered with ws_sendv in pieces:
+ * "<" + the message + ">" — one frame, as if sent whole. */
+static void v_message(ws_conn_t *c, int op, const char *data, size_t len, void *ud)
+{
+    wstate_t *s = ud;
+    s->messages++;
+    uv_buf_t parts[4] = {uv_buf_init((char *)"<", 1), uv_buf_init((char *)data, (unsigned)len),
+                         uv_buf_init(NULL, 0), uv_buf_init((char *)">", 1)};
+    CHECK_INT(ws_sendv(c, op, parts, 4), 0);
+    uv_buf_t nine[9];
+    CHECK_INT(ws_sendv(c, op, nine, 9), ERR_INVALID); /* at most 8 pieces */
+}
+
+static void hv_ws(http_req_t *r, void *ud)
+{
+    static const ws_handlers_t vh = {w_open, v_message, w_close};
+    http_ws_upgrade(r, &vh, ud, 0);
+}
+
+TEST(ws_sendv_sends_its_pieces_as_one_frame)
+{
+    env_t e;
+    wstate_t s = {0};
+    env_start(&e, NULL);
+    http_route(e.srv, "GET", "/ws", hv_ws, &s);
+    env_listen(&e);
+    client_t c = ws_connect(&e);
+    ws_frame(&c, 1, true, true, "v1", 2);
+    wframe_t f;
+    CHECK(ws_read(&e, &c, &f, 2000));
+    CHECK_INT(f.opcode, 1);
+    CHECK(f.fin);
+    CHECK_MEM(f.payload.data, f.payload.len, "<v1>");
+    buf_free(&f.payload);
+    /* past 125 and past 65 535 bytes: the longer length forms */
+    for (size_t n = 200; n <= 70000; n += 69800) {
+        buf_t big = {0};
+        buf_putc(&big, 'v');
+        while (big.len < n) buf_putc(&big, (char)('a' + big.len % 26));
+        ws_frame(&c, 1, true, true, big.data, big.len);
+        CHECK(ws_read(&e, &c, &f, 3000));
+        CHECK_INT(f.payload.len, n + 2);
+        CHECK(f.payload.data[0] == '<' && f.payload.data[n + 1] == '>');
+        CHECK(memcmp(f.payload.data + 1, big.data, n) == 0);
+        buf_free(&f.payload);
+        buf_free(&big);
+    }
+    cl_close(&c);
+    env_close(&e);
+}
+
 TEST(ws_frames_sent_with_the_upgrade_are_not_lost)
 {
     env_t e;

@@ -100,20 +100,20 @@ TEST(watch_event_parse_accepts_known_types_only)
 {
     int type;
     cJSON *obj;
+    arena_t a = {0};
     const char *ok = "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}";
-    cJSON *doc = kube_watch_event_parse(ok, strlen(ok), &type, &obj);
+    cJSON *doc = kube_watch_event_parse(&a, ok, strlen(ok), &type, &obj);
     CHECK(doc != NULL);
     CHECK_INT(type, KUBE_EV_MODIFIED);
     CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "metadata"), "name")->valuestring, "a");
-    cJSON_Delete(doc);
     const char *bad[] = {"{\"type\":\"MODIFIED\",\"object\":{\"meta", "not json", "{\"type\":\"EXPLODED\",\"object\":{}}",
                          "{\"type\":\"ADDED\"}", "{\"type\":1,\"object\":{}}", "[]", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK(kube_watch_event_parse(bad[i], strlen(bad[i]), &type, &obj) == NULL);
+        CHECK(kube_watch_event_parse(&a, bad[i], strlen(bad[i]), &type, &obj) == NULL);
     const char *er = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":410}}";
-    doc = kube_watch_event_parse(er, strlen(er), &type, &obj);
+    doc = kube_watch_event_parse(&a, er, strlen(er), &type, &obj);
     CHECK(doc && type == KUBE_EV_ERROR);
-    cJSON_Delete(doc);
+    arena_free(&a);
 }
 
 TEST(rv_encoding_orders_decimals_and_hashes_opaque_values)

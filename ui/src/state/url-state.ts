@@ -33,6 +33,8 @@ export interface ViewState {
   /** Topology: also draw Events and Leases (hidden by default: they bury the objects). */
   noise: boolean;
   camera: Camera | null;
+  /** Topology renderer: chosen by graph size ("auto"), or forced (`render=webgl|points`). */
+  render: "auto" | "webgl" | "points";
   sort: string | null;
   desc: boolean;
   eventType: string;
@@ -56,6 +58,7 @@ export const DEFAULT_STATE: ViewState = {
   hideEdges: [],
   noise: false,
   camera: null,
+  render: "auto",
   sort: null,
   desc: false,
   eventType: "",
@@ -100,6 +103,7 @@ export function encodeState(s: ViewState): string {
   if (s.hideEdges.length) put("he", joinList(s.hideEdges));
   if (s.noise) put("noise", "1");
   if (s.camera) put("cam", [s.camera.x, s.camera.y, s.camera.ratio].map(round).join(","));
+  if (s.render !== "auto") put("render", s.render);
   if (s.sort) put("sort", enc(s.sort));
   if (s.desc) put("desc", "1");
   if (s.eventType) put("type", enc(s.eventType));
@@ -160,6 +164,8 @@ export function decodeState(hash: string): ViewState {
   s.noise = get("noise") === "1";
   const cam = (get("cam") ?? "").split(",").map(Number);
   if (cam.length === 3 && cam.every(Number.isFinite) && cam[2]! > 0) s.camera = { x: cam[0]!, y: cam[1]!, ratio: cam[2]! };
+  const render = get("render");
+  if (render === "webgl" || render === "points") s.render = render;
   s.sort = text("sort") || null;
   s.desc = get("desc") === "1";
   s.eventType = text("type");

@@ -1,14 +1,17 @@
-// The WebGL drawing of a topology: a graphology graph mirrored from the GraphStore and
-// drawn by sigma. Nodes sit at the server's coordinates; after the first frame the
-// bounding box is pinned so later additions never rescale or shift what is on screen.
-// The server's y axis points down (as in its SVG export); sigma's points up, so y is
-// negated on the way in and the drawing matches the export.
-// Display-only concerns (dimming, hiding, highlighting) live in reducers, so changing a
-// filter repaints without touching the graph.
-// Two 2D layers are drawn here after each sigma frame: group frames under the edges and
-// node labels (kind glyph + name) above the nodes, placed without overlaps by
-// topology-layers.ts. Node discs grow with the zoom in proportion to the server's slot
-// size, clamped, so a zoomed-in view reads like the server's SVG export.
+// The topology's drawing. Two renderers sit behind one interface (GraphView), chosen when
+// a view loads (createGraphView):
+//   - TopologyCanvas, here: a graphology graph mirrored from the GraphStore and drawn by
+//     sigma with WebGL — discs, arrows, hover effects — for ordinary graphs;
+//   - PointsCanvas (topology-points.ts): a canvas-2D level-of-detail renderer for graphs
+//     of LARGE_GRAPH_NODES and more, which WebGL draws too slowly when it is
+//     software-rendered (a headless browser, a VM without GPU, a remote desktop).
+// Both put nodes at the server's coordinates and pin the bounding box after the first
+// frame, so later additions never rescale or shift what is on screen. The server's y axis
+// points down (as in its SVG export); the graph's points up, so y is negated on the way in.
+// Display-only concerns (dimming, hiding, highlighting) live in reducers here, so a
+// filter change repaints without touching the graph. Group frames and labels (kind glyph +
+// name, placed without overlaps) are drawn by the shared OverlayPainter on two 2D layers.
+// Node discs grow with the zoom in proportion to the server's slot size, clamped.
 
 import Graph from "graphology";
 import Sigma from "sigma";
@@ -16,7 +19,9 @@ import type { TopoEdge, TopoNode } from "../api/types";
 import { edgeKey, type Change, type GraphStore } from "../state/graph-store";
 import { bareKind, kindGlyph, kindSize } from "../ui/kinds";
 import { edgeStyle, type Palette, withAlpha } from "../ui/theme";
-import { ellipsize, type Frame, framesFromNodes, framesFromServer, kindRank, type LabelCandidate, Occupancy, placeLabels, type Rect, type ServerGroup } from "./topology-layers";
+import type { ServerGroup } from "./topology-layers";
+import { type Affine, DISC_MAX_PX, DISC_MIN_PX, DISC_UNITS, type FrameTitle, type NodeSource, OverlayPainter } from "./topology-overlay";
+import { PointsCanvas } from "./topology-points";
 
 export interface NodeAttrs {
   x: number;
@@ -42,6 +47,8 @@ export interface EdgeAttrs {
 export interface DisplayFilter {
   /** Nodes not in this set are hidden; null shows all. */
   visible: Set<string> | null;
+  /** Kinds shown (given the node's kind as the server names it); null shows all. */
+  kindOk?: ((kind: string) => boolean) | null;
   /** Nodes emphasised (selection neighbourhood, search hits); others dimmed. Null: none. */
   emphasis: Set<string> | null;
   selected: string | null;
@@ -57,55 +64,131 @@ export interface CanvasEvents {
   onCamera(): void;
 }
 
-function statusColour(p: Palette, status: string): string {
+/** Why a renderer was chosen: graph size, software WebGL, or the URL's `render=`. */
+export type RenderWhy = "size" | "software-webgl" | "forced";
+
+/** What the level of detail is doing now (tests, benchmarks, the status line). */
+export interface LodState {
+  /** "webgl": sigma, everything drawn every frame; "points": the large-graph renderer. */
+  mode: "webgl" | "points";
+  why: RenderWhy;
+  /** Node shape in the last frame: discs, or squares when many small ones are on screen. */
+  shape: "disc" | "square";
+  /** Nodes drawn in the last frame (on screen and shown). */
+  nodesOnScreen: number;
+  /** Relations in the last complete edge drawing (points mode; all of them in webgl mode). */
+  edgesDrawn: number;
+  /** Why relations are not drawn now, or null when they are. */
+  edgesHidden: string | null;
+  labels: number;
+  moving: boolean;
+  /** A complete picture (relations, frames, labels) for the current camera is on screen. */
+  settled: boolean;
+}
+
+/** The interface of a topology renderer, whichever draws. */
+export interface GraphView {
+  readonly mode: LodState["mode"];
+  readonly why: RenderWhy;
+  /** Counts draws, so tests and benchmarks can see frames happen. */
+  readonly renders: number;
+  /** Labels drawn in the last frame (tests and benchmarks). */
+  readonly labelsDrawn: number;
+  mount(store: GraphStore): void;
+  apply(ch: Change, store: GraphStore): void;
+  setServerGroups(groups: ServerGroup[] | null): void;
+  setAggregates(groups: { key: string; label: string; members: string[]; status: string }[]): void;
+  setFilter(f: DisplayFilter): void;
+  setPalette(p: Palette): void;
+  /** A drawn node's attributes (aggregates included), or null. */
+  nodeAttrs(id: string): NodeAttrs | null;
+  drawnNodes(): number;
+  drawnEdges(): number;
+  lod(): LodState;
+  /** Where a shown node is drawn, in pixels from the stage's top left; null if hidden. */
+  screenOf(id: string): { x: number; y: number } | null;
+  jumpTo(id: string): void;
+  fit(ids?: Iterable<string>, animate?: boolean): void;
+  getCamera(): { x: number; y: number; ratio: number } | null;
+  setCamera(c: { x: number; y: number; ratio: number }): void;
+  resetCamera(): void;
+  zoom(inOut: 1 | -1): void;
+  pan(dx: number, dy: number): void;
+  toPng(): Promise<Blob | null>;
+  resize(): void;
+  kill(): void;
+}
+
+/**
+ * From this many nodes a view is drawn by the points renderer. Sigma's WebGL is fine far
+ * beyond it on a GPU, but software WebGL (SwiftShader, llvmpipe) takes seconds per frame
+ * at 10,000 nodes, and the points renderer loses only hover halos.
+ */
+export const LARGE_GRAPH_NODES = 5000;
+
+let softwareGl: boolean | undefined;
+
+/**
+ * True when WebGL is missing or rendered on the CPU (a headless browser, a VM or remote
+ * desktop without GPU). There sigma needs ~300 ms a frame at 1,000 nodes and ~80 ms at
+ * 100, while the points renderer draws 10,000 in under 20 ms, so it is used at any size.
+ * Asked once per page (creating a WebGL context costs 10–30 ms); call it early.
+ */
+export function softwareWebGL(): boolean {
+  if (softwareGl !== undefined) return softwareGl;
+  try {
+    const gl = document.createElement("canvas").getContext("webgl");
+    if (!gl) return (softwareGl = true);
+    const ext = gl.getExtension("WEBGL_debug_renderer_info");
+    const name = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    gl.getExtension("WEBGL_lose_context")?.loseContext();
+    softwareGl = /swiftshader|llvmpipe|softpipe|software|basic render/i.test(name);
+  } catch {
+    softwareGl = true;
+  }
+  return softwareGl;
+}
+
+/** The renderer for a graph of `nodes` nodes; `force` is the URL's `render=` choice. */
+export function createGraphView(nodes: number, force: "auto" | "webgl" | "points", container: HTMLElement, palette: Palette, events: CanvasEvents): GraphView {
+  if (force === "webgl") return new TopologyCanvas(container, palette, events, "forced");
+  if (force === "points") return new PointsCanvas(container, palette, events, "forced");
+  if (nodes >= LARGE_GRAPH_NODES) return new PointsCanvas(container, palette, events, "size");
+  if (softwareWebGL()) return new PointsCanvas(container, palette, events, "software-webgl");
+  return new TopologyCanvas(container, palette, events, "size");
+}
+
+export function statusColour(p: Palette, status: string): string {
   return p.node[status as keyof Palette["node"]] ?? p.node.unknown;
 }
 
-/** Node disc radius per kind-size unit: about a sixth of the server's 110-unit row. */
-const DISC_UNITS = 20;
-/** Disc radius bounds in pixels (per kind-size unit) whatever the zoom. */
-const DISC_MIN_PX = 4;
-const DISC_MAX_PX = 12;
 /** Edge thickness per unit of edgeStyle().width, as a fraction of the pod disc radius. */
 const EDGE_FACTOR = 0.3;
 /** Above this many nodes, labels are left out while the camera moves (redrawn when it stops). */
-const LABELS_ON_MOVE_MAX = 5000;
-/** Labels are attempted only when a server slot (220 units) is at least this wide on screen. */
-const LABEL_MIN_SLOT_PX = 36;
-const LABEL_FONT_PX = 12;
-/** When zoomed out, only kinds up to this rank (see kindRank: through DaemonSet) get labels. */
-const DENSE_LABEL_RANK = 7;
+const LABELS_ON_MOVE_MAX = 2000;
 
-/** A frame's title and the two places it may go. */
-interface FrameTitle {
-  text: string;
-  inside: Rect;
-  above: Rect;
-}
-
-export class TopologyCanvas {
+export class TopologyCanvas implements GraphView {
+  readonly mode = "webgl" as const;
   readonly graph = new Graph<NodeAttrs, EdgeAttrs>({ multi: true, type: "directed", allowSelfLoops: true });
   private sigma: Sigma<NodeAttrs, EdgeAttrs> | null = null;
   private filter: DisplayFilter = { visible: null, emphasis: null, selected: null, hiddenEdgeTypes: new Set() };
   private pinned = false;
   /** Pixels per graph unit at camera ratio 1 (the bounding box is pinned, so it only changes on resize). */
   private ppu1 = 1;
-  private frames: Frame[] = [];
-  private serverGroups: ServerGroup[] | null = null;
-  private framesDirty = true;
+  private readonly overlay = new OverlayPainter();
   private hovered: string | null = null;
   private moving = false;
   private movingTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly textWidths = new Map<string, number>();
-  /** Counts draws, so tests and benchmarks can see frames happen. */
+  /** Memo of filter.kindOk per kind: reducers run per node and edge on every refresh. */
+  private kindMemo = new Map<string, boolean>();
   renders = 0;
-  /** Labels drawn in the last frame (tests and benchmarks). */
   labelsDrawn = 0;
 
   constructor(
     private readonly container: HTMLElement,
     private palette: Palette,
     private readonly events: CanvasEvents,
+    readonly why: RenderWhy = "size",
   ) {}
 
   /** Loads everything from the store (first snapshot) and starts drawing. */
@@ -113,14 +196,14 @@ export class TopologyCanvas {
     this.graph.clear();
     for (const n of store.nodes.values()) this.addNode(n);
     for (const e of store.drawableEdges()) this.addEdge(e);
-    this.framesDirty = true;
+    this.overlay.markFramesDirty();
     this.sigma = new Sigma(this.graph, this.container, {
       allowInvalidContainer: true,
       defaultEdgeType: "arrow",
       renderEdgeLabels: false,
       // Labels are placed and drawn by drawLabels (no overlaps), not by sigma's grid.
       renderLabels: false,
-      hideEdgesOnMove: this.graph.size > 20_000,
+      hideEdgesOnMove: this.graph.size > 2000,
       enableCameraRotation: false,
       minEdgeThickness: 1.4,
       stagePadding: 24,
@@ -198,19 +281,18 @@ export class TopologyCanvas {
     for (const n of ch.addedNodes) this.addNode(this.placed(n, store));
     for (const n of ch.updatedNodes) {
       if (!this.graph.hasNode(n.id)) this.addNode(this.placed(n, store));
-      else this.graph.mergeNodeAttributes(n.id, this.nodeAttrs(n, this.graph.getNodeAttributes(n.id)));
+      else this.graph.mergeNodeAttributes(n.id, this.toAttrs(n, this.graph.getNodeAttributes(n.id)));
     }
     for (const e of ch.addedEdges) this.addEdge(e);
     // An edge that arrived before one of its ends becomes drawable once the end exists.
     for (const n of ch.addedNodes) for (const e of store.edgesOf(n.id)) this.addEdge(e);
-    if (ch.addedNodes.length || ch.removedNodes.length || ch.updatedNodes.length) this.framesDirty = true;
+    if (ch.addedNodes.length || ch.removedNodes.length || ch.updatedNodes.length) this.overlay.markFramesDirty();
     this.pinBox();
   }
 
   /** Group geometry sent by the server (drawn as is); null derives frames from the nodes. */
   setServerGroups(groups: ServerGroup[] | null): void {
-    this.serverGroups = groups && groups.length ? groups : null;
-    this.framesDirty = true;
+    this.overlay.setServerGroups(groups);
     this.sigma?.scheduleRender();
   }
 
@@ -228,7 +310,7 @@ export class TopologyCanvas {
     return { ...n, x: 0, y: 0 };
   }
 
-  private nodeAttrs(n: TopoNode, prev?: NodeAttrs): NodeAttrs {
+  private toAttrs(n: TopoNode, prev?: NodeAttrs): NodeAttrs {
     return {
       x: Number.isFinite(n.x) ? n.x : (prev?.x ?? 0),
       y: Number.isFinite(n.y) ? -n.y : (prev?.y ?? 0),
@@ -245,7 +327,7 @@ export class TopologyCanvas {
 
   private addNode(n: TopoNode): void {
     if (this.graph.hasNode(n.id)) return;
-    this.graph.addNode(n.id, this.nodeAttrs(n));
+    this.graph.addNode(n.id, this.toAttrs(n));
   }
 
   private edgeColour(type: string): string {
@@ -291,12 +373,13 @@ export class TopologyCanvas {
         color: statusColour(this.palette, g.status),
       });
     }
-    this.framesDirty = true;
+    this.overlay.markFramesDirty();
   }
 
   setFilter(f: DisplayFilter): void {
     this.filter = f;
-    this.framesDirty = true;
+    this.kindMemo = new Map();
+    this.overlay.markFramesDirty();
     this.sigma?.refresh({ skipIndexation: true });
   }
 
@@ -307,10 +390,23 @@ export class TopologyCanvas {
     this.sigma?.refresh({ skipIndexation: true });
   }
 
+  /** Whether the display filter lets a node through (aggregates always pass). */
+  private nodeShown(id: string, a: NodeAttrs): boolean {
+    if (a.aggregate !== undefined) return true;
+    const f = this.filter;
+    if (f.visible && !f.visible.has(id)) return false;
+    if (f.kindOk) {
+      let ok = this.kindMemo.get(a.kind);
+      if (ok === undefined) this.kindMemo.set(a.kind, (ok = f.kindOk(a.kind)));
+      if (!ok) return false;
+    }
+    return true;
+  }
+
   private reduceNode(id: string, data: NodeAttrs): Partial<NodeAttrs> & Record<string, unknown> {
     const f = this.filter;
     const out: Record<string, unknown> = { ...data };
-    if (f.visible && !f.visible.has(id) && data.aggregate === undefined) out.hidden = true;
+    if (!this.nodeShown(id, data)) out.hidden = true;
     if (f.emphasis && !f.emphasis.has(id) && data.aggregate === undefined) {
       out.color = this.palette.dim;
       out.zIndex = 0;
@@ -327,9 +423,9 @@ export class TopologyCanvas {
     const f = this.filter;
     const out: Record<string, unknown> = { ...data };
     if (f.hiddenEdgeTypes.has(data.edgeType)) out.hidden = true;
-    else if (f.visible || f.emphasis || f.selected) {
+    else if (f.visible || f.kindOk || f.emphasis || f.selected) {
       const [s, t] = this.graph.extremities(id);
-      if (f.visible && (!f.visible.has(s) || !f.visible.has(t))) out.hidden = true;
+      if (!this.nodeShown(s, this.graph.getNodeAttributes(s)) || !this.nodeShown(t, this.graph.getNodeAttributes(t))) out.hidden = true;
       else if (f.selected && (s === f.selected || t === f.selected)) {
         // The selection's own relations: full colour, thicker, on top.
         out.color = this.palette.edge[data.edgeType] ?? this.palette.edgeDefault;
@@ -342,6 +438,13 @@ export class TopologyCanvas {
 
   // ---- the 2D layers ----
 
+  /** Calls fn for every node this renderer shows (what the reducers do not hide). */
+  private readonly shownNodes: NodeSource = (fn) => {
+    this.graph.forEachNode((id, a) => {
+      if (this.nodeShown(id, a)) fn(id, a);
+    });
+  };
+
   private afterRender(): void {
     const s = this.sigma;
     if (!s) return;
@@ -353,184 +456,72 @@ export class TopologyCanvas {
     const cam = s.getCamera().getState();
     const o = s.graphToViewport({ x: 0, y: 0 });
     const u = s.graphToViewport({ x: 1000, y: 1000 });
-    // graph → viewport is affine here (no rotation): v = a·g + b on each axis.
-    const t = { ax: (u.x - o.x) / 1000, bx: o.x, ay: (u.y - o.y) / 1000, by: o.y };
+    const t: Affine = { ax: (u.x - o.x) / 1000, bx: o.x, ay: (u.y - o.y) / 1000, by: o.y };
     const { width, height } = s.getDimensions();
-    const titles = this.drawFrames(t, width, height);
-    this.drawLabels(t, width, height, cam.ratio, titles);
-  }
-
-  private frameList(): Frame[] {
-    if (!this.framesDirty) return this.frames;
-    this.framesDirty = false;
-    // Frames enclose what is shown: hidden kinds and filtered objects leave no empty boxes.
     const f = this.filter;
-    const pts: { x: number; y: number; group?: string; namespace: string }[] = [];
-    this.graph.forEachNode((id, a) => {
-      if (a.aggregate !== undefined) return;
-      if (f.visible && !f.visible.has(id)) return;
-      pts.push({ x: a.x, y: -a.y, group: a.group, namespace: a.namespace });
-    });
-    if (this.serverGroups) {
-      const all = framesFromServer(this.serverGroups);
-      this.frames = f.visible ? all.filter((fr) => pts.some((q) => q.x >= fr.x && q.x <= fr.x + fr.w && q.y >= fr.y && q.y <= fr.y + fr.h)) : all;
-      return this.frames;
+    let titles: FrameTitle[] = [];
+    const fctx = s.getCanvases().frames?.getContext("2d");
+    if (fctx) {
+      fctx.clearRect(0, 0, width, height);
+      const frames = this.overlay.frameList(this.shownNodes, !!(f.visible || f.kindOk));
+      titles = this.overlay.drawFrames(fctx, frames, t, width, height, this.palette);
     }
-    this.frames = framesFromNodes(pts);
-    return this.frames;
-  }
-
-  /** Draws the frames' boxes; returns their titles, which the label layer draws on top. */
-  private drawFrames(t: { ax: number; bx: number; ay: number; by: number }, width: number, height: number): FrameTitle[] {
-    const titles: FrameTitle[] = [];
-    const ctx = this.sigma?.getCanvases().frames?.getContext("2d");
-    if (!ctx) return titles;
-    ctx.clearRect(0, 0, width, height);
-    const frames = this.frameList();
-    if (frames.length < 2 && !this.serverGroups) return titles; // one namespace: the frame says nothing
-    const p = this.palette;
-    ctx.lineWidth = 1;
-    ctx.font = `600 ${LABEL_FONT_PX}px system-ui, sans-serif`;
-    for (const fr of frames) {
-      // Server coordinates (y down) → graph (y up) → viewport.
-      const x0 = t.ax * fr.x + t.bx;
-      const x1 = t.ax * (fr.x + fr.w) + t.bx;
-      const y0 = t.ay * -fr.y + t.by;
-      const y1 = t.ay * -(fr.y + fr.h) + t.by;
-      const left = Math.min(x0, x1);
-      const top = Math.min(y0, y1);
-      const w = Math.abs(x1 - x0);
-      const hgt = Math.abs(y1 - y0);
-      if (left > width || top > height || left + w < 0 || top + hgt < 0 || w < 4 || hgt < 4) continue;
-      ctx.fillStyle = p.frame;
-      ctx.strokeStyle = p.border;
-      ctx.setLineDash(fr.level === "app" ? [4, 3] : []);
-      ctx.beginPath();
-      ctx.roundRect(left + 2, top + 2, w - 4, hgt - 4, Math.min(10, w / 8, hgt / 8));
-      if (fr.level === "namespace") ctx.fill();
-      ctx.stroke();
-      ctx.setLineDash([]);
-      if (w >= 70 && hgt >= 20) {
-        const text = ellipsize(fr.title, w - 20, (x) => this.textWidth(ctx, x, `\u0001${x}`));
-        const tw = this.textWidth(ctx, text, `\u0001${text}`);
-        // The title sticks to the screen edge while its frame is partly scrolled off.
-        const x = Math.min(Math.max(left + 8, 8), left + w - tw - 12);
-        const y = Math.min(Math.max(top + 4, 4), top + hgt - LABEL_FONT_PX - 8);
-        const bw = tw + 6;
-        const bh = LABEL_FONT_PX + 4;
-        if (text) titles.push({ text, inside: { x, y, w: bw, h: bh }, above: { x, y: top - bh - 1, w: bw, h: bh } });
-      }
-    }
-    return titles;
-  }
-
-  /** Measured text widths, cached: measuring thousands of labels per frame is the slow part. */
-  private textWidth(ctx: CanvasRenderingContext2D, s: string, key = s): number {
-    let w = this.textWidths.get(key);
-    if (w === undefined) {
-      w = ctx.measureText(s).width;
-      if (this.textWidths.size > 50_000) this.textWidths.clear();
-      this.textWidths.set(key, w);
-    }
-    return w;
-  }
-
-  private drawLabels(t: { ax: number; bx: number; ay: number; by: number }, width: number, height: number, ratio: number, titles: FrameTitle[]): void {
-    const s = this.sigma;
-    const ctx = s?.getCanvases().labels?.getContext("2d");
-    if (!s || !ctx) return;
-    const f = this.filter;
-    const p = this.palette;
+    const lctx = s.getCanvases().labels?.getContext("2d");
+    if (!lctx) return;
     if (this.moving && this.graph.order > LABELS_ON_MOVE_MAX) {
       this.labelsDrawn = 0;
       return;
     }
-    const slotPx = (220 * this.ppu1) / ratio;
-    const r1 = 1 / this.sizeRatio(ratio);
-    const dense = slotPx < LABEL_MIN_SLOT_PX;
-    const cands: LabelCandidate[] = [];
-    const others: Rect[] = [];
-    const margin = 40;
-    const asked = new Set<string>();
-    if (f.selected) asked.add(f.selected);
-    if (this.hovered) asked.add(this.hovered);
-    if (f.hits) for (const id of f.hits) asked.add(id);
-    // One pass: every visible node on screen is an obstacle; some are label candidates.
-    // Zoomed out, only what the user asked about, what is failing and the objects an
-    // application is read from (entry points, workloads) are candidates.
-    this.graph.forEachNode((id, a) => {
-      const agg = a.aggregate !== undefined;
-      if (f.visible && !f.visible.has(id) && !agg) return;
-      const x = t.ax * a.x + t.bx;
-      const y = t.ay * a.y + t.by;
-      if (x < -margin || x > width + margin || y < -margin || y > height + margin) return;
-      const r = a.size * r1 * (f.selected === id ? 1.4 : 1);
-      const force = agg || asked.has(id);
-      const dimmed = !!f.emphasis && !f.emphasis.has(id) && !agg;
-      const bad = a.status === "error" ? 0 : a.status === "warning" ? 1 : 2;
-      const wanted = force || (!dimmed && (!dense || bad < 2 || kindRank(a.kind) <= DENSE_LABEL_RANK));
-      if (!wanted) {
-        others.push({ x: x - r, y: y - r, w: 2 * r, h: 2 * r });
-        return;
-      }
-      const rank = (force ? 0 : f.emphasis ? 100 : 200) + bad * 20 + kindRank(a.kind);
-      cands.push({ id, x, y, r, rank, text: a.label, glyph: a.glyph, force });
-    });
-    // Frame titles: inside the frame's corner, else just above it, never over a node.
-    const occ = new Occupancy(64);
-    for (const o of others) occ.add(o);
-    for (const c of cands) occ.add({ x: c.x - c.r, y: c.y - c.r, w: 2 * c.r, h: 2 * c.r });
-    const shownTitles: { text: string; box: Rect }[] = [];
-    for (const ti of titles) {
-      const box = [ti.inside, ti.above].find((b) => !occ.hits(b));
-      if (!box) continue;
-      occ.add(box);
-      shownTitles.push({ text: ti.text, box });
-    }
-    ctx.textBaseline = "middle";
-    ctx.font = `600 ${LABEL_FONT_PX}px system-ui, sans-serif`;
-    for (const ti of shownTitles) {
-      ctx.fillStyle = p.labelBg;
-      ctx.fillRect(ti.box.x, ti.box.y, ti.box.w, ti.box.h);
-      ctx.fillStyle = p.muted;
-      ctx.fillText(ti.text, ti.box.x + 3, ti.box.y + ti.box.h / 2);
-    }
-    ctx.font = `${LABEL_FONT_PX}px system-ui, sans-serif`;
-    const glyphFont = `700 ${LABEL_FONT_PX - 3}px system-ui, sans-serif`;
-    const placed = placeLabels(
-      cands,
-      {
-        text: (x) => this.textWidth(ctx, x),
-        glyph: (g) => {
-          ctx.font = glyphFont;
-          const w = this.textWidth(ctx, g, `\u0000${g}`) + 8;
-          ctx.font = `${LABEL_FONT_PX}px system-ui, sans-serif`;
-          return w;
-        },
-        height: LABEL_FONT_PX + 4,
-        maxWidth: dense ? 150 : Math.max(60, Math.min(200, slotPx - 12)),
-      },
+    this.labelsDrawn = this.overlay.drawLabels(lctx, this.shownNodes, {
+      t,
       width,
       height,
-      others.concat(shownTitles.map((x) => x.box)),
-    );
-    for (const l of placed) {
-      const midY = l.box.y + l.box.h / 2;
-      // A backdrop keeps the text readable over edges.
-      ctx.fillStyle = p.labelBg;
-      ctx.fillRect(l.box.x - 2, l.box.y, l.box.w + 4, l.box.h);
-      if (l.glyph) {
-        ctx.fillStyle = p.surface2;
-        ctx.fillRect(l.box.x, l.box.y + 1, l.glyphW, l.box.h - 2);
-        ctx.font = glyphFont;
-        ctx.fillStyle = p.muted;
-        ctx.fillText(l.glyph, l.box.x + 4, midY);
-      }
-      ctx.font = `${f.selected === l.id ? "600 " : ""}${LABEL_FONT_PX}px system-ui, sans-serif`;
-      ctx.fillStyle = p.text;
-      ctx.fillText(l.text, l.box.x + l.glyphW + (l.glyphW ? 4 : 0), midY);
-    }
-    this.labelsDrawn = placed.length;
+      slotPx: (220 * this.ppu1) / cam.ratio,
+      discPx: 1 / this.sizeRatio(cam.ratio),
+      selected: f.selected,
+      hovered: this.hovered,
+      hits: f.hits,
+      emphasis: f.emphasis,
+      palette: this.palette,
+    }, titles);
+  }
+
+  nodeAttrs(id: string): NodeAttrs | null {
+    return this.graph.hasNode(id) ? this.graph.getNodeAttributes(id) : null;
+  }
+
+  drawnNodes(): number {
+    return this.graph.order;
+  }
+
+  screenOf(id: string): { x: number; y: number } | null {
+    const d = this.sigma?.getNodeDisplayData(id);
+    if (!this.sigma || !d || d.hidden) return null;
+    const v = this.sigma.framedGraphToViewport(d);
+    return { x: v.x, y: v.y };
+  }
+
+  drawnEdges(): number {
+    return this.graph.size;
+  }
+
+  lod(): LodState {
+    let shown = 0;
+    this.graph.forEachNode((id, a) => {
+      if (this.nodeShown(id, a)) shown++;
+    });
+    const hideOnMove = this.sigma?.getSetting("hideEdgesOnMove") ?? false;
+    return {
+      mode: this.mode,
+      why: this.why,
+      shape: "disc",
+      nodesOnScreen: shown,
+      edgesDrawn: this.graph.size,
+      edgesHidden: this.moving && hideOnMove ? "camera moving" : null,
+      labels: this.labelsDrawn,
+      moving: this.moving,
+      settled: !this.moving && this.renders > 0,
+    };
   }
 
   private drawHover(ctx: CanvasRenderingContext2D, d: NodeAttrs & { key: string; x: number; y: number; size: number }): void {

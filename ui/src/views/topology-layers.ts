@@ -192,6 +192,10 @@ export function placeLabels(cands: LabelCandidate[], m: LabelMetrics, width: num
   for (const c of order) {
     const gw = c.glyph ? m.glyph(c.glyph) : 0;
     const gap = gw ? 4 : 0;
+    // Every box tried below contains this one (same centre, at least as wide): when it
+    // is taken, skip the text measuring. Zoomed out, that is most candidates.
+    const least = Math.max(1, gw + gap);
+    if (!c.force && occ.hits({ x: c.x - least / 2, y: c.y + c.r + 2, w: least, h: m.height }, discs.get(c.id))) continue;
     for (const max of [m.maxWidth, m.maxWidth / 2]) {
       const text = ellipsize(c.text, Math.max(0, max - gw - gap), m.text);
       if (!text && !c.force) break;

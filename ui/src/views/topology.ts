@@ -1,12 +1,13 @@
 // The topology view, home screen of a cluster. It fetches the server's graph for the
-// scope in the URL (namespaces, kinds, label selector, focus + hops), draws it with
-// TopologyCanvas, and keeps it live with a WebSocket subscription resumed from the
+// scope in the URL (namespaces, kinds, label selector, focus + hops), draws it with a
+// GraphView (sigma's WebGL, or the points renderer for large graphs: topology-canvas.ts),
+// and keeps it live with a WebSocket subscription resumed from the
 // snapshot's resourceVersion. Filters that the server does not scope (search, incident,
 // grouping, edge types) are applied at display time, without refetching.
 
 import type { ApiError } from "../api/errors";
 import type { TopologyQuery } from "../api/http";
-import type { KubeEvent, TopoNode } from "../api/types";
+import type { DeltaMessage, KubeEvent, TopoNode } from "../api/types";
 import type { Ctx, View } from "../context";
 import { GraphStore } from "../state/graph-store";
 import type { ViewState } from "../state/url-state";
@@ -14,12 +15,12 @@ import { age, download, h, replaceChildren, toast } from "../ui/dom";
 import { asApiError, errorBanner } from "../ui/error-view";
 import { bareKind, kindGlyph } from "../ui/kinds";
 import { EDGE_TYPES, edgeStyle, withAlpha } from "../ui/theme";
-import { TopologyCanvas } from "./topology-canvas";
+import { createGraphView, type GraphView, softwareWebGL } from "./topology-canvas";
 
 const COMMON_KINDS = ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "Service", "Ingress", "ConfigMap", "Secret", "PersistentVolumeClaim", "Node"];
 
 function scopeKey(s: ViewState): string {
-  return JSON.stringify([s.cluster, s.namespaces, s.kinds, s.labelSelector, s.focus, s.focus ? s.depth : null]);
+  return JSON.stringify([s.cluster, s.namespaces, s.kinds, s.labelSelector, s.focus, s.focus ? s.depth : null, s.render]);
 }
 
 /** Kinds hidden unless asked for: many, short-lived, and shown better as event lists. */
@@ -32,7 +33,7 @@ function isUnhealthy(n: TopoNode): boolean {
 export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   const store = new GraphStore();
   let state = initial;
-  let canvas: TopologyCanvas | null = null;
+  let canvas: GraphView | null = null;
   let sub: ReturnType<Ctx["live"]["subscribe"]> | null = null;
   let loadAbort: AbortController | null = null;
   let loadError: ApiError | null = null;
@@ -42,8 +43,12 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   /** Fit the camera to what is shown after the next display refresh (first load, filter change). */
   let fitPending = false;
   let displayQueued = false;
-  /** Delta messages applied (benchmarks read it). */
+  /** Delta messages received (benchmarks read it). */
   let deltaCount = 0;
+  /** Deltas waiting for the next animation frame, applied together (see flushDeltas). */
+  let pendingDeltas: DeltaMessage[] = [];
+  let flushFrame = 0;
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
   let incidentTimer: ReturnType<typeof setTimeout> | null = null;
   const knownKinds = new Set<string>(COMMON_KINDS);
   const knownNamespaces = new Set<string>();
@@ -134,6 +139,8 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
     loadAbort = ac;
     loading = true;
     renderStatus();
+    // Which renderer suits this browser is asked while the snapshot is on its way.
+    if (!canvas && state.render === "auto") softwareWebGL();
     try {
       const t = await ctx.api.topology(state.cluster!, query(state), ac.signal);
       if (ac.signal.aborted) return;
@@ -144,9 +151,9 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
       }
       const change = store.replace(t);
       if (!canvas) {
-        canvas = new TopologyCanvas(stage, ctx.palette(), {
+        canvas = createGraphView(store.nodes.size, state.render, stage, ctx.palette(), {
           onClick: (id) => {
-            const a = canvas?.graph.getNodeAttributes(id);
+            const a = canvas?.nodeAttrs(id);
             if (a?.aggregate !== undefined) ctx.navigate({ collapsed: state.collapsed.filter((c) => c !== a.group) });
             else ctx.navigate({ selected: id });
           },
@@ -188,33 +195,47 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
       {
         onDelta: (d) => {
           deltaCount++;
-          const ch = store.applyDelta(d);
-          if (ch.stale || !canvas) return;
-          for (const n of ch.addedNodes) {
-            knownKinds.add(bareKind(n.kind));
-            if (n.namespace) knownNamespaces.add(n.namespace);
-          }
-          canvas.apply(ch, store);
-          // Display filters and the status line are redone once per frame, not per delta:
-          // at 100 deltas/s on a large graph, per-delta work would starve the drawing.
-          if (!displayQueued) {
-            displayQueued = true;
-            requestAnimationFrame(() => {
-              displayQueued = false;
-              refreshDisplay();
-              renderStatus();
-            });
-          }
-          // The failing list follows the graph, at most every 2 s.
-          if (state.incident && !incidentTimer && (ch.updatedNodes.length || ch.addedNodes.length || ch.removedNodes.length))
-            incidentTimer = setTimeout(() => {
-              incidentTimer = null;
-              void renderIncident();
-            }, 2000);
+          pendingDeltas.push(d);
+          // Applied once per animation frame, not per message: at 100 deltas/s on a
+          // large graph, per-message work would starve the drawing. The timer covers
+          // hidden tabs, where animation frames do not run.
+          if (!flushFrame) flushFrame = requestAnimationFrame(flushDeltas);
+          if (!flushTimer) flushTimer = setTimeout(flushDeltas, 250);
         },
         onResync: () => void load(true),
       },
     );
+  }
+
+  function flushDeltas(): void {
+    if (flushFrame) cancelAnimationFrame(flushFrame);
+    if (flushTimer) clearTimeout(flushTimer);
+    flushFrame = 0;
+    flushTimer = null;
+    const list = pendingDeltas;
+    pendingDeltas = [];
+    let changed = false;
+    let nodesChanged = false;
+    for (const d of list) {
+      const ch = store.applyDelta(d);
+      if (ch.stale || !canvas) continue;
+      for (const n of ch.addedNodes) {
+        knownKinds.add(bareKind(n.kind));
+        if (n.namespace) knownNamespaces.add(n.namespace);
+      }
+      canvas.apply(ch, store);
+      changed = true;
+      if (ch.updatedNodes.length || ch.addedNodes.length || ch.removedNodes.length) nodesChanged = true;
+    }
+    if (!changed) return;
+    refreshDisplay();
+    renderStatus();
+    // The failing list follows the graph, at most every 2 s.
+    if (state.incident && !incidentTimer && nodesChanged)
+      incidentTimer = setTimeout(() => {
+        incidentTimer = null;
+        void renderIncident();
+      }, 2000);
   }
 
   // ---- display ----
@@ -232,18 +253,25 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   }
 
   function kindAllowed(n: TopoNode): boolean {
-    if (!state.kinds.length) return state.noise || !NOISE_KINDS.has(bareKind(n.kind));
-    const k = bareKind(n.kind).toLowerCase();
+    return kindOk(n.kind);
+  }
+
+  /** Kinds shown: the scope's kinds (deltas may carry others), else all but the noise. */
+  function kindOk(kind: string): boolean {
+    if (!state.kinds.length) return state.noise || !NOISE_KINDS.has(bareKind(kind));
+    const k = bareKind(kind).toLowerCase();
     return state.kinds.some((x) => bareKind(x).toLowerCase() === k);
   }
 
   function refreshDisplay(): void {
     if (!canvas) return;
-    // Visible: kinds (deltas may carry kinds outside the scope), incident, collapsed groups.
+    // Visible: kinds (a predicate, checked by the canvas), then incident and collapsed
+    // groups (a set: only when one of them is on, so a delta does not rebuild it).
     let visible: Set<string> | null = null;
     const collapsed = new Set(state.group !== "none" ? state.collapsed : []);
     const groupOf = (n: TopoNode) => (state.group === "app" ? (n.group ?? n.namespace) : n.namespace) || "(cluster)";
-    if (state.kinds.length || state.incident || collapsed.size || !state.noise) {
+    const filterKinds = state.kinds.length > 0 || !state.noise;
+    if (state.incident || collapsed.size) {
       let base = [...store.nodes.values()].filter(kindAllowed);
       if (state.incident) {
         const keep = new Set<string>();
@@ -270,14 +298,29 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
     let emphasis: Set<string> | null = null;
     if (state.search.trim()) emphasis = new Set(hits);
     else if (state.selected && store.nodes.has(state.selected)) emphasis = store.neighbourhood(state.selected, 1);
-    canvas.setFilter({ visible, emphasis, selected: state.selected, hiddenEdgeTypes: new Set(state.hideEdges), hits: state.search.trim() ? new Set(hits.slice(0, 60)) : null });
+    canvas.setFilter({
+      visible,
+      kindOk: filterKinds ? kindOk : null,
+      emphasis,
+      selected: state.selected,
+      hiddenEdgeTypes: new Set(state.hideEdges),
+      hits: state.search.trim() ? new Set(hits.slice(0, 60)) : null,
+    });
     if (fitPending) {
       fitPending = false;
-      canvas.fit(visible ?? undefined, false);
+      canvas.fit(visible ?? (filterKinds ? [...store.nodes.values()].filter(kindAllowed).map((n) => n.id) : undefined), false);
     }
     searchCount.textContent = state.search.trim() ? `${hits.length} match${hits.length === 1 ? "" : "es"}` : "";
     renderGroups(groups);
-    const shown = visible ? visible.size : store.nodes.size;
+    let shown = visible ? visible.size : store.nodes.size;
+    if (!visible && filterKinds && shown) {
+      shown = 0;
+      for (const n of store.nodes.values())
+        if (kindAllowed(n)) {
+          shown = 1; // only "none or some" matters here
+          break;
+        }
+    }
     empty.hidden = !(store.nodes.size === 0 || shown === 0) || !!loadError || loading;
     replaceChildren(
       empty,
@@ -405,6 +448,12 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
       h("span", { "data-testid": "topo-counts" }, `${store.nodes.size.toLocaleString()} objects · ${store.edges.size.toLocaleString()} relations`),
     ];
     if (store.resourceVersion) parts.push(h("span", { class: "muted" }, ` · rv ${store.resourceVersion}`));
+    const lod = canvas?.lod();
+    if (lod?.mode === "points") {
+      const what = lod.why === "size" ? "large-graph mode" : lod.why === "software-webgl" ? "2D renderer (WebGL is software-rendered here)" : "2D renderer";
+      parts.push(h("span", { class: "muted", "data-testid": "topo-lod", title: "Nodes drawn live; relations, frames and labels redrawn when the camera stops" }, ` · ${what}`));
+      if (lod.edgesHidden) parts.push(h("span", { class: "muted" }, ` (${lod.edgesHidden})`));
+    }
     if (loading) parts.push(h("span", { class: "muted" }, " · loading…"));
     if (store.confirmedAt && live.kind !== "open")
       parts.push(h("span", { class: "stale-marker", title: "Not receiving live updates" }, ` · stale: as of ${age(store.confirmedAt)} ago`));
@@ -450,7 +499,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
       return;
     }
     const n = store.nodes.get(id);
-    const a = canvas?.graph.hasNode(id) ? canvas.graph.getNodeAttributes(id) : null;
+    const a = canvas?.nodeAttrs(id) ?? null;
     if (!n && !a) return;
     const edges = n ? store.edgesOf(id) : [];
     const byType = new Map<string, number>();
@@ -479,6 +528,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
       cameraTimer = null;
       const c = canvas?.getCamera();
       if (c) ctx.navigate({ camera: c }, { replace: true });
+      renderStatus(); // the level of detail may have changed with the zoom
     }, 400);
   }
 
@@ -510,8 +560,13 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   (window as unknown as { kubiliticsTopology?: unknown }).kubiliticsTopology = {
     nodes: () => [...store.nodes.keys()],
     edges: () => store.drawableEdges().map((e) => ({ source: e.source, target: e.target, type: e.type })),
-    drawnNodes: () => canvas?.graph.order ?? 0,
-    drawnEdges: () => canvas?.graph.size ?? 0,
+    drawnNodes: () => canvas?.drawnNodes() ?? 0,
+    drawnEdges: () => canvas?.drawnEdges() ?? 0,
+    /** The renderer ("webgl" or "points", the large-graph mode) and its level of detail now. */
+    mode: () => canvas?.mode ?? null,
+    lod: () => canvas?.lod() ?? null,
+    /** A node's position on the stage in pixels (tests click and hover it). */
+    screenOf: (id: string) => canvas?.screenOf(id) ?? null,
     resourceVersion: () => store.resourceVersion,
     renders: () => canvas?.renders ?? 0,
     labelsDrawn: () => canvas?.labelsDrawn ?? 0,
@@ -534,6 +589,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
         store.replace({ cluster: next.cluster!, resourceVersion: "", truncated: false, nodes: [], edges: [] });
         canvas?.kill();
         canvas = null;
+        pendingDeltas = [];
         sub?.unsubscribe();
         sub = null;
         void load();
@@ -553,6 +609,8 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
     },
     destroy() {
       loadAbort?.abort();
+      if (flushFrame) cancelAnimationFrame(flushFrame);
+      if (flushTimer) clearTimeout(flushTimer);
       sub?.unsubscribe();
       canvas?.kill();
       offLive();
