@@ -10,8 +10,10 @@
 // Measures, each with a reference taken in the same run:
 //   ref      an empty page's animation-frame interval (the browser's floor on this machine);
 //   demo     time to first topology paint of the demo (navigation start → first frame with
-//            nodes), median of 3; pan and still frame times; JS heap;
-//   k1       a ~1,000-node graph, panned the same way (reference for the 10k pan);
+//            nodes), median of 3; pan and still frame times; JS heap; then the same in
+//            sigma's WebGL renderer (forced), first paint and pan;
+//   k1       a ~1,000-node graph, panned the same way (reference for the 10k pan), and
+//            forced into WebGL for a few frames;
 //   k10      ~10,000 nodes: first paint, first complete picture (relations and labels
 //            drawn), pan frame times, JS heap after GC, screenshot;
 //   k10webgl the same graph forced into the WebGL renderer (no large-graph mode), a few
@@ -193,30 +195,36 @@ const runners = {
       out.firstPaintMedianMs = pct(runs, 50);
       if (i === 2) {
         out.nodes = o.nodes;
-        out.settledMs = (await settled(o.page)) ;
         out.mode = await o.page.evaluate(() => window.kubiliticsTopology.mode());
-        await o.page.waitForTimeout(500);
+        out.settledMs = await settled(o.page);
+        await o.page.waitForTimeout(300);
         out.pan = await framesSummary(o.page, PAN_FRAMES, true);
+        await settled(o.page);
         out.idle = await framesSummary(o.page, 60, false);
         out.heapMB = await heapMB(o.page);
         out.errors = o.errors;
       }
       await o.ctx.close();
     }
+    // The same view in sigma's WebGL renderer (what a browser with a GPU gets).
+    const w = await openTopology(contexts, "demo", "?render=webgl");
+    out.webgl = { firstPaintMs: w.firstPaintMs };
+    await w.page.waitForTimeout(500);
+    out.webgl.pan = await framesSummary(w.page, 30, true);
+    out.errors = (out.errors ?? []).concat(w.errors);
   },
 
   async k1(out, contexts) {
     const o = await openTopology(contexts, "k1");
     Object.assign(out, { nodes: o.nodes, firstPaintMs: o.firstPaintMs, mode: await o.page.evaluate(() => window.kubiliticsTopology.mode()) });
     out.settledMs = await settled(o.page);
-    await o.page.waitForTimeout(500);
+    await o.page.waitForTimeout(300);
     out.pan = await framesSummary(o.page, PAN_FRAMES, true);
-    // The same graph in the large-graph renderer: the like-for-like reference for the 10k pan.
-    const p = await openTopology(contexts, "k1", "?render=points");
-    await settled(p.page);
-    await p.page.waitForTimeout(500);
-    out.panPoints = await framesSummary(p.page, PAN_FRAMES, true);
-    out.errors = o.errors.concat(p.errors);
+    // The same graph in sigma's WebGL renderer, a few frames.
+    const w = await openTopology(contexts, "k1", "?render=webgl");
+    await w.page.waitForTimeout(500);
+    out.webgl = { firstPaintMs: w.firstPaintMs, pan: await framesSummary(w.page, 10, true) };
+    out.errors = o.errors.concat(w.errors);
   },
 
   async k10(out, contexts) {
@@ -227,6 +235,7 @@ const runners = {
     await o.page.waitForTimeout(500);
     out.pan = await framesSummary(o.page, PAN_FRAMES, true);
     out.lodMoving = await lod(o.page);
+    await settled(o.page);
     out.idle = await framesSummary(o.page, 60, false);
     await o.page.waitForTimeout(500);
     out.heapMB = await heapMB(o.page);

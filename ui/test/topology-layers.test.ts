@@ -48,6 +48,16 @@ describe("topology labels and frames", () => {
     expect(placed.map((p) => p.id)).toContain("selected");
   });
 
+  it("a_candidate_whose_spot_is_taken_is_skipped_without_measuring_its_text", () => {
+    // Zoomed out on a large graph most candidates have no room: measuring each name
+    // (and ellipsizing it) was most of the label time, so a taken spot is seen first.
+    const measured: string[] = [];
+    const m: LabelMetrics = { ...metrics, text: (s) => (measured.push(s), s.length * 7) };
+    const placed = placeLabels([cand("first", 100, 100, 0), cand("blocked-name", 102, 100, 1)], m, 800, 600);
+    expect(placed.map((p) => p.id)).toEqual(["first"]);
+    expect(measured.some((s) => s.startsWith("blocked") || s.startsWith("bl"))).toBe(false);
+  });
+
   it("long_names_are_cut_with_an_ellipsis_to_the_room", () => {
     expect(ellipsize("frontend-8flhmvmqfw-28ljj", 70, (s) => s.length * 7)).toBe("frontend-…");
     expect(ellipsize("db", 70, (s) => s.length * 7)).toBe("db");

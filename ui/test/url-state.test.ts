@@ -23,6 +23,7 @@ describe("URL view state", () => {
       collapsed: ["kube-system"],
       hideEdges: ["runs-on", "grants"],
       camera: { x: 0.5, y: -0.25, ratio: 1.5 },
+      render: "points",
       eventType: "Warning",
     });
     expect(decodeState(encodeState(s))).toEqual(s);
@@ -52,6 +53,13 @@ describe("URL view state", () => {
     expect(s.camera).toBeNull();
     expect(s.group).toBe("none");
     expect(s.labelSelector).toBe("");
+  });
+
+  it("renderer_choice_is_auto_unless_the_link_forces_one", () => {
+    expect(decodeState("#/c/c1/topology").render).toBe("auto");
+    expect(decodeState("#/c/c1/topology?render=webgl").render).toBe("webgl");
+    expect(decodeState("#/c/c1/topology?render=points").render).toBe("points");
+    expect(decodeState("#/c/c1/topology?render=vulkan").render).toBe("auto");
   });
 
   it("cluster_without_view_opens_topology_home", () => {

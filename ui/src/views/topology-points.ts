@@ -30,9 +30,8 @@ import { edgeKey, type Change, type GraphStore } from "../state/graph-store";
 import { kindGlyph, kindSize } from "../ui/kinds";
 import { EDGE_TYPES, edgeStyle, type Palette, withAlpha } from "../ui/theme";
 import type { CanvasEvents, DisplayFilter, GraphView, LodState, NodeAttrs, RenderWhy } from "./topology-canvas";
-import type { ServerGroup } from "./topology-layers";
+import type { Frame, ServerGroup } from "./topology-layers";
 import { type Affine, DISC_MAX_PX, DISC_UNITS, type FrameTitle, LABEL_FONT_PX, type NodeSource, OverlayPainter } from "./topology-overlay";
-import type { Frame } from "./topology-layers";
 
 /** Smallest node radius (pixels per kind-size unit) when zoomed out: dots, not blobs. */
 const POINT_MIN_PX = 1.5;
@@ -79,7 +78,9 @@ interface Layer {
   ctx: CanvasRenderingContext2D;
   /** Transform it was drawn with, or null when it holds nothing usable. */
   t: Affine | null;
+  /** The data and view versions it shows (see PointsCanvas.version, .viewVersion). */
   version: number;
+  view: number;
 }
 
 /** The back buffer being drawn, a slice per frame. */
@@ -87,6 +88,7 @@ interface BackJob {
   layer: Layer;
   t: Affine;
   version: number;
+  view: number;
   frames: Frame[];
   titles: FrameTitle[];
   /** 0: frames, 1: relations (dimmed, or all), 2: emphasised relations, 3: done. */
@@ -166,8 +168,10 @@ export class PointsCanvas implements GraphView {
   private movingTimer: ReturnType<typeof setTimeout> | null = null;
   private redrawTimer: ReturnType<typeof setTimeout> | null = null;
   private anim: { from: Camera; to: Camera; t0: number; ms: number } | null = null;
-  /** Bumped by anything that changes the back buffer or the labels. */
+  /** Bumped by data changes (deltas): the buffers follow at most every REDRAW_MIN_MS. */
   private version = 0;
+  /** Bumped by view changes (filter, selection, theme, groups): the buffers follow at once. */
+  private viewVersion = 0;
   private shownLayer: Layer;
   private spareLayer: Layer;
   private labelLayer: Layer;
@@ -199,7 +203,7 @@ export class PointsCanvas implements GraphView {
 
   private newLayer(): Layer {
     const canvas = document.createElement("canvas");
-    return { canvas, ctx: canvas.getContext("2d")!, t: null, version: -1 };
+    return { canvas, ctx: canvas.getContext("2d")!, t: null, version: -1, view: -1 };
   }
 
   // ---- data ----
@@ -247,9 +251,10 @@ export class PointsCanvas implements GraphView {
   }
 
   /** Something changed: nodes redraw next frame; buffers when due (see REDRAW_MIN_MS). */
-  private changed(structure: boolean): void {
+  private changed(structure: boolean, view = false): void {
     if (structure) this.edgeCountDirty = true;
     this.version++;
+    if (view) this.viewVersion++;
     this.request();
   }
 
@@ -349,7 +354,10 @@ export class PointsCanvas implements GraphView {
     this.shown[i] = 0;
     this.freeSlots.push(i);
     this.alive--;
-    if (this.hovered === id) this.hovered = null;
+    if (this.hovered === id) {
+      this.hovered = null;
+      this.events.onHover(null, 0, 0);
+    }
   }
 
   private addEdge(e: TopoEdge): void {
@@ -396,7 +404,7 @@ export class PointsCanvas implements GraphView {
 
   setServerGroups(groups: ServerGroup[] | null): void {
     this.overlay.setServerGroups(groups);
-    this.changed(false);
+    this.changed(false, true);
   }
 
   setAggregates(groups: { key: string; label: string; members: string[]; status: string }[]): void {
@@ -425,7 +433,7 @@ export class PointsCanvas implements GraphView {
     }
     this.gridDirty = true;
     this.overlay.markFramesDirty();
-    this.changed(false);
+    this.changed(false, true);
   }
 
   setFilter(f: DisplayFilter): void {
@@ -433,12 +441,12 @@ export class PointsCanvas implements GraphView {
     this.kindMemo = new Map();
     this.recomputeShown();
     this.overlay.markFramesDirty();
-    this.changed(false);
+    this.changed(false, true);
   }
 
   setPalette(p: Palette): void {
     this.palette = p;
-    this.changed(false);
+    this.changed(false, true);
   }
 
   private computeShown(id: string, a: NodeAttrs): boolean {
@@ -526,7 +534,9 @@ export class PointsCanvas implements GraphView {
   private settled(): boolean {
     if (this.moving || this.anim || !this.renders) return false;
     const t = this.transform(this.cam, { ax: 1, bx: 0, ay: 1, by: 0 });
-    return !!this.shownLayer.t && sameT(this.shownLayer.t, t) && !!this.labelLayer.t && sameT(this.labelLayer.t, t);
+    // Data streaming in may lag (REDRAW_MIN_MS); the camera and view may not.
+    const l = this.shownLayer;
+    return !!l.t && sameT(l.t, t) && l.view === this.viewVersion && !!this.labelLayer.t && sameT(this.labelLayer.t, t);
   }
 
   // ---- camera ----
@@ -751,7 +761,9 @@ export class PointsCanvas implements GraphView {
       e.preventDefault();
       this.zoomAt(e.offsetX, e.offsetY, 1 / 1.8);
     });
-    if (hoverReq) this.off.push(() => cancelAnimationFrame(hoverReq));
+    this.off.push(() => {
+      if (hoverReq) cancelAnimationFrame(hoverReq);
+    });
   }
 
   /** Zooms by `k` (ratio multiplier) keeping the point under (px, py) where it is. */
@@ -1057,8 +1069,8 @@ export class PointsCanvas implements GraphView {
     const stale = !this.shownLayer.t || !sameT(this.shownLayer.t, t) || this.shownLayer.version !== this.version;
     if (!this.job && stale) {
       // Changes streaming in redraw the buffers at most every REDRAW_MIN_MS; a moved
-      // camera or a missing buffer at once.
-      const onlyData = this.shownLayer.t && sameT(this.shownLayer.t, t);
+      // camera, a view change or a missing buffer at once.
+      const onlyData = this.shownLayer.t && sameT(this.shownLayer.t, t) && this.shownLayer.view === this.viewVersion;
       const wait = onlyData ? this.lastBackStart + REDRAW_MIN_MS - now : 0;
       if (wait > 0) {
         if (!this.redrawTimer)
@@ -1091,7 +1103,7 @@ export class PointsCanvas implements GraphView {
     const edges = onScreen <= EDGES_ON_SCREEN_MAX;
     this.edgesHidden = edges ? null : `about ${Math.round(onScreen).toLocaleString()} relations on screen: zoom in to see them`;
     if (this.edgeOrderDirty) this.sortEdges();
-    this.job = { layer, t: { ...t }, version: this.version, frames, titles: [], phase: 0, i: 0, drawn: 0, edges };
+    this.job = { layer, t: { ...t }, version: this.version, view: this.viewVersion, frames, titles: [], phase: 0, i: 0, drawn: 0, edges };
   }
 
   private shownCount(): number {
@@ -1155,6 +1167,7 @@ export class PointsCanvas implements GraphView {
     this.job = null;
     job.layer.t = job.t;
     job.layer.version = job.version;
+    job.layer.view = job.view;
     this.spareLayer = this.shownLayer;
     this.shownLayer = job.layer;
     this.lastEdgesDrawn = job.edges ? job.drawn : 0;

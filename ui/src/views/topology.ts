@@ -42,7 +42,6 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   let incidentEvents: KubeEvent[] | null = null;
   /** Fit the camera to what is shown after the next display refresh (first load, filter change). */
   let fitPending = false;
-  let displayQueued = false;
   /** Delta messages received (benchmarks read it). */
   let deltaCount = 0;
   /** Deltas waiting for the next animation frame, applied together (see flushDeltas). */
@@ -50,6 +49,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   let flushFrame = 0;
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   let incidentTimer: ReturnType<typeof setTimeout> | null = null;
+  let incidentSeq = 0;
   const knownKinds = new Set<string>(COMMON_KINDS);
   const knownNamespaces = new Set<string>();
 
@@ -464,9 +464,13 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
   async function renderIncident(): Promise<void> {
     incidentPanel.hidden = !state.incident;
     if (!state.incident) return;
+    // Only the latest call writes: one started before the snapshot arrived could
+    // otherwise finish last and list no failing objects.
+    const seq = ++incidentSeq;
     replaceChildren(incidentPanel, h("h3", null, "Warning events"), h("p", { class: "muted" }, "Loading…"));
     try {
       const res = await ctx.api.events(state.cluster!, { type: "Warning", namespace: state.namespaces.length === 1 ? state.namespaces[0] : undefined, limit: 100 });
+      if (seq !== incidentSeq) return;
       incidentEvents = (res.items ?? []).filter((e) => e.type === "Warning");
       const unhealthy = [...store.nodes.values()].filter(isUnhealthy);
       replaceChildren(
@@ -489,6 +493,7 @@ export function createTopologyView(ctx: Ctx, initial: ViewState): View {
         ),
       );
     } catch (e) {
+      if (seq !== incidentSeq) return;
       replaceChildren(incidentPanel, h("h3", null, "Warning events"), errorBanner(asApiError(e), [{ label: "Retry", run: () => void renderIncident() }], true));
     }
   }
