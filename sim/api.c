@@ -544,6 +544,7 @@ void sim_api_shutdown(sim_api_t *api)
 {
     if (!api) return;
     api->shutting_down = true;
+    sim_api_wait_shutdown_all(api);
     sim_api_watch_shutdown_all(api);
 }
 

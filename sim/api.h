@@ -10,6 +10,7 @@
  *   api_disc.c     /version, /api, /apis, /apis/{g}/{v}, /openapi 404s
  *   api_crud.c     get, list, create, update, patch, delete, deletecollection
  *   api_watch.c    watch streams with a shared event line per change
+ *   api_wait.c     requests held until the store reaches a resourceVersion
  *   api_sub.c      status, scale, log, binding, eviction, metrics, reviews
  *   api_table.c    meta.k8s.io Table rendering for kubectl get
  */
@@ -82,6 +83,7 @@ struct sim_api {
     struct api_watch *watches; /* doubly linked */
     int nwatches;
     struct api_follow *follows;
+    struct api_rvwait *rvwaits; /* requests waiting for a resourceVersion (api_wait.c) */
     int sub_id;
     uv_timer_t bookmark_timer;
     bool shutting_down;
@@ -125,6 +127,20 @@ bool sim_api_wants_table(http_req_t *r);
 
 /* A protobuf body (RoleBinding, ClusterRoleBinding) as JSON, or NULL. */
 cJSON *sim_api_proto_decode(const void *data, size_t len);
+
+/* Requests from a resourceVersion the store has not reached (api_wait.c):
+ * hold q until the store's resourceVersion is at least rv, at most 3 s as
+ * kube-apiserver's watch cache, then call resume(q, fresh) — fresh false
+ * on timeout or shutdown. The wait owns q meanwhile (and frees it when the
+ * client goes away, without calling resume). */
+typedef struct api_rvwait api_rvwait_t;
+typedef void (*sim_api_resume_fn)(api_req_t *q, bool fresh);
+void sim_api_wait_rv(api_req_t *q, uint64_t rv, sim_api_resume_fn resume);
+void sim_api_wait_shutdown_all(sim_api_t *api);
+/* The 504 Timeout Status "Too large resource version: want, current: cur"
+ * (with its ResourceVersionTooLarge cause and retryAfterSeconds 1). */
+void sim_api_too_large_json(buf_t *b, uint64_t want, uint64_t cur);
+void sim_api_send_too_large(api_req_t *q, uint64_t want); /* as the response, with Retry-After */
 
 /* Helpers shared by the handlers. */
 bool sim_api_parse_bool(const char *v);

@@ -183,6 +183,20 @@ static void do_get(api_req_t *q)
     sim_api_send_json(q, 200, bytes.p, bytes.n);
 }
 
+static void do_list(api_req_t *q);
+
+/* After waiting for a resourceVersion: list now, or the 504. */
+static void list_resume(api_req_t *q, bool fresh)
+{
+    if (fresh) {
+        do_list(q);
+        return;
+    }
+    int64_t v = 0;
+    sv_to_i64(sv_from(http_req_query(q->http, "resourceVersion")), &v);
+    sim_api_send_too_large(q, (uint64_t)v);
+}
+
 static void do_list(api_req_t *q)
 {
     sim_store_t *s = q->api->store;
@@ -233,14 +247,13 @@ static void do_list(api_req_t *q)
             goto fail;
         }
         if ((uint64_t)v > sim_store_rv(s)) {
-            /* The real server waits a few seconds for the cache, then says: */
-            http_res_header(r, "Retry-After", "1");
-            char msg[200];
-            snprintf(msg, sizeof msg, "Too large resource version: %lld, current: %llu", (long long)v,
-                     (unsigned long long)sim_store_rv(s));
+            /* Newer than the store: the real server waits up to 3 s for its
+             * watch cache to catch up (an Exact read has no cache to wait
+             * for), then answers 504 Timeout (api_wait.c). */
             sim_selector_free(sel.l);
             sim_selector_free(sel.f);
-            sim_api_send_status(q, 504, "Timeout", msg);
+            if (rvm && !strcmp(rvm, "Exact")) sim_api_send_too_large(q, (uint64_t)v);
+            else sim_api_wait_rv(q, (uint64_t)v, list_resume);
             return;
         }
         if (rvm && !strcmp(rvm, "Exact")) {

@@ -210,6 +210,53 @@ static void send_text(api_req_t *q, const char *text)
     sim_api_req_free(q);
 }
 
+/* /metrics: Prometheus text with kubesim's own figures (kube-apiserver
+ * serves its metrics there too; these are kubesim's, not apiserver_*), so
+ * a benchmark can read the churn rate actually achieved. */
+static void send_metrics(api_req_t *q)
+{
+    const sim_stats_t *st = &q->api->ctx->stats;
+    buf_t b = {0};
+    buf_printf(&b,
+               "# HELP kubesim_churn_target_per_second Changes per second --churn asks for.\n"
+               "# TYPE kubesim_churn_target_per_second gauge\n"
+               "kubesim_churn_target_per_second %g\n"
+               "# HELP kubesim_churn_achieved_per_second Churn changes per second made over the last ~10 s.\n"
+               "# TYPE kubesim_churn_achieved_per_second gauge\n"
+               "kubesim_churn_achieved_per_second %.1f\n"
+               "# HELP kubesim_churn_changes_total Churn changes made.\n"
+               "# TYPE kubesim_churn_changes_total counter\n"
+               "kubesim_churn_changes_total %llu\n"
+               "# HELP kubesim_churn_failed_total Churn attempts that found nothing to change.\n"
+               "# TYPE kubesim_churn_failed_total counter\n"
+               "kubesim_churn_failed_total %llu\n"
+               "# HELP kubesim_changes_per_second Committed changes per second (churn and controllers) over the "
+               "last ~10 s of churn.\n"
+               "# TYPE kubesim_changes_per_second gauge\n"
+               "kubesim_changes_per_second %.1f\n"
+               "# HELP kubesim_resource_version The store's resourceVersion (one per committed change).\n"
+               "# TYPE kubesim_resource_version counter\n"
+               "kubesim_resource_version %llu\n"
+               "# HELP kubesim_watches Open watch streams.\n"
+               "# TYPE kubesim_watches gauge\n"
+               "kubesim_watches %d\n"
+               "# HELP kubesim_controller_syncs_total Controller syncs run.\n"
+               "# TYPE kubesim_controller_syncs_total counter\n"
+               "kubesim_controller_syncs_total %llu\n"
+               "# HELP kubesim_controller_queued Keys waiting in the controllers' queues.\n"
+               "# TYPE kubesim_controller_queued gauge\n"
+               "kubesim_controller_queued %zu\n",
+               st->churn_rate, st->churn_achieved, (unsigned long long)st->churn_done,
+               (unsigned long long)st->churn_failed, st->changes_per_s,
+               (unsigned long long)sim_store_rv(q->api->store), q->api->nwatches,
+               (unsigned long long)st->ctrl_syncs, st->ctrl_queued);
+    sim_api_log_request(q, 200);
+    http_res_send(q->http, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
+    buf_free(&b);
+    q->api->inflight--;
+    sim_api_req_free(q);
+}
+
 void sim_api_discovery(api_req_t *q)
 {
     sim_api_t *api = q->api;
@@ -225,6 +272,9 @@ void sim_api_discovery(api_req_t *q)
                      "\"linux/amd64\"}");
     } else if (get && (sv_eq_cstr(p, "/healthz") || sv_eq_cstr(p, "/livez") || sv_eq_cstr(p, "/readyz"))) {
         send_text(q, "ok");
+        return;
+    } else if (get && sv_eq_cstr(p, "/metrics")) {
+        send_metrics(q);
         return;
     } else if (get && sv_starts_with(p, SV("/openapi/v3"))) {
         if (!openapi_v3(q, p, &b, metrics)) goto not_found;

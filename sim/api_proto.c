@@ -51,6 +51,25 @@ static bool field(pb_t *b, uint32_t *num, int *wt, pb_t *sub, uint64_t *val)
     return false;
 }
 
+/* Every message read here is a sequence of fields of which only the
+ * length-delimited ones (strings, maps, nested messages) matter: one loop
+ * walks them and hands each to the message's visitor. False when the bytes
+ * are malformed or the visitor refuses a field. */
+typedef bool (*pb_visit_fn)(uint32_t num, pb_t val, void *ud);
+
+static bool pb_each(pb_t b, pb_visit_fn visit, void *ud)
+{
+    while (b.p < b.end) {
+        uint32_t num;
+        int wt;
+        pb_t sub = {0};
+        uint64_t v;
+        if (!field(&b, &num, &wt, &sub, &v)) return false;
+        if (wt == 2 && !visit(num, sub, ud)) return false;
+    }
+    return true;
+}
+
 static void add_str(cJSON *o, const char *name, pb_t s)
 {
     cJSON_DeleteItemFromObjectCaseSensitive(o, name);
@@ -63,104 +82,130 @@ static void add_str(cJSON *o, const char *name, pb_t s)
     free(copy);
 }
 
-/* Strings by field number, for flat messages. names[i] is field i+1. */
-static bool flat(pb_t b, cJSON *o, const char *const *names, int n)
+/* A flat message of strings: names[i] is field i+1 (NULL: ignored). */
+typedef struct flat_ctx {
+    cJSON *o;
+    const char *const *names;
+    uint32_t n;
+} flat_ctx_t;
+
+static bool flat_field(uint32_t num, pb_t val, void *ud)
 {
-    while (b.p < b.end) {
-        uint32_t num;
-        int wt;
-        pb_t sub;
-        uint64_t v;
-        if (!field(&b, &num, &wt, &sub, &v)) return false;
-        if (wt == 2 && num >= 1 && (int)num <= n && names[num - 1]) add_str(o, names[num - 1], sub);
-    }
+    flat_ctx_t *c = ud;
+    if (num >= 1 && num <= c->n && c->names[num - 1]) add_str(c->o, c->names[num - 1], val);
+    return true;
+}
+
+static bool flat(pb_t b, cJSON *o, const char *const *names, uint32_t n)
+{
+    flat_ctx_t c = {o, names, n};
+    return pb_each(b, flat_field, &c);
+}
+
+/* map<string, string> entry: key = 1, value = 2. */
+typedef struct kv_ctx {
+    pb_t k, v;
+    bool has_k;
+} kv_ctx_t;
+
+static bool kv_field(uint32_t num, pb_t val, void *ud)
+{
+    kv_ctx_t *c = ud;
+    if (num == 1) c->k = val, c->has_k = true;
+    else if (num == 2) c->v = val;
     return true;
 }
 
 static bool string_map_entry(pb_t b, cJSON *map)
 {
-    pb_t k = {0}, val = {0};
-    bool hk = false;
-    while (b.p < b.end) {
-        uint32_t num;
-        int wt;
-        pb_t sub;
-        uint64_t v;
-        if (!field(&b, &num, &wt, &sub, &v)) return false;
-        if (num == 1 && wt == 2) k = sub, hk = true;
-        if (num == 2 && wt == 2) val = sub;
-    }
-    if (!hk) return false;
+    kv_ctx_t c = {0};
+    if (!pb_each(b, kv_field, &c) || !c.has_k) return false;
     char key[512];
-    size_t kn = (size_t)(k.end - k.p);
+    size_t kn = (size_t)(c.k.end - c.k.p);
     if (kn >= sizeof key) return false;
-    memcpy(key, k.p, kn);
+    memcpy(key, c.k.p, kn);
     key[kn] = '\0';
-    if (val.p) add_str(map, key, val);
+    if (c.v.p) add_str(map, key, c.v);
     if (!cJSON_GetObjectItemCaseSensitive(map, key)) cJSON_AddStringToObject(map, key, "");
     return true;
 }
 
-static bool object_meta(pb_t b, cJSON *meta)
+/* ObjectMeta: name 1, generateName 2, namespace 3, labels 11,
+ * annotations 12, finalizers 14. */
+static bool meta_field(uint32_t num, pb_t val, void *ud)
 {
-    while (b.p < b.end) {
-        uint32_t num;
-        int wt;
-        pb_t sub;
-        uint64_t v;
-        if (!field(&b, &num, &wt, &sub, &v)) return false;
-        if (wt != 2) continue;
-        if (num == 1) add_str(meta, "name", sub);
-        else if (num == 2) add_str(meta, "generateName", sub);
-        else if (num == 3) add_str(meta, "namespace", sub);
-        else if (num == 11 || num == 12) {
-            const char *name = num == 11 ? "labels" : "annotations";
-            cJSON *m = cJSON_GetObjectItemCaseSensitive(meta, name);
-            if (!m) m = cJSON_AddObjectToObject(meta, name);
-            if (!string_map_entry(sub, m)) return false;
-        } else if (num == 14) {
-            cJSON *f = cJSON_GetObjectItemCaseSensitive(meta, "finalizers");
-            if (!f) f = cJSON_AddArrayToObject(meta, "finalizers");
-            cJSON *tmp = cJSON_CreateObject();
-            add_str(tmp, "v", sub);
-            cJSON_AddItemToArray(f, cJSON_DetachItemFromObjectCaseSensitive(tmp, "v"));
-            cJSON_Delete(tmp);
-        }
+    cJSON *meta = ud;
+    if (num == 1) add_str(meta, "name", val);
+    else if (num == 2) add_str(meta, "generateName", val);
+    else if (num == 3) add_str(meta, "namespace", val);
+    else if (num == 11 || num == 12) {
+        const char *name = num == 11 ? "labels" : "annotations";
+        cJSON *m = cJSON_GetObjectItemCaseSensitive(meta, name);
+        if (!m) m = cJSON_AddObjectToObject(meta, name);
+        return string_map_entry(val, m);
+    } else if (num == 14) {
+        cJSON *f = cJSON_GetObjectItemCaseSensitive(meta, "finalizers");
+        if (!f) f = cJSON_AddArrayToObject(meta, "finalizers");
+        cJSON *tmp = cJSON_CreateObject();
+        add_str(tmp, "v", val);
+        cJSON_AddItemToArray(f, cJSON_DetachItemFromObjectCaseSensitive(tmp, "v"));
+        cJSON_Delete(tmp);
     }
+    return true;
+}
+
+/* RoleBinding and ClusterRoleBinding (the same message): metadata 1,
+ * subjects 2 (repeated Subject), roleRef 3. */
+static bool binding_field(uint32_t num, pb_t val, void *ud)
+{
+    static const char *const subject_f[] = {"kind", "apiGroup", "name", "namespace"};
+    static const char *const ref_f[] = {"apiGroup", "kind", "name"};
+    cJSON *o = ud;
+    if (num == 1) return pb_each(val, meta_field, cJSON_GetObjectItemCaseSensitive(o, "metadata"));
+    if (num == 2) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(o, "subjects"), s);
+        return flat(val, s, subject_f, 4);
+    }
+    if (num == 3) return flat(val, cJSON_AddObjectToObject(o, "roleRef"), ref_f, 3);
     return true;
 }
 
 static cJSON *binding(pb_t b, const char *kind)
 {
-    static const char *const subject_f[] = {"kind", "apiGroup", "name", "namespace"};
-    static const char *const ref_f[] = {"apiGroup", "kind", "name"};
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "apiVersion", "rbac.authorization.k8s.io/v1");
     cJSON_AddStringToObject(o, "kind", kind);
-    cJSON *meta = cJSON_AddObjectToObject(o, "metadata");
-    cJSON *subjects = cJSON_AddArrayToObject(o, "subjects");
-    while (b.p < b.end) {
-        uint32_t num;
-        int wt;
-        pb_t sub;
-        uint64_t v;
-        if (!field(&b, &num, &wt, &sub, &v)) goto fail;
-        if (wt != 2) continue;
-        if (num == 1 && !object_meta(sub, meta)) goto fail;
-        if (num == 2) {
-            cJSON *s = cJSON_CreateObject();
-            cJSON_AddItemToArray(subjects, s);
-            if (!flat(sub, s, subject_f, 4)) goto fail;
-        }
-        if (num == 3) {
-            cJSON *r = cJSON_AddObjectToObject(o, "roleRef");
-            if (!flat(sub, r, ref_f, 3)) goto fail;
-        }
-    }
-    return o;
-fail:
+    cJSON_AddObjectToObject(o, "metadata");
+    cJSON_AddArrayToObject(o, "subjects");
+    if (pb_each(b, binding_field, o)) return o;
     cJSON_Delete(o);
     return NULL;
+}
+
+/* runtime.Unknown: typeMeta 1 {apiVersion 1, kind 2}, raw 2. */
+typedef struct unknown_ctx {
+    char kind[64];
+    pb_t raw;
+} unknown_ctx_t;
+
+static bool type_meta_field(uint32_t num, pb_t val, void *ud)
+{
+    unknown_ctx_t *c = ud;
+    size_t n = (size_t)(val.end - val.p);
+    if (num == 2 && n < sizeof c->kind) {
+        memcpy(c->kind, val.p, n);
+        c->kind[n] = '\0';
+    }
+    return true;
+}
+
+static bool unknown_field(uint32_t num, pb_t val, void *ud)
+{
+    unknown_ctx_t *c = ud;
+    if (num == 1) return pb_each(val, type_meta_field, c);
+    if (num == 2) c->raw = val;
+    return true;
 }
 
 cJSON *sim_api_proto_decode(const void *data, size_t len)
@@ -168,32 +213,8 @@ cJSON *sim_api_proto_decode(const void *data, size_t len)
     static const unsigned char magic[4] = {'k', '8', 's', 0};
     if (len < 4 || memcmp(data, magic, 4) != 0) return NULL;
     pb_t b = {(const unsigned char *)data + 4, (const unsigned char *)data + len};
-    char kind[64] = "";
-    pb_t raw = {0};
-    while (b.p < b.end) {
-        uint32_t num;
-        int wt;
-        pb_t sub;
-        uint64_t v;
-        if (!field(&b, &num, &wt, &sub, &v)) return NULL;
-        if (num == 1 && wt == 2) { /* TypeMeta {apiVersion=1, kind=2} */
-            pb_t tm = sub;
-            while (tm.p < tm.end) {
-                uint32_t n2;
-                int w2;
-                pb_t s2;
-                uint64_t v2;
-                if (!field(&tm, &n2, &w2, &s2, &v2)) return NULL;
-                if (n2 == 2 && w2 == 2 && (size_t)(s2.end - s2.p) < sizeof kind) {
-                    memcpy(kind, s2.p, (size_t)(s2.end - s2.p));
-                    kind[s2.end - s2.p] = '\0';
-                }
-            }
-        } else if (num == 2 && wt == 2) {
-            raw = sub;
-        }
-    }
-    if (!raw.p) return NULL;
-    if (!strcmp(kind, "RoleBinding") || !strcmp(kind, "ClusterRoleBinding")) return binding(raw, kind);
+    unknown_ctx_t c = {0};
+    if (!pb_each(b, unknown_field, &c) || !c.raw.p) return NULL;
+    if (!strcmp(c.kind, "RoleBinding") || !strcmp(c.kind, "ClusterRoleBinding")) return binding(c.raw, c.kind);
     return NULL;
 }

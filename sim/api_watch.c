@@ -194,6 +194,30 @@ static void ensure_subscribed(sim_api_t *api)
     uv_timer_start(&api->bookmark_timer, bookmark_tick, 1000, 1000);
 }
 
+/* A watch-list that waited for its resourceVersion: start it now, or the
+ * 504 Timeout as the stream's one ERROR event (newErrWatcher upstream). */
+static void watch_resume(api_req_t *q, bool fresh)
+{
+    if (fresh) {
+        sim_api_watch_start(q);
+        return;
+    }
+    http_req_t *r = q->http;
+    int64_t rv = 0;
+    sv_to_i64(sv_from(http_req_query(r, "resourceVersion")), &rv);
+    buf_t b = {0};
+    buf_puts(&b, "{\"type\":\"ERROR\",\"object\":");
+    sim_api_too_large_json(&b, (uint64_t)rv, sim_store_rv(q->api->store));
+    buf_puts(&b, "}\n");
+    sim_api_log_request(q, 200);
+    http_res_stream_begin(r, 200, "application/json");
+    http_res_stream_write(r, b.data, b.len);
+    http_res_stream_end(r);
+    buf_free(&b);
+    q->api->inflight--;
+    sim_api_req_free(q);
+}
+
 void sim_api_watch_start(api_req_t *q)
 {
     sim_api_t *api = q->api;
@@ -226,6 +250,17 @@ void sim_api_watch_start(api_req_t *q)
         sim_api_send_status(q, 400, "BadRequest", msg);
         return;
     }
+    /* A watch-list (sendInitialEvents) from a resourceVersion the store has
+     * not reached waits for it, up to 3 s, as kube-apiserver's cache does
+     * (api_wait.c); a plain watch from there simply waits for the changes
+     * after it. */
+    bool initial = sim_api_parse_bool(http_req_query(r, "sendInitialEvents"));
+    if (initial && from_rv && (uint64_t)rv > sim_store_rv(api->store)) {
+        sim_selector_free(ls);
+        sim_selector_free(fs);
+        sim_api_wait_rv(q, (uint64_t)rv, watch_resume);
+        return;
+    }
     ensure_subscribed(api);
     api_watch_t *w = xcalloc(1, sizeof *w);
     w->api = api;
@@ -253,7 +288,8 @@ void sim_api_watch_start(api_req_t *q)
     sim_api_log_request(q, 200);
     http_res_stream_begin(r, 200, "application/json");
     uint64_t cur = sim_store_rv(api->store);
-    if (from_rv && (q->fault.action == SIM_FAULT_GONE || (uint64_t)rv < sim_window_oldest(api->store))) {
+    if (from_rv && !initial &&
+        (q->fault.action == SIM_FAULT_GONE || (uint64_t)rv < sim_window_oldest(api->store))) {
         buf_t b = {0};
         char msg[200];
         snprintf(msg, sizeof msg, "too old resource version: %lld (%llu)", (long long)rv,
@@ -266,16 +302,17 @@ void sim_api_watch_start(api_req_t *q)
         watch_end(w, false);
         return;
     }
-    if (from_rv) {
+    if (from_rv && !initial) {
         w->last_rv = (uint64_t)rv;
         if ((uint64_t)rv < cur) sim_window_each(api->store, (uint64_t)rv, replay, w, &err);
         return;
     }
-    /* No resourceVersion (or "0"): the current state as ADDED, then live. */
+    /* No resourceVersion (or "0"), or a watch-list (sendInitialEvents, the
+     * state not older than its resourceVersion): the current state as
+     * ADDED, then live. */
     w->last_rv = cur;
     sim_each(api->store, q->kind, q->path.ns[0] ? q->path.ns : NULL, send_initial, w);
-    if (!w->ended && sim_api_parse_bool(http_req_query(r, "sendInitialEvents")) && w->bookmarks)
-        send_bookmark(w, cur, true);
+    if (!w->ended && initial && w->bookmarks) send_bookmark(w, cur, true);
 }
 
 void sim_api_watch_shutdown_all(sim_api_t *api)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "base/mem.h"
 #include "base/str.h"
 
@@ -28,6 +29,9 @@ struct sim_auth {
     token_t *tokens;
     size_t ntokens;
     bool anonymous_is_default;
+    char *tokens_file;   /* --tokens, re-read when it changes (sim_auth_watch) */
+    uv_fs_poll_t poll;
+    bool watching;
 };
 
 void sim_auth_set_anonymous_is_default(sim_auth_t *a, bool on) { a->anonymous_is_default = on; }
@@ -78,12 +82,58 @@ static char *csv_field(const char **p)
     return out;
 }
 
-static void add_token(sim_auth_t *a, const char *tok, const sim_user_t *u)
+static void add_token(token_t **v, size_t *n, const char *tok, const sim_user_t *u)
 {
-    a->tokens = xrealloc(a->tokens, (a->ntokens + 1) * sizeof *a->tokens);
-    a->tokens[a->ntokens].token = xstrdup(tok);
-    a->tokens[a->ntokens].user = *u;
-    a->ntokens++;
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[*n].token = xstrdup(tok);
+    (*v)[*n].user = *u;
+    (*n)++;
+}
+
+static void free_tokens(token_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(v[i].token);
+    free(v);
+}
+
+/* Parse a token file into a new array; ERR_INVALID naming the file and line
+ * on a bad line (nothing is returned then). */
+static int load_tokens(const char *path, token_t **out, size_t *nout, err_t *err)
+{
+    token_t *v = NULL;
+    size_t n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return err_set(err, ERR_IO, "%s: cannot open the token file", path);
+    char line[4096];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p == '#' || *p == '\n' || *p == '\r' || !*p) continue;
+        char *tok = csv_field(&p), *user = csv_field(&p), *uid = csv_field(&p), *groups = csv_field(&p);
+        if (!*tok || !*user) {
+            free(tok), free(user), free(uid), free(groups);
+            fclose(f);
+            free_tokens(v, n);
+            return err_set(err, ERR_INVALID, "%s:%d: a token line needs token,user[,uid[,\"groups\"]]", path, lineno);
+        }
+        sim_user_t u = {0};
+        snprintf(u.name, sizeof u.name, "%s", user);
+        snprintf(u.uid, sizeof u.uid, "%s", uid);
+        for (char *g = groups, *save = NULL, *t; (t = strtok_r(g, ",", &save)); g = NULL) {
+            while (*t == ' ') t++;
+            if (*t) sim_user_add_group(&u, t);
+        }
+        sim_user_add_group(&u, "system:authenticated");
+        add_token(&v, &n, tok, &u);
+        free(tok), free(user), free(uid), free(groups);
+    }
+    fclose(f);
+    if (n == 0) return err_set(err, ERR_INVALID, "%s: the token file holds no token", path);
+    *out = v;
+    *nout = n;
+    return 0;
 }
 
 sim_auth_t *sim_auth_new(sim_store_t *s, const char *tokens_file, uint64_t seed, err_t *err)
@@ -91,42 +141,8 @@ sim_auth_t *sim_auth_new(sim_store_t *s, const char *tokens_file, uint64_t seed,
     sim_auth_t *a = xcalloc(1, sizeof *a);
     a->store = s;
     if (tokens_file) {
-        FILE *f = fopen(tokens_file, "r");
-        if (!f) {
-            err_set(err, ERR_IO, "%s: cannot open the token file", tokens_file);
-            goto fail;
-        }
-        char line[4096];
-        int lineno = 0;
-        while (fgets(line, sizeof line, f)) {
-            lineno++;
-            const char *p = line;
-            while (*p == ' ' || *p == '\t') p++;
-            if (*p == '#' || *p == '\n' || *p == '\r' || !*p) continue;
-            char *tok = csv_field(&p), *user = csv_field(&p), *uid = csv_field(&p), *groups = csv_field(&p);
-            if (!*tok || !*user) {
-                err_set(err, ERR_INVALID, "%s:%d: a token line needs token,user[,uid[,\"groups\"]]", tokens_file,
-                        lineno);
-                free(tok), free(user), free(uid), free(groups);
-                fclose(f);
-                goto fail;
-            }
-            sim_user_t u = {0};
-            snprintf(u.name, sizeof u.name, "%s", user);
-            snprintf(u.uid, sizeof u.uid, "%s", uid);
-            for (char *g = groups, *save = NULL, *t; (t = strtok_r(g, ",", &save)); g = NULL) {
-                while (*t == ' ') t++;
-                if (*t) sim_user_add_group(&u, t);
-            }
-            sim_user_add_group(&u, "system:authenticated");
-            add_token(a, tok, &u);
-            free(tok), free(user), free(uid), free(groups);
-        }
-        fclose(f);
-        if (a->ntokens == 0) {
-            err_set(err, ERR_INVALID, "%s: the token file holds no token", tokens_file);
-            goto fail;
-        }
+        if (load_tokens(tokens_file, &a->tokens, &a->ntokens, err) < 0) goto fail;
+        a->tokens_file = xstrdup(tokens_file);
     } else {
         /* A generated admin token: random enough for a local simulator. */
         uint64_t x = seed ? seed * 0x9E3779B97F4A7C15ull : 0;
@@ -146,7 +162,7 @@ sim_auth_t *sim_auth_new(sim_store_t *s, const char *tokens_file, uint64_t seed,
         snprintf(u.uid, sizeof u.uid, "kubesim-admin");
         sim_user_add_group(&u, "system:masters");
         sim_user_add_group(&u, "system:authenticated");
-        add_token(a, tok, &u);
+        add_token(&a->tokens, &a->ntokens, tok, &u);
     }
     return a;
 fail:
@@ -154,11 +170,62 @@ fail:
     return NULL;
 }
 
+int sim_auth_reload(sim_auth_t *a, err_t *err)
+{
+    if (!a->tokens_file) return 0;
+    token_t *v = NULL;
+    size_t n = 0;
+    int rc = load_tokens(a->tokens_file, &v, &n, err);
+    if (rc < 0) return rc;
+    free_tokens(a->tokens, a->ntokens);
+    a->tokens = v;
+    a->ntokens = n;
+    return 0;
+}
+
+static void tokens_changed(uv_fs_poll_t *h, int status, const uv_stat_t *prev, const uv_stat_t *cur)
+{
+    sim_auth_t *a = h->data;
+    err_t err = {0};
+    if (status < 0) { /* gone (mid-rename, or deleted): keep what we have */
+        log_warn("token file unreadable, keeping the tokens loaded", "file=%s error=%s", a->tokens_file,
+                 uv_strerror(status));
+        return;
+    }
+    if (sim_auth_reload(a, &err) < 0) {
+        log_warn("token file not reloaded, keeping the tokens loaded", "error=%s", err.msg);
+        return;
+    }
+    log_info("token file reloaded", "file=%s tokens=%zu", a->tokens_file, a->ntokens);
+}
+
+int sim_auth_watch(sim_auth_t *a, uv_loop_t *loop, unsigned interval_ms)
+{
+    if (!a->tokens_file || a->watching) return 0;
+    uv_fs_poll_init(loop, &a->poll);
+    a->poll.data = a;
+    int rc = uv_fs_poll_start(&a->poll, tokens_changed, a->tokens_file, interval_ms);
+    if (rc < 0) {
+        uv_close((uv_handle_t *)&a->poll, NULL);
+        return ERR_IO;
+    }
+    a->watching = true;
+    return 0;
+}
+
+void sim_auth_unwatch(sim_auth_t *a)
+{
+    if (!a || !a->watching) return;
+    a->watching = false;
+    uv_fs_poll_stop(&a->poll);
+    uv_close((uv_handle_t *)&a->poll, NULL);
+}
+
 void sim_auth_free(sim_auth_t *a)
 {
     if (!a) return;
-    for (size_t i = 0; i < a->ntokens; i++) free(a->tokens[i].token);
-    free(a->tokens);
+    free_tokens(a->tokens, a->ntokens);
+    free(a->tokens_file);
     free(a);
 }
 

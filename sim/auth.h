@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
+#include <uv.h>
 
 #include "base/err.h"
 #include "store.h"
@@ -32,6 +33,17 @@ typedef struct sim_auth sim_auth_t;
  * system:masters). ERR_INVALID naming the file and line on a bad line. */
 sim_auth_t *sim_auth_new(sim_store_t *s, const char *tokens_file, uint64_t seed, err_t *err);
 void sim_auth_free(sim_auth_t *a);
+/* Re-read the token file (a no-op without one). On error (unreadable,
+ * a bad line, no token) the tokens loaded before stay in force. */
+int sim_auth_reload(sim_auth_t *a, err_t *err);
+/* Re-read the token file whenever it changes (libuv stat polling every
+ * interval_ms: mtime, size, inode — so both rewriting it in place and
+ * renaming a new file over it count), so tokens can be rotated without a
+ * restart: a removed token is refused (401) from the reload on, an added
+ * one accepted. sim_auth_unwatch closes the handle (before the loop
+ * ends). */
+int sim_auth_watch(sim_auth_t *a, uv_loop_t *loop, unsigned interval_ms);
+void sim_auth_unwatch(sim_auth_t *a);
 /* The token the written kubeconfig uses: the file's first, or the
  * generated admin token. */
 const char *sim_auth_default_token(const sim_auth_t *a);

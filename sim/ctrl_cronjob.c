@@ -217,7 +217,7 @@ static bool cj_visit(const sim_obj_t *o, void *ud)
     const char *dash = strrchr(x->name, '-');
     x->sched_s = dash ? atoll(dash + 1) * 60 : 0;
     const cJSON *cd;
-    cJSON_ArrayForEach(cd, sim_jpath(j, "status", "conditions", NULL))
+    cJSON_ArrayForEach(cd, sim_jpath(j, "status", "conditions"))
     {
         const char *t = sim_jstr(cd, "type"), *s = sim_jstr(cd, "status");
         if (t && s && strcmp(s, "True") == 0) {
@@ -225,7 +225,7 @@ static bool cj_visit(const sim_obj_t *o, void *ud)
             else if (strcmp(t, "Failed") == 0) x->outcome = "Failed";
         }
     }
-    x->completion_ms = sim_jtime_ms(sim_jpath(j, "status", NULL), "completionTime");
+    x->completion_ms = sim_jtime_ms(sim_jpath(j, "status"), "completionTime");
     return true;
 }
 
@@ -242,7 +242,7 @@ int ctrl_cronjob_sync(sim_controllers_t *c, const char *ns, const char *name)
     const sim_obj_t *o = sim_get_obj(c->st, c->k.cronjob, ns, name);
     if (!o || sim_obj_deleting(o)) return 0;
     const cJSON *cj = sim_obj_json(o);
-    const cJSON *spec = sim_jpath(cj, "spec", NULL);
+    const cJSON *spec = sim_jpath(cj, "spec");
     sim_cron_t sched;
     err_t e = {0};
     if (sim_cron_parse(sim_jstr(spec, "schedule"), &sched, &e) < 0) {
@@ -255,9 +255,9 @@ int ctrl_cronjob_sync(sim_controllers_t *c, const char *ns, const char *name)
     sim_each_dependent(c->st, uid, cj_visit, &w);
     if (w.n > 1) qsort(w.jobs, w.n, sizeof *w.jobs, by_sched);
     int64_t now_s = c->now_ms / 1000;
-    const cJSON *st = sim_jpath(cj, "status", NULL);
+    const cJSON *st = sim_jpath(cj, "status");
     int64_t last = sim_jtime_ms(st, "lastScheduleTime");
-    if (last < 0) last = sim_jtime_ms(sim_jpath(cj, "metadata", NULL), "creationTimestamp");
+    if (last < 0) last = sim_jtime_ms(sim_jpath(cj, "metadata"), "creationTimestamp");
     if (last < 0) last = c->now_ms;
     int64_t last_s = last / 1000;
     /* the most recent scheduled time in (last, now] */
@@ -285,16 +285,16 @@ int ctrl_cronjob_sync(sim_controllers_t *c, const char *ns, const char *name)
             char jname[300];
             snprintf(jname, sizeof jname, "%.200s-%lld", name, (long long)(due / 60));
             if (!sim_get_obj(c->st, c->k.job, ns, jname)) {
-                const cJSON *jt = sim_jpath(spec, "jobTemplate", NULL);
+                const cJSON *jt = sim_jpath(spec, "jobTemplate");
                 cJSON *job = cJSON_CreateObject();
                 cJSON_AddStringToObject(job, "apiVersion", "batch/v1");
                 cJSON_AddStringToObject(job, "kind", "Job");
                 cJSON *md = cJSON_AddObjectToObject(job, "metadata");
                 cJSON_AddStringToObject(md, "name", jname);
                 cJSON_AddStringToObject(md, "namespace", ns);
-                const cJSON *jl = sim_jpath(jt, "metadata", "labels", NULL);
+                const cJSON *jl = sim_jpath(jt, "metadata", "labels");
                 if (jl) cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(jl, true));
-                cJSON *ann = cJSON_Duplicate(sim_jpath(jt, "metadata", "annotations", NULL), true);
+                cJSON *ann = cJSON_Duplicate(sim_jpath(jt, "metadata", "annotations"), true);
                 if (!ann) ann = cJSON_CreateObject();
                 char ts[32];
                 clock_rfc3339(due, ts);
@@ -302,7 +302,7 @@ int ctrl_cronjob_sync(sim_controllers_t *c, const char *ns, const char *name)
                 cJSON_AddItemToObject(md, "annotations", ann);
                 cJSON *refs = cJSON_AddArrayToObject(md, "ownerReferences");
                 cJSON_AddItemToArray(refs, ctrl_owner_ref("batch/v1", "CronJob", name, uid));
-                const cJSON *js = sim_jpath(jt, "spec", NULL);
+                const cJSON *js = sim_jpath(jt, "spec");
                 cJSON_AddItemToObject(job, "spec", js ? cJSON_Duplicate(js, true) : cJSON_CreateObject());
                 if (ctrl_create(c, c->k.job, ns, job, NULL) == 0)
                     ctrl_event_obj(c, o, "Normal", "SuccessfulCreate", "cronjob-controller", "Created job %s", jname);

@@ -75,9 +75,9 @@ int ctrl_daemonset_sync(sim_controllers_t *c, const char *ns, const char *name)
     const sim_obj_t *o = sim_get_obj(c->st, c->k.ds, ns, name);
     if (!o || sim_obj_deleting(o)) return 0;
     const cJSON *ds = sim_obj_json(o);
-    const cJSON *tmpl = sim_jpath(ds, "spec", "template", NULL);
-    const cJSON *sel = sim_jpath(tmpl, "spec", "nodeSelector", NULL);
-    cJSON *tols = default_tolerations(sim_jpath(tmpl, "spec", "tolerations", NULL));
+    const cJSON *tmpl = sim_jpath(ds, "spec", "template");
+    const cJSON *sel = sim_jpath(tmpl, "spec", "nodeSelector");
+    cJSON *tols = default_tolerations(sim_jpath(tmpl, "spec", "tolerations"));
     char uid[64], hash[16];
     snprintf(uid, sizeof uid, "%s", sim_obj_uid(o));
     ctrl_template_hash(tmpl, 0, hash);
@@ -150,7 +150,7 @@ int ctrl_daemonset_sync(sim_controllers_t *c, const char *ns, const char *name)
     cJSON_AddNumberToObject(st, "numberMisscheduled", 0);
     cJSON_AddNumberToObject(st, "desiredNumberScheduled", (double)desired);
     cJSON_AddNumberToObject(st, "numberReady", ready);
-    cJSON_AddNumberToObject(st, "observedGeneration", (double)sim_jint(sim_jpath(upd, "metadata", NULL), "generation", 1));
+    cJSON_AddNumberToObject(st, "observedGeneration", (double)sim_jint(sim_jpath(upd, "metadata"), "generation", 1));
     cJSON_AddNumberToObject(st, "updatedNumberScheduled", total + created);
     cJSON_AddNumberToObject(st, "numberAvailable", ready);
     if (desired - ready > 0) cJSON_AddNumberToObject(st, "numberUnavailable", (double)(desired - ready));

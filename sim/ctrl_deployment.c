@@ -34,7 +34,7 @@ typedef struct dep_walk {
     const char *uid;
     const cJSON *tmpl;
     sv_t tmpl_text; /* the Deployment's template as stored */
-    buf_t scratch;
+    buf_t *scratch;
     dep_rs_t *rs;
     size_t n, cap;
 } dep_walk_t;
@@ -48,7 +48,7 @@ static bool same_template(dep_walk_t *w, const sim_obj_t *o, const char *hash)
 {
     sv_t t = sim_obj_member_text(o, "spec.template");
     if (!t.p || !w->tmpl_text.p) return false;
-    buf_t *b = &w->scratch;
+    buf_t *b = w->scratch;
     buf_reset(b);
     buf_append(b, t.p, t.n);
     char pat[128];
@@ -63,10 +63,10 @@ static bool same_template(dep_walk_t *w, const sim_obj_t *o, const char *hash)
     }
     if (b->len == w->tmpl_text.n && memcmp(b->data, w->tmpl_text.p, b->len) == 0) return true;
     cJSON *rt = sim_obj_member(o, "spec.template");
-    cJSON *tl = (cJSON *)sim_jpath(rt, "metadata", "labels", NULL);
+    cJSON *tl = (cJSON *)sim_jpath(rt, "metadata", "labels");
     if (tl) cJSON_DeleteItemFromObjectCaseSensitive(tl, "pod-template-hash");
-    if (tl && cJSON_GetArraySize(tl) == 0 && !sim_jpath(w->tmpl, "metadata", "labels", NULL))
-        cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)sim_jpath(rt, "metadata", NULL), "labels");
+    if (tl && cJSON_GetArraySize(tl) == 0 && !sim_jpath(w->tmpl, "metadata", "labels"))
+        cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)sim_jpath(rt, "metadata"), "labels");
     bool same = rt && w->tmpl && cJSON_Compare(rt, w->tmpl, true);
     cJSON_Delete(rt);
     return same;
@@ -203,14 +203,14 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
     const sim_obj_t *o = sim_get_obj(c->st, c->k.deploy, ns, name);
     if (!o || sim_obj_deleting(o)) return 0;
     const cJSON *d = sim_obj_json(o);
-    const cJSON *spec = sim_jpath(d, "spec", NULL);
-    const cJSON *tmpl = sim_jpath(spec, "template", NULL);
+    const cJSON *spec = sim_jpath(d, "spec");
+    const cJSON *tmpl = sim_jpath(spec, "template");
     if (!tmpl) return 0;
     int64_t replicas = sim_jint(spec, "replicas", 1);
     bool paused = sim_jbool(spec, "paused", false);
-    const char *strategy = sim_jstr(sim_jpath(spec, "strategy", NULL), "type");
+    const char *strategy = sim_jstr(sim_jpath(spec, "strategy"), "type");
     bool recreate = strategy && strcmp(strategy, "Recreate") == 0;
-    const cJSON *ru = sim_jpath(spec, "strategy", "rollingUpdate", NULL);
+    const cJSON *ru = sim_jpath(spec, "strategy", "rollingUpdate");
     int64_t surge = recreate ? 0 : int_or_percent(cJSON_GetObjectItemCaseSensitive(ru, "maxSurge"), replicas, true, -1);
     int64_t unavail =
         recreate ? replicas : int_or_percent(cJSON_GetObjectItemCaseSensitive(ru, "maxUnavailable"), replicas, false, -1);
@@ -221,19 +221,19 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
 
     char uid[64];
     snprintf(uid, sizeof uid, "%s", sim_obj_uid(o));
-    uint32_t collisions = (uint32_t)sim_jint(sim_jpath(d, "status", NULL), "collisionCount", 0);
+    uint32_t collisions = (uint32_t)sim_jint(sim_jpath(d, "status"), "collisionCount", 0);
     /* The template's stored text is its print (hash and comparisons need
      * no print of the tree); a copy, as reading the ReplicaSets may reuse
      * the view's buffer. */
-    buf_t tmpl_text = {0};
+    buf_t *tmpl_text = &c->tmpl_text;
+    buf_reset(tmpl_text);
     sv_t tv = sim_obj_member_text(o, "spec.template");
-    buf_append(&tmpl_text, tv.p, tv.n);
+    buf_append(tmpl_text, tv.p, tv.n);
     char hash[16];
-    ctrl_template_hash_sv(sv_make(tmpl_text.data, tmpl_text.len), collisions, hash);
-    dep_walk_t w = {.c = c, .uid = uid, .tmpl = tmpl, .tmpl_text = sv_make(tmpl_text.data, tmpl_text.len)};
+    ctrl_template_hash_sv(sv_make(tmpl_text->data, tmpl_text->len), collisions, hash);
+    dep_walk_t w = {.c = c, .uid = uid, .tmpl = tmpl, .tmpl_text = sv_make(tmpl_text->data, tmpl_text->len),
+                    .scratch = &c->tmpl_scratch};
     sim_each_dependent(c->st, uid, dep_visit, &w);
-    buf_free(&w.scratch);
-    buf_free(&tmpl_text);
     if (w.n > 1) qsort(w.rs, w.n, sizeof *w.rs, by_revision);
     dep_rs_t *nrs = NULL;
     int64_t max_rev = 0, total = 0, available = 0;
@@ -262,7 +262,7 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
             snprintf(rsname, sizeof rsname, "%.240s-%s", name, hash);
             cJSON_AddStringToObject(md, "name", rsname);
             cJSON_AddStringToObject(md, "namespace", ns);
-            cJSON *tl = cJSON_Duplicate(sim_jpath(tmpl, "metadata", "labels", NULL), true);
+            cJSON *tl = cJSON_Duplicate(sim_jpath(tmpl, "metadata", "labels"), true);
             if (!tl) tl = cJSON_CreateObject();
             sim_jset_str(tl, "pod-template-hash", hash);
             cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(tl, true));
@@ -278,7 +278,7 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
             cJSON_AddItemToArray(refs, ctrl_owner_ref("apps/v1", "Deployment", name, uid));
             cJSON *rspec = cJSON_AddObjectToObject(rs, "spec");
             cJSON_AddNumberToObject(rspec, "replicas", (double)start);
-            cJSON *sel = cJSON_Duplicate(sim_jpath(spec, "selector", NULL), true);
+            cJSON *sel = cJSON_Duplicate(sim_jpath(spec, "selector"), true);
             if (!sel) sel = cJSON_CreateObject();
             sim_jset_str(sim_jobj(sel, "matchLabels"), "pod-template-hash", hash);
             cJSON_AddItemToObject(rspec, "selector", sel);
@@ -374,7 +374,7 @@ int ctrl_deployment_sync(sim_controllers_t *c, const char *ns, const char *name)
     /* d is still the current version: nothing above wrote the Deployment
      * (a collision returned early). */
     const cJSON *old_st = cJSON_GetObjectItemCaseSensitive(d, "status");
-    int64_t gen = sim_jint(sim_jpath(d, "metadata", NULL), "generation", 1);
+    int64_t gen = sim_jint(sim_jpath(d, "metadata"), "generation", 1);
     char ts[32];
     sim_now_rfc3339(c->now_ms, ts);
     cJSON *st = cJSON_CreateObject();

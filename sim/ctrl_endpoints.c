@@ -331,7 +331,7 @@ int ctrl_endpoints_sync(sim_controllers_t *c, const char *ns, const char *name)
     if (!s || !s->selector || !so || sim_obj_deleting(so)) return 0;
     ns_build(c, ns, e);
     const cJSON *svc = sim_obj_json(so);
-    const cJSON *ports = sim_jpath(svc, "spec", "ports", NULL);
+    const cJSON *ports = sim_jpath(svc, "spec", "ports");
     char uid[64];
     snprintf(uid, sizeof uid, "%s", sim_obj_uid(so));
 

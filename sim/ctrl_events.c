@@ -123,7 +123,7 @@ void ctrl_event(sim_controllers_t *c, const cJSON *obj, const char *type, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    const cJSON *md = sim_jpath(obj, "metadata", NULL);
+    const cJSON *md = sim_jpath(obj, "metadata");
     record(c, sim_jstr(obj, "kind") ? sim_jstr(obj, "kind") : "", sim_jstr(obj, "apiVersion") ? sim_jstr(obj, "apiVersion") : "v1",
            sim_jstr(md, "namespace"), sim_jstr(md, "name"), sim_jstr(md, "uid"), type, reason, component, msg);
 }

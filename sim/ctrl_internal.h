@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "base/buf.h"
 #include "base/map.h"
 #include "ctrl.h"
 #include "store.h"
@@ -36,7 +37,11 @@ int64_t sim_qty_json_value(const cJSON *q);
 void sim_pod_requests(const cJSON *pod, int64_t *cpu_milli, int64_t *mem_bytes);
 
 /* ---- cJSON access ---- */
-const cJSON *sim_jpath(const cJSON *o, ...); /* keys, NULL-terminated */
+/* The value at a path of keys, or NULL: sim_jpath(o, "spec", "template").
+ * The macro ends the key list itself (no NULL sentinel passed through
+ * varargs, which C leaves undefined for a plain NULL). */
+const cJSON *sim_jpath_keys(const cJSON *o, const char *const *keys); /* keys end with NULL */
+#define sim_jpath(o, ...) sim_jpath_keys((o), (const char *const[]){__VA_ARGS__, (const char *)0})
 const char *sim_jstr(const cJSON *o, const char *key);
 int64_t sim_jint(const cJSON *o, const char *key, int64_t dflt);
 bool sim_jbool(const cJSON *o, const char *key, bool dflt);
@@ -111,6 +116,10 @@ struct sim_controllers {
     uint64_t syncs;                  /* syncs run */
     bool backlog;                    /* the last tick left work queued */
     uint64_t report_ms, report_syncs; /* the last "controllers" log line */
+    /* Reused text buffers (the deployment controller's templates): a
+     * fresh multi-KB malloc per sync made glibc consolidate the small
+     * blocks freed trees leave, every time. */
+    buf_t tmpl_text, tmpl_scratch;
     ctrl_queue_t q[CTRL_NQ];
     ctrl_delay_t *heap;
     size_t nheap, heap_cap;

@@ -59,7 +59,7 @@ static cJSON *job_cond(const char *type, const char *reason, const char *msg, co
 static const char *finished(const cJSON *job)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, sim_jpath(job, "status", "conditions", NULL))
+    cJSON_ArrayForEach(c, sim_jpath(job, "status", "conditions"))
     {
         const char *t = sim_jstr(c, "type"), *s = sim_jstr(c, "status");
         if (t && s && strcmp(s, "True") == 0 && (strcmp(t, "Complete") == 0 || strcmp(t, "Failed") == 0)) return t;
@@ -72,13 +72,13 @@ int ctrl_job_sync(sim_controllers_t *c, const char *ns, const char *name)
     const sim_obj_t *o = sim_get_obj(c->st, c->k.job, ns, name);
     if (!o || sim_obj_deleting(o)) return 0;
     const cJSON *job = sim_obj_json(o);
-    const cJSON *spec = sim_jpath(job, "spec", NULL);
+    const cJSON *spec = sim_jpath(job, "spec");
     char ts[32];
     sim_now_rfc3339(c->now_ms, ts);
     if (finished(job)) {
         int64_t ttl = sim_jint(spec, "ttlSecondsAfterFinished", -1);
         if (ttl < 0) return 0;
-        int64_t done = sim_jtime_ms(sim_jpath(job, "status", NULL), "completionTime");
+        int64_t done = sim_jtime_ms(sim_jpath(job, "status"), "completionTime");
         if (done < 0) done = c->now_ms;
         if (c->now_ms >= done + ttl * 1000) {
             ctrl_delete(c, c->k.job, ns, name);
@@ -129,7 +129,7 @@ int ctrl_job_sync(sim_controllers_t *c, const char *ns, const char *name)
         if (completions - w.succeeded < want) want = completions - w.succeeded;
         int64_t create = want - w.active;
         if (create > 50) create = 50, rc = 100;
-        const cJSON *tmpl = sim_jpath(spec, "template", NULL);
+        const cJSON *tmpl = sim_jpath(spec, "template");
         for (int64_t i = 0; i < create; i++) {
             cJSON *t = cJSON_Duplicate(tmpl, true);
             if (!t) t = cJSON_CreateObject();
@@ -164,7 +164,7 @@ int ctrl_job_sync(sim_controllers_t *c, const char *ns, const char *name)
     sim_jset_num(st, "terminating", 0);
     sim_jset(st, "uncountedTerminatedPods", cJSON_CreateObject());
     free(w.active_names);
-    const cJSON *before = sim_jpath(job, "status", NULL);
+    const cJSON *before = sim_jpath(job, "status");
     if (before && cJSON_Compare(before, st, true)) {
         cJSON_Delete(upd);
         return rc;

@@ -165,15 +165,15 @@ int ctrl_kubelet_sync(sim_controllers_t *c, const char *ns, const char *name)
     if (!cur) return 0;
     cJSON *pod = cJSON_CreateObject();
     cJSON_AddStringToObject(cJSON_AddObjectToObject(pod, "metadata"), "name", name);
-    const cJSON *cur_st = sim_jpath(cur, "status", NULL);
+    const cJSON *cur_st = sim_jpath(cur, "status");
     cJSON_AddItemToObject(pod, "status", cur_st ? cJSON_Duplicate(cur_st, true) : cJSON_CreateObject());
-    const cJSON *spec = sim_jpath(cur, "spec", NULL);
-    const cJSON *containers = sim_jpath(spec, "containers", NULL);
+    const cJSON *spec = sim_jpath(cur, "spec");
+    const cJSON *containers = sim_jpath(spec, "containers");
     const char *rp = sim_jstr(spec, "restartPolicy");
     bool always = !rp || strcmp(rp, "Always") == 0;
     bool never = rp && strcmp(rp, "Never") == 0;
     cJSON *st = sim_jobj(pod, "status");
-    const cJSON *old_cs = sim_jpath(st, "containerStatuses", NULL);
+    const cJSON *old_cs = sim_jpath(st, "containerStatuses");
     ctrl_node_t *n = ctrl_node_get(c, node);
     char ts[32];
     sim_now_rfc3339(now, ts);
@@ -219,7 +219,7 @@ int ctrl_kubelet_sync(sim_controllers_t *c, const char *ns, const char *name)
         set_conditions(st, conds);
         if (ctrl_update_status(c, c->k.pod, ns, pod) < 0) return -1;
         o = sim_get_obj(c->st, c->k.pod, ns, name);
-        cJSON_ArrayForEach(ct, sim_jpath(sim_obj_json(o), "spec", "containers", NULL))
+        cJSON_ArrayForEach(ct, sim_jpath(sim_obj_json(o), "spec", "containers"))
             ctrl_event_obj(c, o, "Normal", "Pulling", KL, "Pulling image \"%s\"", sim_jstr(ct, "image"));
         int64_t d = 700 + (int64_t)(ph % 800);
         due_set(c, key, now + d);
@@ -256,9 +256,9 @@ int ctrl_kubelet_sync(sim_controllers_t *c, const char *ns, const char *name)
         bool crash = strstr(image, "crash") != NULL;
         bool nopull = strstr(image, "nopull") || strstr(image, "does-not-exist");
         uint64_t chash = sim_mix64(ph ^ sim_hash_str(cname, 47));
-        const cJSON *wt = sim_jpath(s, "state", "waiting", NULL);
-        const cJSON *rn = sim_jpath(s, "state", "running", NULL);
-        const cJSON *tm = sim_jpath(s, "state", "terminated", NULL);
+        const cJSON *wt = sim_jpath(s, "state", "waiting");
+        const cJSON *rn = sim_jpath(s, "state", "running");
+        const cJSON *tm = sim_jpath(s, "state", "terminated");
         int64_t restarts = sim_jint(s, "restartCount", 0);
         const char *wreason = wt ? sim_jstr(wt, "reason") : NULL;
         if (!s || (wreason && (strcmp(wreason, "ContainerCreating") == 0 || strcmp(wreason, "ErrImagePull") == 0 ||
@@ -294,7 +294,7 @@ int ctrl_kubelet_sync(sim_controllers_t *c, const char *ns, const char *name)
                 cJSON_AddItemToArray(cs, ns_);
                 continue;
             }
-            cJSON *r = running_status(c, cname, image, restarts, sim_jpath(s, "lastState", NULL), ts);
+            cJSON *r = running_status(c, cname, image, restarts, sim_jpath(s, "lastState"), ts);
             cJSON_AddItemToArray(cs, r);
             EV("Normal", "Pulled", "Successfully pulled image \"%s\" in %u.%03us (%u.%03us including waiting)", image,
                (unsigned)(chash % 3), (unsigned)(chash >> 8) % 1000, (unsigned)(chash % 3),
@@ -309,10 +309,10 @@ int ctrl_kubelet_sync(sim_controllers_t *c, const char *ns, const char *name)
             continue;
         }
         if (wreason && strcmp(wreason, "CrashLoopBackOff") == 0) {
-            int64_t fin = sim_jtime_ms(sim_jpath(s, "lastState", "terminated", NULL), "finishedAt");
+            int64_t fin = sim_jtime_ms(sim_jpath(s, "lastState", "terminated"), "finishedAt");
             int64_t restart_at = fin + backoff_ms(restarts);
             if (now >= restart_at) {
-                cJSON *r = running_status(c, cname, image, restarts, sim_jpath(s, "lastState", NULL), ts);
+                cJSON *r = running_status(c, cname, image, restarts, sim_jpath(s, "lastState"), ts);
                 cJSON_AddItemToArray(cs, r);
                 EV("Normal", "Pulled", "Container image \"%s\" already present on machine", image);
                 EV("Normal", "Created", "Created container %s", cname);

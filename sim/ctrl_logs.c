@@ -265,10 +265,10 @@ static void names_list(const cJSON *arr, buf_t *b)
 static int resolve_instance(const cJSON *pod, const sim_log_opts_t *o, log_inst_t *in, const char **cname,
                             err_t *err)
 {
-    const char *pname = sim_jstr(sim_jpath(pod, "metadata", NULL), "name");
-    const char *ns = sim_jstr(sim_jpath(pod, "metadata", NULL), "namespace");
-    const cJSON *spec_cs = sim_jpath(pod, "spec", "containers", NULL);
-    const cJSON *init_cs = sim_jpath(pod, "spec", "initContainers", NULL);
+    const char *pname = sim_jstr(sim_jpath(pod, "metadata"), "name");
+    const char *ns = sim_jstr(sim_jpath(pod, "metadata"), "namespace");
+    const cJSON *spec_cs = sim_jpath(pod, "spec", "containers");
+    const cJSON *init_cs = sim_jpath(pod, "spec", "initContainers");
     const char *want = o && o->container && *o->container ? o->container : NULL;
     if (!want) {
         if (cJSON_GetArraySize(spec_cs) != 1) {
@@ -282,10 +282,10 @@ static int resolve_instance(const cJSON *pod, const sim_log_opts_t *o, log_inst_
         want = sim_jstr(cJSON_GetArrayItem(spec_cs, 0), "name");
     }
     const cJSON *spec_c = find_named(spec_cs, want);
-    const cJSON *st = find_named(sim_jpath(pod, "status", "containerStatuses", NULL), want);
+    const cJSON *st = find_named(sim_jpath(pod, "status", "containerStatuses"), want);
     if (!spec_c) {
         spec_c = find_named(init_cs, want);
-        st = find_named(sim_jpath(pod, "status", "initContainerStatuses", NULL), want);
+        st = find_named(sim_jpath(pod, "status", "initContainerStatuses"), want);
     }
     if (!spec_c)
         return err_set(err, SIM_ERR_BAD_REQUEST, "container %s is not valid for pod %s", want, pname ? pname : "");
@@ -293,30 +293,30 @@ static int resolve_instance(const cJSON *pod, const sim_log_opts_t *o, log_inst_
 
     const cJSON *state = NULL;
     if (o && o->previous) {
-        state = sim_jpath(st, "lastState", "terminated", NULL);
+        state = sim_jpath(st, "lastState", "terminated");
         if (!state)
             return err_set(err, SIM_ERR_BAD_REQUEST, "previous terminated container \"%s\" in pod \"%s\" not found", want,
                            pname ? pname : "");
     } else {
-        state = sim_jpath(st, "state", "running", NULL);
-        if (!state) state = sim_jpath(st, "state", "terminated", NULL);
+        state = sim_jpath(st, "state", "running");
+        if (!state) state = sim_jpath(st, "state", "terminated");
         /* A container waiting to restart shows the logs of its last run. */
-        if (!state) state = sim_jpath(st, "lastState", "terminated", NULL);
+        if (!state) state = sim_jpath(st, "lastState", "terminated");
         if (!state) {
-            const char *why = sim_jstr(sim_jpath(st, "state", "waiting", NULL), "reason");
+            const char *why = sim_jstr(sim_jpath(st, "state", "waiting"), "reason");
             return err_set(err, SIM_ERR_BAD_REQUEST, "container \"%s\" in pod \"%s\" is waiting to start: %s", want,
                            pname ? pname : "", why ? why : "ContainerCreating");
         }
     }
     memset(in, 0, sizeof *in);
     in->start_ms = sim_jtime_ms(state, "startedAt");
-    if (in->start_ms < 0) in->start_ms = sim_jtime_ms(sim_jpath(pod, "status", NULL), "startTime");
+    if (in->start_ms < 0) in->start_ms = sim_jtime_ms(sim_jpath(pod, "status"), "startTime");
     if (in->start_ms < 0) in->start_ms = 0;
     in->end_ms = sim_jtime_ms(state, "finishedAt");
     in->exit_code = (int)sim_jint(state, "exitCode", 0);
     in->image = sim_jstr(spec_c, "image");
     in->style = style_of(in->image);
-    in->pod_ip = sim_jstr(sim_jpath(pod, "status", NULL), "podIP");
+    in->pod_ip = sim_jstr(sim_jpath(pod, "status"), "podIP");
     uint64_t h = sim_hash_str(ns, 11);
     h = sim_mix64(h ^ sim_hash_str(pname, 13));
     h = sim_mix64(h ^ sim_hash_str(want, 17));

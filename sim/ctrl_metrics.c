@@ -115,8 +115,8 @@ static cJSON *pod_metrics(const sim_obj_t *o, int64_t now_ms)
     {
         const char *name = sim_jstr(c, "name");
         if (!name) continue;
-        const cJSON *req = sim_jpath(c, "resources", "requests", NULL);
-        const cJSON *lim = sim_jpath(c, "resources", "limits", NULL);
+        const cJSON *req = sim_jpath(c, "resources", "requests");
+        const cJSON *lim = sim_jpath(c, "resources", "limits");
         int64_t cpu, mem;
         sim_metrics_container_usage(container_seed(o, name),
                                     sim_qty_json_milli(cJSON_GetObjectItemCaseSensitive(req, "cpu")),
@@ -210,7 +210,7 @@ typedef struct nodes_out {
 
 static cJSON *node_metrics(const sim_obj_t *n, const node_acc_t *a, int64_t now_ms)
 {
-    const cJSON *alloc = sim_jpath(sim_obj_json(n), "status", "capacity", NULL);
+    const cJSON *alloc = sim_jpath(sim_obj_json(n), "status", "capacity");
     int64_t cap_cpu = sim_qty_json_milli(cJSON_GetObjectItemCaseSensitive(alloc, "cpu"));
     int64_t cap_mem = sim_qty_json_value(cJSON_GetObjectItemCaseSensitive(alloc, "memory"));
     if (cap_cpu <= 0) cap_cpu = 4000;

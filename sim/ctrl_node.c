@@ -164,7 +164,7 @@ int ctrl_node_sync(sim_controllers_t *c, const char *ns, const char *name)
     if (!o) return 0;
     ctrl_node_t *cn = ctrl_node_get(c, name);
     const cJSON *j = sim_obj_json(o);
-    if (!sim_jpath(j, "status", "conditions", NULL)) {
+    if (!sim_jpath(j, "status", "conditions")) {
         cJSON *upd = sim_get_copy(c->st, c->k.node, NULL, name);
         if (upd) {
             cJSON *st = ctrl_node_status(name, cn ? cn->index : 0, 4000, 16LL << 30, c->now_ms);

@@ -27,13 +27,13 @@ static bool pv_visit(const sim_obj_t *o, void *ud)
 {
     pv_find_t *f = ud;
     const cJSON *pv = sim_obj_json(o);
-    const cJSON *spec = sim_jpath(pv, "spec", NULL);
-    if (sim_jpath(spec, "claimRef", NULL)) return true;
-    const char *ph = sim_jstr(sim_jpath(pv, "status", NULL), "phase");
+    const cJSON *spec = sim_jpath(pv, "spec");
+    if (sim_jpath(spec, "claimRef")) return true;
+    const char *ph = sim_jstr(sim_jpath(pv, "status"), "phase");
     if (ph && strcmp(ph, "Available") != 0) return true;
     const char *cls = sim_jstr(spec, "storageClassName");
     if (strcmp(cls ? cls : "", f->cls) != 0) return true;
-    int64_t cap = sim_qty_json_value(sim_jpath(spec, "capacity", "storage", NULL));
+    int64_t cap = sim_qty_json_value(sim_jpath(spec, "capacity", "storage"));
     if (cap < f->need) return true;
     snprintf(f->found, sizeof f->found, "%s", sim_obj_name(o));
     return false;
@@ -43,13 +43,13 @@ static int reclaim(sim_controllers_t *c, const char *pv_name)
 {
     cJSON *pv = sim_get_copy(c->st, c->k.pv, NULL, pv_name);
     if (!pv) return 0;
-    const cJSON *cr = sim_jpath(pv, "spec", "claimRef", NULL);
+    const cJSON *cr = sim_jpath(pv, "spec", "claimRef");
     const char *cns = sim_jstr(cr, "namespace"), *cn = sim_jstr(cr, "name");
     if (cns && cn && sim_get_obj(c->st, c->k.pvc, cns, cn)) {
         cJSON_Delete(pv);
         return 0;
     }
-    const char *pol = sim_jstr(sim_jpath(pv, "spec", NULL), "persistentVolumeReclaimPolicy");
+    const char *pol = sim_jstr(sim_jpath(pv, "spec"), "persistentVolumeReclaimPolicy");
     if (!pol || strcmp(pol, "Delete") == 0) {
         cJSON_Delete(pv);
         return ctrl_delete(c, c->k.pv, NULL, pv_name) < 0 && 0;
@@ -64,12 +64,12 @@ int ctrl_pv_sync(sim_controllers_t *c, const char *ns, const char *name)
     const sim_obj_t *o = sim_get_obj(c->st, c->k.pvc, ns, name);
     if (!o || sim_obj_deleting(o)) return 0;
     const cJSON *pvc = sim_obj_json(o);
-    const cJSON *spec = sim_jpath(pvc, "spec", NULL);
-    const char *phase = sim_jstr(sim_jpath(pvc, "status", NULL), "phase");
+    const cJSON *spec = sim_jpath(pvc, "spec");
+    const char *phase = sim_jstr(sim_jpath(pvc, "status"), "phase");
     if (phase && strcmp(phase, "Bound") == 0) return 0;
     const char *cls = sim_jstr(spec, "storageClassName");
     if (!cls) cls = "standard"; /* what the DefaultStorageClass admission would set */
-    int64_t need = sim_qty_json_value(sim_jpath(spec, "resources", "requests", "storage", NULL));
+    int64_t need = sim_qty_json_value(sim_jpath(spec, "resources", "requests", "storage"));
     if (need < 0) need = 0;
     const char *want = sim_jstr(spec, "volumeName");
     char pv_name[256] = "";
@@ -106,10 +106,10 @@ int ctrl_pv_sync(sim_controllers_t *c, const char *ns, const char *name)
                                 prov ? prov : "kubesim.io/hostpath");
         cJSON *ps = cJSON_AddObjectToObject(pv, "spec");
         char q[64];
-        const cJSON *req = sim_jpath(spec, "resources", "requests", "storage", NULL);
+        const cJSON *req = sim_jpath(spec, "resources", "requests", "storage");
         snprintf(q, sizeof q, "%s", cJSON_IsString(req) ? req->valuestring : "1Gi");
         cJSON_AddStringToObject(cJSON_AddObjectToObject(ps, "capacity"), "storage", q);
-        const cJSON *am = sim_jpath(spec, "accessModes", NULL);
+        const cJSON *am = sim_jpath(spec, "accessModes");
         cJSON_AddItemToObject(ps, "accessModes", am ? cJSON_Duplicate(am, true) : cJSON_CreateStringArray((const char *[]){"ReadWriteOnce"}, 1));
         char path[600];
         snprintf(path, sizeof path, "/var/local-path-provisioner/%s_%s_%s", pv_name, ns, name);
@@ -169,9 +169,9 @@ int ctrl_pv_sync(sim_controllers_t *c, const char *ns, const char *name)
     const cJSON *pvj = sim_get(c->st, c->k.pv, NULL, pv_name);
     cJSON *st = cJSON_CreateObject();
     cJSON_AddStringToObject(st, "phase", "Bound");
-    const cJSON *am = sim_jpath(pvj, "spec", "accessModes", NULL);
+    const cJSON *am = sim_jpath(pvj, "spec", "accessModes");
     if (am) cJSON_AddItemToObject(st, "accessModes", cJSON_Duplicate(am, true));
-    const cJSON *cap = sim_jpath(pvj, "spec", "capacity", NULL);
+    const cJSON *cap = sim_jpath(pvj, "spec", "capacity");
     if (cap) cJSON_AddItemToObject(st, "capacity", cJSON_Duplicate(cap, true));
     sim_jset(upd, "status", st);
     return ctrl_update_status(c, c->k.pvc, ns, upd) < 0 ? -1 : 0;

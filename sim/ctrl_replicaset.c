@@ -64,7 +64,7 @@ int ctrl_replicaset_sync(sim_controllers_t *c, const char *ns, const char *name)
     const sim_obj_t *o = sim_get_obj(c->st, c->k.rs, ns, name);
     if (!o || sim_obj_deleting(o)) return 0;
     const cJSON *rs = sim_obj_json(o);
-    const cJSON *spec = sim_jpath(rs, "spec", NULL);
+    const cJSON *spec = sim_jpath(rs, "spec");
     int64_t want = sim_jint(spec, "replicas", 1);
     char uid[64];
     snprintf(uid, sizeof uid, "%s", sim_obj_uid(o));
@@ -75,7 +75,7 @@ int ctrl_replicaset_sync(sim_controllers_t *c, const char *ns, const char *name)
     if (have < want) {
         int64_t n = want - have;
         if (n > RS_BURST) n = RS_BURST, rc = 50;
-        const cJSON *tmpl = sim_jpath(spec, "template", NULL);
+        const cJSON *tmpl = sim_jpath(spec, "template");
         char gen[300];
         snprintf(gen, sizeof gen, "%s-", name);
         for (int64_t i = 0; i < n; i++) {
@@ -94,8 +94,8 @@ int ctrl_replicaset_sync(sim_controllers_t *c, const char *ns, const char *name)
             o = sim_get_obj(c->st, c->k.rs, ns, name);
             if (!o) break;
             rs = sim_obj_json(o);
-            spec = sim_jpath(rs, "spec", NULL);
-            tmpl = sim_jpath(spec, "template", NULL);
+            spec = sim_jpath(rs, "spec");
+            tmpl = sim_jpath(spec, "template");
         }
     } else if (have > want) {
         if (w.n > 1) qsort(w.pods, w.n, sizeof *w.pods, by_rank_then_newest);
@@ -119,8 +119,8 @@ int ctrl_replicaset_sync(sim_controllers_t *c, const char *ns, const char *name)
     sim_each_dependent(c->st, uid, rs_visit, &w2);
     free(w2.pods);
     const cJSON *cur = sim_obj_json(o);
-    const cJSON *st = sim_jpath(cur, "status", NULL);
-    int64_t gen = sim_jint(sim_jpath(cur, "metadata", NULL), "generation", 1);
+    const cJSON *st = sim_jpath(cur, "status");
+    int64_t gen = sim_jint(sim_jpath(cur, "metadata"), "generation", 1);
     if (sim_jint(st, "replicas", -1) == (int64_t)w2.n && sim_jint(st, "readyReplicas", 0) == w2.ready &&
         sim_jint(st, "availableReplicas", 0) == w2.ready && sim_jint(st, "observedGeneration", -1) == gen &&
         sim_jint(st, "fullyLabeledReplicas", 0) == w2.labeled)

@@ -69,7 +69,7 @@ int ctrl_scheduler_sync(sim_controllers_t *c, const char *ns, const char *name)
     const char *sched = sim_obj_field(o, "spec.schedulerName");
     if (sched && *sched && strcmp(sched, "default-scheduler") != 0) return 0;
     const cJSON *pod = sim_obj_json(o);
-    const cJSON *spec = sim_jpath(pod, "spec", NULL);
+    const cJSON *spec = sim_jpath(pod, "spec");
     const cJSON *sel = cJSON_GetObjectItemCaseSensitive(spec, "nodeSelector");
     const cJSON *tols = cJSON_GetObjectItemCaseSensitive(spec, "tolerations");
     int64_t cpu, mem;

@@ -54,7 +54,7 @@ static void log_write_failure(const char *op, const sim_kind_t *k, const char *n
 {
     /* Conflicts and races with user deletes are normal: the sync retries. */
     if (rc == SIM_ERR_CONFLICT || rc == ERR_NOTFOUND || rc == ERR_EXISTS) return;
-    const char *name = obj ? sim_jstr(sim_jpath(obj, "metadata", NULL), "name") : NULL;
+    const char *name = obj ? sim_jstr(sim_jpath(obj, "metadata"), "name") : NULL;
     log_warn("controller write failed", "op=%s kind=%s ns=%s name=%s code=%d error=%s", op, k->kind, ns,
              name, rc, e->msg);
 }
@@ -152,7 +152,7 @@ cJSON *ctrl_owner_ref(const char *api_version, const char *kind, const char *nam
 bool ctrl_is_controlled_by(const cJSON *obj, const char *uid)
 {
     const cJSON *r;
-    cJSON_ArrayForEach(r, sim_jpath(obj, "metadata", "ownerReferences", NULL))
+    cJSON_ArrayForEach(r, sim_jpath(obj, "metadata", "ownerReferences"))
     {
         const char *u = sim_jstr(r, "uid");
         if (u && uid && strcmp(u, uid) == 0 && sim_jbool(r, "controller", false)) return true;
@@ -183,7 +183,7 @@ cJSON *ctrl_pod_from_template(const cJSON *tmpl, const char *ns, const char *nam
     if (name) cJSON_AddStringToObject(md, "name", name);
     else cJSON_AddStringToObject(md, "generateName", generate_name);
     cJSON_AddStringToObject(md, "namespace", ns);
-    const cJSON *tmd = sim_jpath(tmpl, "metadata", NULL);
+    const cJSON *tmd = sim_jpath(tmpl, "metadata");
     const cJSON *l = cJSON_GetObjectItemCaseSensitive(tmd, "labels");
     if (l) cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(l, true));
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(tmd, "annotations");
@@ -262,12 +262,12 @@ void ctrl_node_refresh(sim_controllers_t *c, const sim_obj_t *o)
     const cJSON *j = sim_obj_json(o);
     cJSON_Delete(n->labels);
     cJSON_Delete(n->taints);
-    const cJSON *l = sim_jpath(j, "metadata", "labels", NULL);
+    const cJSON *l = sim_jpath(j, "metadata", "labels");
     n->labels = l ? cJSON_Duplicate(l, true) : cJSON_CreateObject();
-    const cJSON *t = sim_jpath(j, "spec", "taints", NULL);
+    const cJSON *t = sim_jpath(j, "spec", "taints");
     n->taints = t ? cJSON_Duplicate(t, true) : cJSON_CreateArray();
-    n->unschedulable = sim_jbool(sim_jpath(j, "spec", NULL), "unschedulable", false);
-    const cJSON *alloc = sim_jpath(j, "status", "allocatable", NULL);
+    n->unschedulable = sim_jbool(sim_jpath(j, "spec"), "unschedulable", false);
+    const cJSON *alloc = sim_jpath(j, "status", "allocatable");
     n->alloc_cpu_m = sim_qty_json_milli(cJSON_GetObjectItemCaseSensitive(alloc, "cpu"));
     n->alloc_mem = sim_qty_json_value(cJSON_GetObjectItemCaseSensitive(alloc, "memory"));
     n->alloc_pods = sim_qty_json_value(cJSON_GetObjectItemCaseSensitive(alloc, "pods"));
@@ -278,14 +278,14 @@ void ctrl_node_refresh(sim_controllers_t *c, const sim_obj_t *o)
     if (n->alloc_pods <= 0) n->alloc_pods = 110;
     n->ready = true;
     const cJSON *cond;
-    cJSON_ArrayForEach(cond, sim_jpath(j, "status", "conditions", NULL))
+    cJSON_ArrayForEach(cond, sim_jpath(j, "status", "conditions"))
     {
         const char *ty = sim_jstr(cond, "type"), *stt = sim_jstr(cond, "status");
         if (ty && stt && strcmp(ty, "Ready") == 0) n->ready = strcmp(stt, "True") == 0;
     }
     n->ip[0] = '\0';
     const cJSON *a;
-    cJSON_ArrayForEach(a, sim_jpath(j, "status", "addresses", NULL))
+    cJSON_ArrayForEach(a, sim_jpath(j, "status", "addresses"))
     {
         const char *ty = sim_jstr(a, "type"), *ad = sim_jstr(a, "address");
         if (ty && ad && strcmp(ty, "InternalIP") == 0) snprintf(n->ip, sizeof n->ip, "%s", ad);
@@ -575,4 +575,6 @@ void ctrl_state_free(sim_controllers_t *c)
     map_free(&c->kubelet_due);
     ctrl_endpoints_free(c);
     ctrl_events_free(c);
+    buf_free(&c->tmpl_text);
+    buf_free(&c->tmpl_scratch);
 }

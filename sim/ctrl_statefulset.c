@@ -40,13 +40,13 @@ int ctrl_statefulset_sync(sim_controllers_t *c, const char *ns, const char *name
     const sim_obj_t *o = sim_get_obj(c->st, c->k.sts, ns, name);
     if (!o || sim_obj_deleting(o)) return 0;
     const cJSON *sts = sim_obj_json(o);
-    const cJSON *spec = sim_jpath(sts, "spec", NULL);
+    const cJSON *spec = sim_jpath(sts, "spec");
     int64_t replicas = sim_jint(spec, "replicas", 1);
     const char *pmp = sim_jstr(spec, "podManagementPolicy");
     bool parallel = pmp && strcmp(pmp, "Parallel") == 0;
     const char *svc = sim_jstr(spec, "serviceName");
-    const cJSON *tmpl = sim_jpath(spec, "template", NULL);
-    const cJSON *vcts = sim_jpath(spec, "volumeClaimTemplates", NULL);
+    const cJSON *tmpl = sim_jpath(spec, "template");
+    const cJSON *vcts = sim_jpath(spec, "volumeClaimTemplates");
     char uid[64], hash[16], rev[300];
     snprintf(uid, sizeof uid, "%s", sim_obj_uid(o));
     ctrl_template_hash(tmpl, 0, hash);
@@ -71,7 +71,7 @@ int ctrl_statefulset_sync(sim_controllers_t *c, const char *ns, const char *name
             const cJSON *vct;
             cJSON_ArrayForEach(vct, vcts)
             {
-                const char *vn = sim_jstr(sim_jpath(vct, "metadata", NULL), "name");
+                const char *vn = sim_jstr(sim_jpath(vct, "metadata"), "name");
                 if (!vn) continue;
                 char cname[600];
                 snprintf(cname, sizeof cname, "%s-%s", vn, pname);
@@ -82,9 +82,9 @@ int ctrl_statefulset_sync(sim_controllers_t *c, const char *ns, const char *name
                 cJSON *md = cJSON_AddObjectToObject(pvc, "metadata");
                 cJSON_AddStringToObject(md, "name", cname);
                 cJSON_AddStringToObject(md, "namespace", ns);
-                const cJSON *sl = sim_jpath(spec, "selector", "matchLabels", NULL);
+                const cJSON *sl = sim_jpath(spec, "selector", "matchLabels");
                 if (sl) cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(sl, true));
-                const cJSON *vs = sim_jpath(vct, "spec", NULL);
+                const cJSON *vs = sim_jpath(vct, "spec");
                 cJSON_AddItemToObject(pvc, "spec", vs ? cJSON_Duplicate(vs, true) : cJSON_CreateObject());
                 cJSON *pst = cJSON_AddObjectToObject(pvc, "status");
                 cJSON_AddStringToObject(pst, "phase", "Pending");
@@ -110,7 +110,7 @@ int ctrl_statefulset_sync(sim_controllers_t *c, const char *ns, const char *name
             }
             cJSON_ArrayForEach(vct, vcts)
             {
-                const char *vn = sim_jstr(sim_jpath(vct, "metadata", NULL), "name");
+                const char *vn = sim_jstr(sim_jpath(vct, "metadata"), "name");
                 if (!vn) continue;
                 char cname[600];
                 snprintf(cname, sizeof cname, "%s-%s", vn, pname);
@@ -173,7 +173,7 @@ int ctrl_statefulset_sync(sim_controllers_t *c, const char *ns, const char *name
     if (!upd) return rc;
     const cJSON *old = cJSON_GetObjectItemCaseSensitive(upd, "status");
     cJSON *st = cJSON_CreateObject();
-    cJSON_AddNumberToObject(st, "observedGeneration", (double)sim_jint(sim_jpath(upd, "metadata", NULL), "generation", 1));
+    cJSON_AddNumberToObject(st, "observedGeneration", (double)sim_jint(sim_jpath(upd, "metadata"), "generation", 1));
     cJSON_AddNumberToObject(st, "replicas", (double)existing);
     cJSON_AddNumberToObject(st, "readyReplicas", (double)ready);
     cJSON_AddNumberToObject(st, "currentReplicas", (double)updated);

@@ -120,11 +120,11 @@ int64_t sim_qty_json_value(const cJSON *q)
 void sim_pod_requests(const cJSON *pod, int64_t *cpu_milli, int64_t *mem_bytes)
 {
     int64_t c = 0, m = 0;
-    const cJSON *cs = sim_jpath(pod, "spec", "containers", NULL);
+    const cJSON *cs = sim_jpath(pod, "spec", "containers");
     const cJSON *ct;
     cJSON_ArrayForEach(ct, cs)
     {
-        const cJSON *req = sim_jpath(ct, "resources", "requests", NULL);
+        const cJSON *req = sim_jpath(ct, "resources", "requests");
         int64_t v = sim_qty_json_milli(cJSON_GetObjectItemCaseSensitive(req, "cpu"));
         if (v > 0) c += v;
         v = sim_qty_json_value(cJSON_GetObjectItemCaseSensitive(req, "memory"));
@@ -134,13 +134,9 @@ void sim_pod_requests(const cJSON *pod, int64_t *cpu_milli, int64_t *mem_bytes)
     if (mem_bytes) *mem_bytes = m;
 }
 
-const cJSON *sim_jpath(const cJSON *o, ...)
+const cJSON *sim_jpath_keys(const cJSON *o, const char *const *keys)
 {
-    va_list ap;
-    va_start(ap, o);
-    const char *k;
-    while (o && (k = va_arg(ap, const char *)) != NULL) o = cJSON_GetObjectItemCaseSensitive(o, k);
-    va_end(ap);
+    for (; o && *keys; keys++) o = cJSON_GetObjectItemCaseSensitive(o, *keys);
     return o;
 }
 

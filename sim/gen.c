@@ -536,7 +536,7 @@ static cJSON *replicaset_tree(const app_t *ph, const char *rsname, const cJSON *
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *md = meta(o, "apps/v1", "ReplicaSet", rsname, ph->ns);
-    cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(sim_jpath(tmpl, "metadata", "labels", NULL), true));
+    cJSON_AddItemToObject(md, "labels", cJSON_Duplicate(sim_jpath(tmpl, "metadata", "labels"), true));
     cJSON *an = cJSON_AddObjectToObject(md, "annotations");
     cJSON_AddStringToObject(an, "deployment.kubernetes.io/desired-replicas", PH[P_REPLICAS]);
     cJSON_AddStringToObject(an, "deployment.kubernetes.io/max-replicas", PH[P_MAXREP]);
@@ -581,7 +581,7 @@ static shape_t *shape_get(gen_t *g, const app_t *a)
     cJSON *tmpl = pod_template(&ph, PH[P_SAVOL]);
     sh->tmpl = cJSON_PrintUnformatted(tmpl);
     ttext_of(g, deployment_tree(&ph, sh->tmpl), &sh->deploy);
-    cJSON_AddStringToObject((cJSON *)sim_jpath(tmpl, "metadata", "labels", NULL), "pod-template-hash", PH[P_HASH]);
+    cJSON_AddStringToObject((cJSON *)sim_jpath(tmpl, "metadata", "labels"), "pod-template-hash", PH[P_HASH]);
     char rsname[64];
     snprintf(rsname, sizeof rsname, "%s-%s", PH[P_NAME], PH[P_HASH]);
     ttext_of(g, replicaset_tree(&ph, rsname, tmpl), &sh->rs);
@@ -591,7 +591,7 @@ static shape_t *shape_get(gen_t *g, const app_t *a)
     cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(proto, "metadata"), "generateName", rsname);
     cJSON_DeleteItemFromObjectCaseSensitive(proto, "status"); /* written per pod */
     const cJSON *ct;
-    cJSON_ArrayForEach(ct, sim_jpath(proto, "spec", "containers", NULL))
+    cJSON_ArrayForEach(ct, sim_jpath(proto, "spec", "containers"))
     {
         if (sh->ncts == 4) break;
         sh->ct_name[sh->ncts] = xstrdup(sim_jstr(ct, "name") ? sim_jstr(ct, "name") : "");

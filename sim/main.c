@@ -204,6 +204,7 @@ static void on_signal(uv_signal_t *h, int sig)
     app->stopping = true;
     log_info("stopping", "signal=%d", sig);
     sim_api_shutdown(app->api);
+    sim_auth_unwatch(app->auth);
     sim_churn_stop(app->churn);
     app->churn = NULL;
     sim_controllers_stop(app->ctl);
@@ -241,6 +242,8 @@ int main(int argc, char **argv)
         return 2;
     }
     sim_auth_set_anonymous_is_default(app->auth, !cfg->tls);
+    if (sim_auth_watch(app->auth, app->loop, 250) < 0)
+        log_warn("cannot watch the token file", "file=%s", cfg->tokens_file);
     app->faults = sim_faults_parse(cfg->faults, cfg->seed, &err);
     if (!app->faults) {
         fprintf(stderr, "kubesim: %s\n", err.msg);

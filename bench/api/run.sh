@@ -6,6 +6,7 @@
 #
 #   BUILD=build bench/api/run.sh
 #   NODES=5000 PODS=150000 CHURN=2000 CLIENTS=1000 SECS=10 (defaults)
+#   START_S=120 (kubesim start), SYNC_S=1200 (kubilitics' first sync) bound the waits
 #
 # kubilitics is pinned to CPU 0 (one core: the loop is single-threaded),
 # wrk and the load driver to the other CPUs, kubesim floats.
@@ -65,7 +66,13 @@ start_kb() { # binary name → sets kb, kbpid, cluster, sync_s, objects
   t0=$(date +%s)
   until curl -s "$kb/api/v1/clusters" | grep -q '"status":"connected"'; do
     sleep 1
-    [ $(($(date +%s) - t0)) -gt 1200 ] && { echo "cluster did not sync"; exit 1; }
+    if [ $(($(date +%s) - t0)) -gt "${SYNC_S:-1200}" ]; then
+      echo "cluster did not sync within ${SYNC_S:-1200}s: $(curl -s "$kb/api/v1/clusters" | head -c 300)"
+      echo "### $(date -u +%Y-%m-%dT%H:%MZ) — not completed: kubesim --nodes $NODES --pods $PODS; kubilitics had" \
+        "not synced after ${SYNC_S:-1200}s ($(curl -s "$kb/api/v1/clusters" | python3 -c 'import sys,json; print(json.load(sys.stdin)[0].get("objects"))' 2>/dev/null) objects); load $(cut -d' ' -f1-3 /proc/loadavg)" \
+        >>"${RESULTS:-bench/RESULTS.md}"
+      exit 1
+    fi
   done
   sync_s=$(($(date +%s) - t0))
   objects=$(curl -s "$kb/api/v1/clusters" | python3 -c 'import sys,json; print(json.load(sys.stdin)[0]["objects"])')

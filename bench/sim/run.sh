@@ -10,8 +10,19 @@
 #      /api/v1/pods from the current resourceVersion for WATCH_SECONDS, with
 #      per-event lag (bench/sim/watchers.c: arrival − the kubesim.io/churn-ts
 #      stamp churn writes) and the arrival spread across watchers.
+#   4. sustained churn: `--churn CHURN2` (2000) with CHURN_WATCHERS (3)
+#      watches of all pods for CHURN_SECONDS: the churn rate kubesim
+#      achieved (its "churn" log line), every committed change per second,
+#      the watchers' lag, kubesim's CPU and the time it waited for a CPU.
+#      Reference in the same run: the same with REF_KUBESIM, by default
+#      kubesim built from git REF_GIT (HEAD) into a temporary directory —
+#      the simulator before the working tree's changes. An old binary has
+#      no churn log line; both are compared on what a watcher sees: churn's
+#      pod label edits per second (22 % of churn) and the lag.
 # Usage: bench/sim/run.sh [BUILD_DIR]   (env: NODES PODS CHURN WATCHERS
-#        WATCH_SECONDS LIST_ROUNDS override the sizes; RESULTS another file)
+#        WATCH_SECONDS LIST_ROUNDS CHURN2 CHURN_WATCHERS CHURN_SECONDS override
+#        the sizes; PARTS (default "start list fanout churn") picks parts;
+#        REF_KUBESIM / REF_GIT the reference; RESULTS another file)
 # Appends machine, date, figures and ratios to bench/RESULTS.md under "## sim".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,6 +33,12 @@ CHURN=${CHURN:-1000}
 WATCHERS=${WATCHERS:-50}
 WATCH_SECONDS=${WATCH_SECONDS:-30}
 LIST_ROUNDS=${LIST_ROUNDS:-3}
+CHURN2=${CHURN2:-2000}
+CHURN_WATCHERS=${CHURN_WATCHERS:-3}
+CHURN_SECONDS=${CHURN_SECONDS:-30}
+PARTS=${PARTS:-start list fanout churn}
+REF_GIT=${REF_GIT:-HEAD}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 KUBESIM="$BUILD/kubesim"
 [ -x "$KUBESIM" ] || { echo "bench/sim: $KUBESIM not built (make bins)" >&2; exit 1; }
 TMP=$(mktemp -d)
@@ -40,11 +57,12 @@ cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }
 mem_mib() { awk -v k="$2" '$1 == k":" {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 
 # start_kubesim ARGS… — sets PID, URL, PORT and START_S (exec → "listening on").
+# KUBESIM_BIN (default $KUBESIM) picks the binary.
 start_kubesim() {
     : >"$TMP/out"
     local t0 t1
     t0=$(now)
-    "$KUBESIM" --listen 127.0.0.1:0 --nodes "$NODES" --pods "$PODS" --seed 1 "$@" >"$TMP/out" 2>"$TMP/err" &
+    "${KUBESIM_BIN:-$KUBESIM}" --listen 127.0.0.1:0 --nodes "$NODES" --pods "$PODS" --seed 1 "$@" >"$TMP/out" 2>"$TMP/err" &
     PID=$!
     until grep -q "listening on" "$TMP/out" 2>/dev/null; do
         kill -0 "$PID" 2>/dev/null || { echo "bench/sim: kubesim died:" >&2; tail -5 "$TMP/err" >&2; exit 1; }
@@ -109,6 +127,9 @@ median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 machine="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
+cc -O2 -o "$TMP/watchers" bench/sim/watchers.c
+store_rv() { curl -sf "$URL/api/v1/namespaces?limit=1" | sed -n 's/^{[^[]*"resourceVersion":"\([0-9]*\)".*/\1/p'; }
+if part start || part list; then
 # ---- 1. start and memory
 echo "bench/sim: starting kubesim --nodes $NODES --pods $PODS"
 start_kubesim
@@ -120,6 +141,7 @@ nobj=$(sed -n 's/.*"msg":"cluster generated".*"objects":\([0-9]*\).*/\1/p' "$TMP
 gen_ms=$(sed -n 's/.*"msg":"cluster generated".*"ms":\([0-9]*\).*/\1/p' "$TMP/err" | head -1)
 echo "  start ${start_s} s (generator ${gen_ms} ms, ${start_cpu} CPU s), VmHWM ${hwm} MiB, VmRSS ${rss} MiB, ${nobj} objects"
 
+if part list; then
 # ---- 2. paginated LIST, kubesim then nginx, alternating rounds
 NGINX=$(command -v nginx || true)
 [ -z "$NGINX" ] && [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx
@@ -207,15 +229,16 @@ if [ ${#n_times[@]} -gt 0 ]; then
     ngx_line="nginx, same files: ${ngx_mbps} MB/s keep-alive (${ratio}×), ${ngx_loop_mbps} MB/s curl per page (${loop_ratio}×)"
 fi
 echo "  LIST: $nitems pods in $pages pages, ${mb} MB; keep-alive ${list_s} s: ${list_ops} objects/s, ${list_mbps} MB/s; curl per page following continue ${loop_s} s, ${loop_mbps} MB/s; $ngx_line"
+fi
 stop_kubesim
+fi
 
+if part fanout; then
 # ---- 3. watch fan-out under churn
-cc -O2 -o "$TMP/watchers" bench/sim/watchers.c
 echo "bench/sim: starting kubesim --churn $CHURN; $WATCHERS watchers for $WATCH_SECONDS s"
 start_kubesim --churn "$CHURN"
 sleep 3
 rv=$(curl -sf "$URL/api/v1/pods?limit=1" | sed -n 's/^{[^[]*"resourceVersion":"\([0-9]*\)".*/\1/p')
-store_rv() { curl -sf "$URL/api/v1/namespaces?limit=1" | sed -n 's/^{[^[]*"resourceVersion":"\([0-9]*\)".*/\1/p'; }
 wcpu0=$(cpu_s "$PID")
 wrv0=$(store_rv)
 wt0=$(now)
@@ -238,20 +261,97 @@ if [ "$(get dropped)" != 0 ] || [ "$(get errors)" != 0 ] || [ "$slow_drops" != 0
     verdict="WATCHERS FELL BEHIND"
 fi
 
+fi
+
+# ---- 4. sustained churn, this kubesim and the reference
+# churn_run BIN LABEL — one kubesim with --churn $CHURN2 and $CHURN_WATCHERS
+# watchers of all pods; sets C_<figure> variables prefixed by LABEL.
+churn_run() {
+    local bin=$1 label=$2
+    echo "bench/sim: $label: $bin --churn $CHURN2; $CHURN_WATCHERS watchers for $CHURN_SECONDS s"
+    KUBESIM_BIN=$bin start_kubesim --churn "$CHURN2"
+    sleep 5 # past the first burst of the controllers' sweep
+    local rv c0 c1 w0 w1 r0 r1 t0 t1 res
+    rv=$(curl -sf "$URL/api/v1/pods?limit=1" | sed -n 's/^{[^[]*"resourceVersion":"\([0-9]*\)".*/\1/p')
+    : >"$TMP/err.mark"
+    local from_line
+    from_line=$(wc -l <"$TMP/err")
+    c0=$(cpu_s "$PID")
+    w0=$(awk '{print $2 / 1e9}' "/proc/$PID/schedstat")
+    r0=$(store_rv)
+    t0=$(now)
+    res=$("$TMP/watchers" "$PORT" "/api/v1/pods?watch=1&resourceVersion=$rv" "$CHURN_WATCHERS" "$CHURN_SECONDS")
+    t1=$(now)
+    r1=$(store_rv)
+    c1=$(cpu_s "$PID")
+    w1=$(awk '{print $2 / 1e9}' "/proc/$PID/schedstat")
+    local secs hwm achieved
+    secs=$(echo "$t1 - $t0" | bc)
+    hwm=$(mem_mib "$PID" VmHWM)
+    # the "churn" lines logged during the run (every ~10 s): their mean
+    achieved=$(tail -n +"$((from_line + 1))" "$TMP/err" | sed -n 's/.*"msg":"churn".*"achieved":\([0-9.]*\).*/\1/p' |
+        awk '{s += $1; n++} END {if (n) printf "%.0f", s / n; else print "n/a"}')
+    local top
+    top=$(tail -n +"$((from_line + 1))" "$TMP/err" | sed -n 's/.*"msg":"churn".*"top_kinds":"\([^"]*\)".*/\1/p' | tail -1)
+    local queued
+    queued=$(tail -n +"$((from_line + 1))" "$TMP/err" | sed -n 's/.*"msg":"controllers".*"queued":\([0-9]*\).*/\1/p' | tail -1)
+    stop_kubesim
+    echo "  $res"
+    eval "${label}_res=\$res ${label}_secs=\$secs ${label}_hwm=\$hwm ${label}_achieved=\$achieved"
+    eval "${label}_top=\$top ${label}_queued=\${queued:-n/a}"
+    eval "${label}_committed=$(echo "scale=0; ($r1 - $r0) / $secs" | bc)"
+    eval "${label}_cpu=$(echo "scale=0; 100 * ($c1 - $c0) / $secs" | bc)"
+    eval "${label}_wait=$(echo "scale=0; 100 * ($w1 - $w0) / $secs" | bc)"
+}
+if part churn; then
+    REF_BIN=${REF_KUBESIM:-}
+    if [ -z "$REF_BIN" ] && git rev-parse --verify -q "$REF_GIT" >/dev/null; then
+        echo "bench/sim: building the reference kubesim from git $REF_GIT"
+        mkdir -p "$TMP/refsrc"
+        git archive --format=tar "$REF_GIT" Makefile core sim | tar -x -C "$TMP/refsrc"
+        if make -s -C "$TMP/refsrc" BUILD="$TMP/refsrc/build" "$TMP/refsrc/build/kubesim" >"$TMP/refbuild.log" 2>&1; then
+            REF_BIN="$TMP/refsrc/build/kubesim"
+        else
+            echo "  reference build failed (tail of $TMP/refbuild.log):" >&2
+            tail -5 "$TMP/refbuild.log" >&2
+        fi
+    fi
+    churn_load=$(cut -d' ' -f1-3 /proc/loadavg)
+    churn_run "$KUBESIM" new
+    [ -n "$REF_BIN" ] && churn_run "$REF_BIN" ref
+    cget() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
+fi
+
 {
     echo ""
     echo "## sim"
     echo ""
     echo "$(date -u +%Y-%m-%dT%H:%MZ), $machine; load average at start $load (shared machine)."
-    echo "\`kubesim --nodes $NODES --pods $PODS --seed 1\`, $nobj objects. bench/sim/run.sh."
+    echo "\`kubesim --nodes $NODES --pods $PODS --seed 1\`${nobj:+, $nobj objects}. bench/sim/run.sh (parts: $PARTS)."
     echo ""
     echo "| figure | kubesim | reference (same run) | ratio |"
     echo "|---|---|---|---|"
-    echo "| start until \`listening on\` | ${start_s} s wall (generator ${gen_ms} ms), ${start_cpu} s CPU | target < 30 s | |"
-    echo "| resident memory at start | VmHWM ${hwm} MiB, VmRSS ${rss} MiB | target < 2048 MiB | |"
-    echo "| paginated LIST of $nitems pods (${mb} MB), limit 500, $pages pages, one curl over keep-alive (median of $LIST_ROUNDS) | ${list_s} s, ${list_ops} objects/s, ${list_mbps} MB/s (VmHWM after: ${list_hwm} MiB) | nginx, same files, same curl: ${ngx_mbps:-n/a} MB/s; cat ${cat_mbps} MB/s | ${ratio:-n/a}× nginx |"
-    echo "| the same, one curl per page following \`continue\` (a shell client) | ${loop_s} s, ${loop_mbps} MB/s | nginx, same loop: ${ngx_loop_mbps:-n/a} MB/s | ${loop_ratio:-n/a}× nginx |"
-    echo "| watch fan-out: $WATCHERS watches of pods, --churn $CHURN ($rate changes/s committed, all kinds, controllers' included), ${WATCH_SECONDS} s | events per watcher $(get events_min)–$(get events_max), dropped $(get dropped), errors $(get errors), rv gap at end $(get rv_gap_at_end); lag p50/p99/max $(get lag_p50_ms)/$(get lag_p99_ms)/$(get lag_max_ms) ms ($(get stamped) stamped events) | spread behind the first watcher p50/p99/max $(get spread_p50_ms)/$(get spread_p99_ms)/$(get spread_max_ms) ms | kubesim CPU ${kcpu}% of a core; VmHWM ${watch_hwm} MiB, VmRSS ${watch_rss} MiB |"
-    echo ""
-    echo "Verdict: $verdict."
+    if part start || part list; then
+        echo "| start until \`listening on\` | ${start_s} s wall (generator ${gen_ms} ms), ${start_cpu} s CPU | target < 30 s | |"
+        echo "| resident memory at start | VmHWM ${hwm} MiB, VmRSS ${rss} MiB | target < 2048 MiB | |"
+    fi
+    if part list; then
+        echo "| paginated LIST of $nitems pods (${mb} MB), limit 500, $pages pages, one curl over keep-alive (median of $LIST_ROUNDS) | ${list_s} s, ${list_ops} objects/s, ${list_mbps} MB/s (VmHWM after: ${list_hwm} MiB) | nginx, same files, same curl: ${ngx_mbps:-n/a} MB/s; cat ${cat_mbps} MB/s | ${ratio:-n/a}× nginx |"
+        echo "| the same, one curl per page following \`continue\` (a shell client) | ${loop_s} s, ${loop_mbps} MB/s | nginx, same loop: ${ngx_loop_mbps:-n/a} MB/s | ${loop_ratio:-n/a}× nginx |"
+    fi
+    if part fanout; then
+        echo "| watch fan-out: $WATCHERS watches of pods, --churn $CHURN ($rate changes/s committed, all kinds, controllers' included), ${WATCH_SECONDS} s | events per watcher $(get events_min)–$(get events_max), dropped $(get dropped), errors $(get errors), rv gap at end $(get rv_gap_at_end); lag p50/p99/max $(get lag_p50_ms)/$(get lag_p99_ms)/$(get lag_max_ms) ms ($(get stamped) stamped events) | spread behind the first watcher p50/p99/max $(get spread_p50_ms)/$(get spread_p99_ms)/$(get spread_max_ms) ms | kubesim CPU ${kcpu}% of a core; VmHWM ${watch_hwm} MiB, VmRSS ${watch_rss} MiB |"
+    fi
+    if part churn; then
+        refcol() { if [ -n "${REF_BIN:-}" ]; then echo "$1"; else echo "no reference"; fi; }
+        echo "| sustained churn: --churn $CHURN2, $CHURN_WATCHERS watches of all pods, ${CHURN_SECONDS} s (load average $churn_load) | churn achieved ${new_achieved}/s (its log line); $new_committed changes/s committed, all kinds; kubesim CPU ${new_cpu}% of a core, waiting for a CPU ${new_wait}% of the time; VmHWM ${new_hwm} MiB; controllers' backlog at the end ${new_queued} keys | $(refcol "kubesim at git $REF_GIT: $ref_committed changes/s committed; CPU ${ref_cpu}%, waiting ${ref_wait}%") | $(echo "scale=3; ${new_achieved:-0} / $CHURN2" | bc) of the target |"
+        echo "| churn's pod label edits seen by the slowest watcher (22 % of churn) | $(cget "$new_res" stamped_per_s)/s (⇒ churn ≈ $(echo "scale=0; $(cget "$new_res" stamped_per_s) / 0.22" | bc)/s); pod events $(cget "$new_res" events_per_s)/s | $(refcol "$(cget "${ref_res:-}" stamped_per_s)/s (⇒ ≈ $(echo "scale=0; $(cget "${ref_res:-x=0}" stamped_per_s) / 0.22" | bc 2>/dev/null)/s); pod events $(cget "${ref_res:-}" events_per_s)/s") | $(refcol "$(echo "scale=2; $(cget "$new_res" stamped_per_s) / ($(cget "${ref_res:-x=1}" stamped_per_s) + 0.001)" | bc 2>/dev/null)× the reference") |"
+        echo "| watchers' lag, write → arrival (stamped events after 2 s) | p50/p99/max $(cget "$new_res" lag_p50_ms)/$(cget "$new_res" lag_p99_ms)/$(cget "$new_res" lag_max_ms) ms; dropped $(cget "$new_res" dropped), errors $(cget "$new_res" errors) | $(refcol "p50/p99/max $(cget "${ref_res:-}" lag_p50_ms)/$(cget "${ref_res:-}" lag_p99_ms)/$(cget "${ref_res:-}" lag_max_ms) ms") | |"
+        echo ""
+        echo "Changes committed per second by kind (kubesim's last churn line): ${new_top:-n/a}."
+    fi
+    if part fanout; then
+        echo ""
+        echo "Verdict (fan-out): $verdict."
+    fi
 } | tee -a "${RESULTS:-bench/RESULTS.md}"

@@ -17,6 +17,9 @@
  *    arrival at any watcher (how much a slow watcher trails the fastest).
  * One line of key=value figures on stdout; a watcher whose stream ends
  * early or carries an ERROR event is counted in dropped/errors.
+ * events_per_s and stamped_per_s are the slowest watcher's events and
+ * stamping writes per second of the run (stamped_per_s is churn's metadata
+ * changes of the watched kind as that watcher saw them).
  *
  * Owned by bench/sim (the sim maintainer). Not part of the build: run.sh
  * compiles it with cc.
@@ -258,7 +261,9 @@ int main(int argc, char **argv)
         }
     }
     uint64_t min_ev = UINT64_MAX, max_ev = 0, max_rv = 0, min_rv = UINT64_MAX, dropped = 0, errors = 0;
+    uint64_t min_stamped = UINT64_MAX;
     for (int i = 0; i < n; i++) {
+        if (ws[i].stamped < min_stamped) min_stamped = ws[i].stamped;
         if (ws[i].events < min_ev) min_ev = ws[i].events;
         if (ws[i].events > max_ev) max_ev = ws[i].events;
         if (ws[i].last_rv > max_rv) max_rv = ws[i].last_rv;
@@ -270,10 +275,11 @@ int main(int argc, char **argv)
     qsort(spread_ms, nspread, sizeof *spread_ms, cmp_d);
     printf("watchers=%d seconds=%.0f events_min=%llu events_max=%llu rv_gap_at_end=%llu dropped=%llu errors=%llu "
            "stamped=%zu lag_p50_ms=%.1f lag_p99_ms=%.1f lag_max_ms=%.1f spread_p50_ms=%.2f spread_p99_ms=%.1f "
-           "spread_max_ms=%.1f\n",
+           "spread_max_ms=%.1f events_per_s=%.1f stamped_per_s=%.1f\n",
            n, secs, (unsigned long long)min_ev, (unsigned long long)max_ev, (unsigned long long)(max_rv - min_rv),
            (unsigned long long)dropped, (unsigned long long)errors, nstamp, pct(stamp_ms, nstamp, 0.5),
            pct(stamp_ms, nstamp, 0.99), nstamp ? stamp_ms[nstamp - 1] : 0, pct(spread_ms, nspread, 0.5),
-           pct(spread_ms, nspread, 0.99), nspread ? spread_ms[nspread - 1] : 0);
+           pct(spread_ms, nspread, 0.99), nspread ? spread_ms[nspread - 1] : 0, (double)min_ev / secs,
+           (double)min_stamped / secs);
     return 0;
 }

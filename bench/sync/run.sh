@@ -81,7 +81,9 @@ PY
     cc -std=c11 -D_GNU_SOURCE -O2 -g -Icore bench/sync/ingest.c "$BUILD/libkcore.a" \
         $(pkg-config --cflags --libs lua5.4 libuv libcurl libcjson sqlite3 openssl yaml-0.1 zlib) -lm -lpthread \
         -o "$BUILD/bench_ingest"
-    "$BUILD/bench_ingest" --rounds "${SYNC_INGEST_ROUNDS:-5}" "$work"/pages/*.json >"$work/ingest.json" 2>"$work/ingest.log"
+    # (log lines may share stdout: the figures are the line with "machine")
+    "$BUILD/bench_ingest" --rounds "${SYNC_INGEST_ROUNDS:-5}" "$work"/pages/*.json 2>"$work/ingest.log" |
+        grep '^{"machine"' >"$work/ingest.json"
     cat "$work/ingest.json"
     python3 - "$work/ingest.json" >"$work/entry.md" <<'PY'
 import json, os, re, sys, time

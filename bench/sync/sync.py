@@ -121,7 +121,7 @@ def kubilitics(tmp, name, kc, *extra):
     st, detail = get(url + "/api/v1/clusters/" + ready["id"])
     types = json.loads(detail).get("types") if st == 200 else None
     return p, url, {"seconds": round(wall, 2), "cpuSeconds": round(cpu, 2), "peakRssBytes": hwm, "rssBytes": rss,
-                    "objects": ready["objects"], "types": ready["types"],
+                    "objects": ready["objects"], "types": ready.get("resourceTypes", ready.get("types")),
                     "bytesIn": int(float(m.group(1))) if m else None}, types
 
 

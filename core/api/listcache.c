@@ -47,7 +47,7 @@ typedef struct page {
     size_t nns;
     uint32_t *items; /* (handle, stamp) pairs */
     size_t n;
-    buf_t body;
+    api_page_bytes_t *body; /* one reference is the cache's */
     uint64_t last_use;
 } page_t;
 
@@ -92,7 +92,16 @@ void api_listcache_set_page_budget(api_listcache_t *lc, size_t max_pages, size_t
     lc->page_budget = page_budget ? page_budget : 16u << 20;
 }
 
-static size_t page_cost(const page_t *p) { return p->body.cap + p->klen + p->n * 8 + p->nns * sizeof *p->nss + sizeof *p; }
+static size_t page_cost(const page_t *p)
+{
+    return sizeof *p->body + p->body->len + 1 + p->klen + p->n * 8 + p->nns * sizeof *p->nss + sizeof *p;
+}
+
+void api_page_bytes_release(void *pb)
+{
+    api_page_bytes_t *b = pb;
+    if (b && --b->refs == 0) free(b);
+}
 
 static void page_free(page_t *p)
 {
@@ -100,7 +109,7 @@ static void page_free(page_t *p)
     free(p->key);
     free(p->nss);
     free(p->items);
-    buf_free(&p->body);
+    api_page_bytes_release(p->body);
     free(p);
 }
 
@@ -643,8 +652,8 @@ void api_listcache_row(api_listcache_t *lc, store_t *s, store_oid_t o, int64_t n
 
 /* ---- pages ---- */
 
-const buf_t *api_listcache_page_get(api_listcache_t *lc, store_t *s, const void *key, size_t klen,
-                                    const api_list_query_t *q, int64_t now_s)
+api_page_bytes_t *api_listcache_page_get(api_listcache_t *lc, store_t *s, const void *key, size_t klen,
+                                         const api_list_query_t *q, int64_t now_s)
 {
     lc_bind(lc, s);
     page_t *p = map_get(&lc->pages, key, klen);
@@ -685,7 +694,7 @@ const buf_t *api_listcache_page_get(api_listcache_t *lc, store_t *s, const void 
         }
     p->last_use = ++lc->page_tick;
     lc->st.page_hits++;
-    return &p->body;
+    return p->body;
 }
 
 void api_listcache_page_put(api_listcache_t *lc, store_t *s, const void *key, size_t klen, const api_list_query_t *q,
@@ -715,7 +724,11 @@ void api_listcache_page_put(api_listcache_t *lc, store_t *s, const void *key, si
         p->items[2 * i] = pg->items[i];
         p->items[2 * i + 1] = store_obj_stamp(s, pg->items[i]);
     }
-    buf_append(&p->body, body->data, body->len);
+    p->body = xmalloc(sizeof *p->body + body->len + 1);
+    p->body->refs = 1;
+    p->body->len = body->len;
+    memcpy(p->body->data, body->data, body->len);
+    p->body->data[body->len] = '\0';
     p->last_use = ++lc->page_tick;
     /* room: the least recently used go first */
     while (lc->pages.len && (lc->pages.len + 1 > lc->max_pages || lc->page_bytes + page_cost(p) > lc->page_budget)) {

@@ -89,11 +89,22 @@ void api_listcache_cursor(const store_t *s, store_oid_t o, int sort, uint64_t qh
 /* Append o's item JSON, its AGE as of now_s (wall clock seconds). */
 void api_listcache_row(api_listcache_t *lc, store_t *s, store_oid_t o, int64_t now_s, buf_t *out);
 
+/* A kept page's bytes, shared by the cache and the responses still
+ * sending them (each holds a reference; the last one frees them). */
+typedef struct api_page_bytes {
+    uint32_t refs;
+    size_t len;
+    char data[]; /* NUL-terminated */
+} api_page_bytes_t;
+/* Drop one reference (void * for http_res_send_borrowed's release). */
+void api_page_bytes_release(void *pb);
+
 /* A kept page for key, still current for q (kind, namespaces, sort,
  * filter: the same query the page was made with) at now_s; NULL when
- * there is none. The bytes stay valid until the next call on lc. */
-const buf_t *api_listcache_page_get(api_listcache_t *lc, store_t *s, const void *key, size_t klen,
-                                    const api_list_query_t *q, int64_t now_s);
+ * there is none. The bytes stay valid until the next call on lc unless
+ * the caller takes a reference (refs++). */
+api_page_bytes_t *api_listcache_page_get(api_listcache_t *lc, store_t *s, const void *key, size_t klen,
+                                         const api_list_query_t *q, int64_t now_s);
 /* Keep body as the page made by q (pg its items) at now_s. */
 void api_listcache_page_put(api_listcache_t *lc, store_t *s, const void *key, size_t klen, const api_list_query_t *q,
                             const api_list_page_t *pg, int64_t now_s, const buf_t *body);

@@ -124,10 +124,18 @@ void http_req_on_abort(http_req_t *r, void (*fn)(http_req_t *r, void *ud), void 
 /* ---- response ---- */
 /* Add a response header (copied). Must precede send / stream_begin. */
 void http_res_header(http_req_t *r, const char *name, const char *value);
-/* Whole response. Content-Length is set; body copied. */
+/* Whole response. Content-Length is set; the body is written at once as
+ * far as the socket takes it, and only the rest is copied. */
 void http_res_send(http_req_t *r, int status, const char *content_type, const void *body, size_t len);
-/* Whole response, taking ownership of body's bytes (no copy). */
+/* Whole response, taking ownership of body's bytes (no copy: what the
+ * socket does not take at once is queued in place, freed once written). */
 void http_res_send_buf(http_req_t *r, int status, const char *content_type, buf_t *body);
+/* Whole response with a body the server borrows (a cached page shared by
+ * many responses): release(ud) runs exactly once when the connection no
+ * longer needs the bytes — within this call when the socket took them all.
+ * The caller holds a reference on the owner's behalf until then. */
+void http_res_send_borrowed(http_req_t *r, int status, const char *content_type, const void *body, size_t len,
+                            void (*release)(void *ud), void *ud);
 /* The error contract of API.md:
  * {"error":{"code":…,"message":…,"status":…,"requestId":…[,"cluster":…]}} */
 void http_res_error(http_req_t *r, int status, const char *code, const char *message, const char *cluster);

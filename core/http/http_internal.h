@@ -4,8 +4,8 @@
  * how a server, a connection, a request and a WebSocket are laid out and names
  * the functions the files of the module call in each other:
  *
- *   server.c    listener, accept, connection lifecycle, timers, limits, drain
- *   conn_io.c   the output queue (uv_try_write first, uv_write for the rest)
+ *   server.c    listener, accept, connection lifecycle, timers, limits, drain,
+ *               and the output queue (uv_try_write first, uv_write for the rest)
  *   parse.c     llhttp glue: bytes in → requests out, pipelining, errors
  *   router.c    the segment trie behind http_route / http_unroute
  *   request.c   request accessors (path, query, headers, params, id)
@@ -46,6 +46,18 @@ typedef struct route_node route_node_t;
 typedef struct http_hdr {
     uint32_t name_off, name_len, val_off, val_len;
 } http_hdr_t;
+
+/* One piece of a connection's output queue: bytes not yet written, either
+ * copied into the segment's own block (small writes are gathered there) or
+ * borrowed from an owner (a large body) and given back with release. */
+typedef struct http_oseg {
+    struct http_oseg *next;
+    char *data;
+    size_t off, len, cap;          /* unwritten: data[off, len); cap > 0: own block, appendable */
+    void (*release)(void *ud);     /* borrowed: called once when written or dropped */
+    void *ud;
+    bool busy;                     /* handed to uv_write: no more appends */
+} http_oseg_t;
 
 typedef struct http_param {
     const char *name;
@@ -136,8 +148,9 @@ struct http_conn {
     uint64_t deadline_ms; /* lazy timer: when the current phase expires */
     uint64_t timer_due;   /* when the uv timer is armed for, 0 = stopped */
     buf_t pending;        /* input received but not yet consumed */
-    buf_t wbuf;           /* output waiting for the socket */
-    buf_t inflight;       /* output handed to uv_write */
+    http_oseg_t *oq_head, *oq_tail; /* output the socket has not taken yet, in order */
+    size_t oq_bytes;      /* its unwritten bytes */
+    int oq_inflight;      /* how many of the first segments uv_write has */
     buf_t obuf;           /* scratch for a response head / frame header */
     http_conn_t *resume_next;
     http_req_t req;
@@ -184,6 +197,12 @@ struct http_server {
 int conn_write_raw(http_conn_t *c, const uv_buf_t *bufs, int n);
 /* Queue plaintext: through TLS when on. */
 int conn_send(http_conn_t *c, const uv_buf_t *bufs, int n);
+/* The same, followed by body, which is borrowed rather than copied: what the
+ * socket does not take at once stays queued in place, and release(ud) runs
+ * exactly once when the connection no longer needs it (possibly within this
+ * call; always, even when the connection is gone). */
+int conn_send_borrowed(http_conn_t *c, const uv_buf_t *bufs, int n, const char *body, size_t len,
+                       void (*release)(void *ud), void *ud);
 size_t conn_pending_bytes(const http_conn_t *c);
 /* Finish the connection once queued output is written. */
 void conn_end(http_conn_t *c);

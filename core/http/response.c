@@ -2,9 +2,11 @@
  *
  * A response head is formatted into the connection's reused scratch buffer
  * and written together with the body as one iovec list; only what the socket
- * does not take at once is copied (see conn_write_raw). Finishing a response
+ * does not take at once is queued: copied for a borrowed body, kept in place
+ * for an owned (http_res_send_buf) or shared one (http_res_send_borrowed). Finishing a response
  * reports it to the observer and hands the connection back to the parser.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -225,10 +227,37 @@ void http_res_send(http_req_t *r, int status, const char *content_type, const vo
     res_finish(r, status, ka);
 }
 
+void http_res_send_borrowed(http_req_t *r, int status, const char *content_type, const void *body, size_t len,
+                            void (*release)(void *ud), void *ud)
+{
+    if (!res_usable(r, "http_res_send_borrowed")) {
+        if (release) release(ud);
+        return;
+    }
+    if (len <= 2048 || r->head_only || !status_has_body(status)) {
+        /* small (rides in the head) or not sent at all */
+        http_res_send(r, status, content_type, body, len);
+        if (release) release(ud);
+        return;
+    }
+    http_conn_t *c = r->conn;
+    bool ka = res_keep_alive(r);
+    res_head(r, &c->obuf, status, content_type, (long long)len, ka);
+    uv_buf_t h = uv_buf_init(c->obuf.data, (unsigned)c->obuf.len);
+    conn_send_borrowed(c, &h, 1, body, len, release, ud);
+    res_finish(r, status, ka);
+}
+
 void http_res_send_buf(http_req_t *r, int status, const char *content_type, buf_t *body)
 {
-    http_res_send(r, status, content_type, body->data, body->len);
-    buf_free(body);
+    if (body->len <= 2048) {
+        http_res_send(r, status, content_type, body->data, body->len);
+        buf_free(body);
+        return;
+    }
+    size_t len = body->len;
+    char *data = buf_steal(body);
+    http_res_send_borrowed(r, status, content_type, data, len, free, data);
 }
 
 void http_res_error(http_req_t *r, int status, const char *code, const char *message, const char *cluster)

@@ -4,7 +4,8 @@
  * the rest of core/http stands on: accept with a connection limit, the read
  * path (one shared read buffer per server; bytes a connection cannot use yet
  * are kept in its own pending buffer), the write path (uv_try_write first,
- * then one uv_write at a time from a per-connection buffer), one lazily
+ * then one uv_write at a time from a per-connection queue of segments:
+ * small writes copied into blocks, large bodies borrowed in place), one lazily
  * re-armed timer per connection for the header/body/idle/linger phases and
  * WebSocket pings, and closing: abort callbacks run before the handles are
  * closed, memory is freed in the last close callback.
@@ -332,24 +333,82 @@ void conn_request_done(http_conn_t *c, bool keep_alive)
     conn_resume(c);
 }
 
-/* ---- writing ---- */
+/* ---- writing ----
+ *
+ * The output queue is a list of segments (http_oseg_t). Small writes are
+ * copied into the tail segment's block while it has room and is not being
+ * written; a borrowed body is queued as its own segment without a copy.
+ * One uv_write at a time covers the first segments (up to OQ_IOV); they are
+ * freed or released when it completes. */
+
+#define OQ_IOV 16
+#define OQ_BLOCK (16 * 1024)
 
 static void on_write(uv_write_t *w, int status);
 
+static void oseg_free(http_oseg_t *g)
+{
+    if (g->release) g->release(g->ud);
+    else free(g->data);
+    free(g);
+}
+
+static void oq_push(http_conn_t *c, http_oseg_t *g)
+{
+    g->next = NULL;
+    if (c->oq_tail) c->oq_tail->next = g;
+    else c->oq_head = g;
+    c->oq_tail = g;
+    c->oq_bytes += g->len - g->off;
+}
+
+/* Copy bytes to the end of the queue. */
+static void oq_copy(http_conn_t *c, const char *p, size_t n)
+{
+    http_oseg_t *t = c->oq_tail;
+    bool appendable = t && t->cap && !t->busy;
+    if (appendable && t->cap - t->len >= n) {
+        memcpy(t->data + t->len, p, n);
+        t->len += n;
+        c->oq_bytes += n;
+        return;
+    }
+    http_oseg_t *g = xcalloc(1, sizeof *g);
+    g->cap = n > OQ_BLOCK ? n : OQ_BLOCK;
+    g->data = xmalloc(g->cap);
+    memcpy(g->data, p, n);
+    g->len = n;
+    oq_push(c, g);
+}
+
+static void oq_free_all(http_conn_t *c)
+{
+    while (c->oq_head) {
+        http_oseg_t *g = c->oq_head;
+        c->oq_head = g->next;
+        oseg_free(g);
+    }
+    c->oq_tail = NULL;
+    c->oq_bytes = 0;
+    c->oq_inflight = 0;
+}
+
 static void conn_start_write(http_conn_t *c)
 {
-    buf_t t = c->inflight;
-    c->inflight = c->wbuf;
-    c->wbuf = t;
-    buf_reset(&c->wbuf);
-    uv_buf_t b = uv_buf_init(c->inflight.data, (unsigned)c->inflight.len);
+    uv_buf_t b[OQ_IOV];
+    int n = 0;
+    for (http_oseg_t *g = c->oq_head; g && n < OQ_IOV; g = g->next) {
+        b[n++] = uv_buf_init(g->data + g->off, (unsigned)(g->len - g->off));
+        g->busy = true;
+    }
     c->wreq.data = c;
-    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write) != 0) {
-        buf_reset(&c->inflight);
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, b, (unsigned)n, on_write) != 0) {
+        for (http_oseg_t *g = c->oq_head; g; g = g->next) g->busy = false;
         c->broken = true;
         conn_queue_resume(c);
         return;
     }
+    c->oq_inflight = n;
     c->writing = true;
 }
 
@@ -357,19 +416,27 @@ static void on_write(uv_write_t *w, int status)
 {
     http_conn_t *c = w->data;
     c->writing = false;
-    buf_reset(&c->inflight);
-    if (c->state == CONN_CLOSED) return;
+    /* the segments of that write are done (or, on error, moot) */
+    for (int i = 0; i < c->oq_inflight && c->oq_head; i++) {
+        http_oseg_t *g = c->oq_head;
+        c->oq_head = g->next;
+        if (!c->oq_head) c->oq_tail = NULL;
+        c->oq_bytes -= g->len - g->off;
+        oseg_free(g);
+    }
+    c->oq_inflight = 0;
+    if (c->state == CONN_CLOSED) {
+        oq_free_all(c);
+        return;
+    }
     if (status < 0) {
         conn_close(c);
         return;
     }
-    if (c->wbuf.len) {
+    if (c->oq_head) {
         conn_start_write(c);
         return;
     }
-    /* Fully drained: give back memory a burst made us take. */
-    if (c->inflight.cap > 4 * HTTP_READ_BUF) buf_free(&c->inflight);
-    if (c->wbuf.cap > 4 * HTTP_READ_BUF) buf_free(&c->wbuf);
     if (c->state == CONN_ENDING) {
         conn_shutdown(c);
     } else if (c->state == CONN_ACTIVE && c->req.on_drain) {
@@ -377,16 +444,28 @@ static void on_write(uv_write_t *w, int status)
     }
 }
 
-int conn_write_raw(http_conn_t *c, const uv_buf_t *bufs, int n)
+/* Write bufs (and a borrowed body after them) now as far as the socket
+ * takes them; queue the rest. */
+static int conn_write_parts(http_conn_t *c, const uv_buf_t *bufs, int n, const char *body, size_t blen,
+                            void (*release)(void *ud), void *ud)
 {
-    if (c->state == CONN_CLOSED || c->state == CONN_LINGER || c->broken) return ERR_CONFLICT;
+    if (c->state == CONN_CLOSED || c->state == CONN_LINGER || c->broken) {
+        if (release) release(ud);
+        return ERR_CONFLICT;
+    }
     if (c->fake_out) {
         for (int i = 0; i < n; i++) buf_append(c->fake_out, bufs[i].base, bufs[i].len);
+        if (blen) buf_append(c->fake_out, body, blen);
+        if (release) release(ud);
         return 0;
     }
     size_t skip = 0;
-    if (!c->writing && !c->wbuf.len) {
-        int r = uv_try_write((uv_stream_t *)&c->tcp, bufs, (unsigned)n);
+    if (!c->writing && !c->oq_head) {
+        uv_buf_t all[OQ_IOV + 1];
+        int k = 0;
+        for (int i = 0; i < n && k < OQ_IOV; i++) all[k++] = bufs[i];
+        if (blen && k < OQ_IOV + 1) all[k++] = uv_buf_init((char *)body, (unsigned)blen);
+        int r = k ? uv_try_write((uv_stream_t *)&c->tcp, all, (unsigned)k) : 0;
         if (r >= 0) {
             skip = (size_t)r;
         } else if (r != UV_EAGAIN && r != UV_ENOSYS) {
@@ -394,6 +473,7 @@ int conn_write_raw(http_conn_t *c, const uv_buf_t *bufs, int n)
              * own call: mark the connection and close it from the loop. */
             c->broken = true;
             conn_queue_resume(c);
+            if (release) release(ud);
             return ERR_CONFLICT;
         }
     }
@@ -402,11 +482,33 @@ int conn_write_raw(http_conn_t *c, const uv_buf_t *bufs, int n)
             skip -= bufs[i].len;
             continue;
         }
-        buf_append(&c->wbuf, bufs[i].base + skip, bufs[i].len - skip);
+        oq_copy(c, bufs[i].base + skip, bufs[i].len - skip);
         skip = 0;
     }
-    if (c->wbuf.len && !c->writing) conn_start_write(c);
+    if (blen && skip < blen) {
+        http_oseg_t *g = xcalloc(1, sizeof *g);
+        g->data = (char *)body;
+        g->off = skip;
+        g->len = blen;
+        g->release = release ? release : NULL;
+        g->ud = ud;
+        if (!release) {
+            /* nobody owns it beyond this call: copy after all */
+            g->data = xmemdup(body + skip, blen - skip);
+            g->off = 0;
+            g->len = g->cap = blen - skip;
+        }
+        oq_push(c, g);
+    } else if (release) {
+        release(ud);
+    }
+    if (c->oq_head && !c->writing) conn_start_write(c);
     return 0;
+}
+
+int conn_write_raw(http_conn_t *c, const uv_buf_t *bufs, int n)
+{
+    return conn_write_parts(c, bufs, n, NULL, 0, NULL, NULL);
 }
 
 int conn_send(http_conn_t *c, const uv_buf_t *bufs, int n)
@@ -415,9 +517,25 @@ int conn_send(http_conn_t *c, const uv_buf_t *bufs, int n)
     return conn_write_raw(c, bufs, n);
 }
 
+int conn_send_borrowed(http_conn_t *c, const uv_buf_t *bufs, int n, const char *body, size_t len,
+                       void (*release)(void *ud), void *ud)
+{
+    if (c->tls) {
+        /* encrypted output is new bytes anyway */
+        uv_buf_t all[OQ_IOV + 1];
+        int k = 0;
+        for (int i = 0; i < n && k < OQ_IOV; i++) all[k++] = bufs[i];
+        if (len) all[k++] = uv_buf_init((char *)body, (unsigned)len);
+        int rc = tls_send(c, all, k);
+        if (release) release(ud);
+        return rc;
+    }
+    return conn_write_parts(c, bufs, n, body, len, release, ud);
+}
+
 size_t conn_pending_bytes(const http_conn_t *c)
 {
-    return c->wbuf.len + c->inflight.len;
+    return c->oq_bytes;
 }
 
 /* ---- ending and closing ---- */
@@ -466,7 +584,7 @@ void conn_end(http_conn_t *c)
     /* A peer that never reads its last answer must not hold us forever. */
     conn_set_deadline(c, (uint64_t)c->srv->cfg.idle_timeout_ms);
     if (!c->in_process) buf_free(&c->pending);
-    if (!c->writing && !c->wbuf.len && !c->broken)
+    if (!c->writing && !c->oq_head && !c->broken)
         conn_shutdown(c);
     else if (c->broken)
         conn_queue_resume(c);
@@ -485,8 +603,7 @@ static void on_conn_closed(uv_handle_t *h)
     s->nall--;
     req_free(&c->req);
     buf_free(&c->pending);
-    buf_free(&c->wbuf);
-    buf_free(&c->inflight);
+    oq_free_all(c);
     buf_free(&c->obuf);
     tls_conn_free(c);
     free(c);

@@ -42,13 +42,14 @@ export async function until(fn, timeoutMs, what) {
 }
 
 /** A fresh Chromium with its own profile directory; close() removes the profile. */
-export async function launch({ viewport = { width: 1400, height: 900 }, headers = {} } = {}) {
+export async function launch({ viewport = { width: 1400, height: 900 }, headers = {}, hasTouch = false } = {}) {
   if (!fs.existsSync(CHROMIUM)) skip(`${CHROMIUM} not found: apt-get install -y chromium`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "kubilitics-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    hasTouch,
     extraHTTPHeaders: headers,
     args: [
       "--headless",

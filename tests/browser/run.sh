@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # run.sh — the browser tests against real processes.
 #
-# Starts three kubesims — the demo application (plus a restricted user), a
-# 10,000-pod cluster for the virtualised list, and a small one the tests stop
-# to watch its status change — then `kubilitics serve` on all three with
-# trusted proxy headers, and runs tests/browser/run.mjs in headless Chromium.
+# Starts three kubesims — the demo application (plus a restricted user and a
+# CRD with printer columns, tests/browser/fixtures), a 10,000-pod cluster for
+# the virtualised list, and a small one the tests stop to watch its status
+# change — and a fake Prometheus for the demo (fake-prometheus.py), then
+# `kubilitics serve` on all three with trusted proxy headers, and runs
+# tests/browser/run.mjs in headless Chromium.
 # Everything listens on 127.0.0.1 and is stopped on exit.
 set -u
 cd "$(dirname "$0")/../.."
@@ -52,9 +54,13 @@ sim demo --manifests examples/demo --manifests tests/browser/fixtures
 sim big --nodes 100 --pods 10000 --namespaces 20 --no-controllers
 sim victim
 
+/usr/bin/python3 tests/browser/fake-prometheus.py >"$tmp/prom.out" 2>"$tmp/prom.log" &
+pids+=($!)
+prom_url=$(wait_line "$tmp/prom.out") || { tail "$tmp/prom.log"; exit 1; }
+
 "$BUILD/kubilitics" serve --listen 127.0.0.1:0 --data-dir "$tmp/data" --plugins plugins \
   --kubeconfig "$tmp/demo.yaml" --kubeconfig "$tmp/big.yaml" --kubeconfig "$tmp/victim.yaml" \
-  --trust-proxy-headers >"$tmp/kubilitics.out" 2>"$tmp/kubilitics.log" &
+  --prometheus "demo=$prom_url" --trust-proxy-headers >"$tmp/kubilitics.out" 2>"$tmp/kubilitics.log" &
 pids+=($!)
 url=$(wait_line "$tmp/kubilitics.out") || { tail "$tmp/kubilitics.log"; exit 1; }
 # ready = every cluster has listed every type once
@@ -78,6 +84,7 @@ export KUBILITICS_STOP_CLUSTER=victim
 export KUBILITICS_STOP_CLUSTER_CMD="kill $victim_pid"
 export KUBILITICS_SCALE_UP_CMD="kubectl --kubeconfig $tmp/demo.yaml -n shop scale deployment frontend --replicas=6"
 export KUBILITICS_RESTRICTED_USER=ann
+export KUBILITICS_FAKE_PROM_URL=$prom_url
 export BROWSER_ARTIFACTS=${BROWSER_ARTIFACTS:-$BUILD/browser-artifacts}
 node tests/browser/run.mjs "$@"
 rc=$?

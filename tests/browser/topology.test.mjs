@@ -140,3 +140,57 @@ export async function large_graph_mode_engages_and_the_view_still_works() {
     await b.close();
   }
 }
+
+// Touch on the 2D renderer: two fingers spread zoom in about their midpoint, one finger
+// pans, and neither opens anything. Real touch input through the DevTools protocol
+// (Input.dispatchTouchEvent), so the page sees pointer events of type "touch".
+export async function touch_pinch_zooms_and_one_finger_pans_the_2d_graph() {
+  const c = await pickCluster();
+  const { json: topo } = await api(`/clusters/${encodeURIComponent(c.id)}/topology`);
+  if (!topo.nodes.length) skip("the cluster's topology is empty");
+  const b = await launch({ hasTouch: true });
+  try {
+    await b.page.goto(hashFor(c.id, "topology?render=points"));
+    await until(() => b.page.evaluate(() => window.kubiliticsTopology && window.kubiliticsTopology.mode() === "points" && window.kubiliticsTopology.drawnNodes() > 0), 10_000, "graph drawn by the 2D renderer");
+    const stage = await b.page.locator(".graph-stage").boundingBox();
+    const cdp = await b.page.context().newCDPSession(b.page);
+    const touch = (type, pts) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: pts.map(([x, y], id) => ({ x, y, id })) });
+    const cam = () => b.page.evaluate(() => window.kubiliticsTopology.camera());
+    const cx = stage.x + stage.width / 2;
+    const cy = stage.y + stage.height / 2;
+    // Settle the first framing animation, then read the camera.
+    await b.page.waitForTimeout(500);
+    const c0 = await cam();
+
+    // Pinch out: fingers 80 px apart spread to 320 px → 4× closer (within bounds).
+    await touch("touchStart", [[cx - 40, cy], [cx + 40, cy]]);
+    for (let i = 1; i <= 10; i++) {
+      const d = 40 + i * 12;
+      await touch("touchMove", [[cx - d, cy], [cx + d, cy]]);
+    }
+    await touch("touchEnd", []);
+    const c1 = await until(async () => {
+      const k = await cam();
+      return k.ratio < c0.ratio * 0.5 ? k : null;
+    }, 3000, `zoom in by pinch (ratio ${c0.ratio} before)`);
+    // The midpoint did not move, so neither did the graph point under it.
+    assert(Math.abs(c1.x - c0.x) < 0.02 && Math.abs(c1.y - c0.y) < 0.02, `pinch about the centre moved the camera from ${JSON.stringify(c0)} to ${JSON.stringify(c1)}`);
+
+    // One finger drags right by 150 px: the view's centre moves left in the graph.
+    await touch("touchStart", [[cx, cy]]);
+    for (let i = 1; i <= 10; i++) await touch("touchMove", [[cx + i * 15, cy]]);
+    await touch("touchEnd", []);
+    const c2 = await until(async () => {
+      const k = await cam();
+      return k.x < c1.x - 0.01 ? k : null;
+    }, 3000, "pan by one finger");
+    assert(Math.abs(c2.ratio - c1.ratio) < 1e-9, `one-finger pan changed the zoom: ${c1.ratio} → ${c2.ratio}`);
+    assert(Math.abs(c2.y - c1.y) < 0.005, `a horizontal drag moved the camera vertically: ${c1.y} → ${c2.y}`);
+    // Gestures are not taps: nothing was selected.
+    assert(!(await b.page.evaluate(() => location.hash)).includes("sel="), "a gesture selected an object");
+    await screenshot(b.page, "topology-pinched");
+    assert(b.errors.length === 0, `page errors: ${b.errors.join("; ")}`);
+  } finally {
+    await b.close();
+  }
+}

@@ -11,6 +11,7 @@ import time
 import urllib.parse
 
 from harness import BIN, check, check_eq, http_json, run, start, test, wait_for, TestFailure
+from harness import http as http_raw
 
 TOKENS = 'admin-token,admin,1,"system:masters"\nbob-token,bob,2,"devs"\n'
 
@@ -434,6 +435,146 @@ def discovery_lists_core_and_groups(tmp):
         check(n in names, n + " in /api/v1")
     st, _, apps = http_json("GET", s.url + "/apis/apps/v1", headers=H())
     check("deployments/scale" in [r["name"] for r in apps["resources"]], "scale subresource listed")
+
+
+def check_too_large(status_doc, want, what):
+    """The Status kube-apiserver answers for a resourceVersion its cache has
+    not reached (storage.NewTooLargeResourceVersionError)."""
+    check_eq(status_doc["kind"], "Status", what)
+    check_eq(status_doc["code"], 504, what + " code")
+    check_eq(status_doc["reason"], "Timeout", what + " reason")
+    check(status_doc["message"].startswith("Timeout: Too large resource version: %d, current: " % want),
+          "%s message: %r" % (what, status_doc["message"]))
+    check_eq(status_doc["details"]["causes"], [{"reason": "ResourceVersionTooLarge",
+                                                "message": "Too large resource version"}], what + " causes")
+    check_eq(status_doc["details"]["retryAfterSeconds"], 1, what + " retryAfterSeconds")
+
+
+@test
+def list_from_a_future_version_waits_then_is_a_too_large_timeout(tmp):
+    s = kubesim(tmp)
+    cur = int(http_json("GET", s.url + "/api/v1/namespaces", headers=H())[2]["metadata"]["resourceVersion"])
+    want = cur + 1000
+    for q in ("resourceVersion=%d" % want, "resourceVersion=%d&resourceVersionMatch=NotOlderThan" % want):
+        t0 = time.time()
+        st, hdrs, doc = http_json("GET", s.url + "/api/v1/pods?" + q, headers=H())
+        waited = time.time() - t0
+        check_eq(st, 504, q)
+        check(2.5 <= waited < 6, "%s: answered after %.2fs, the cache's 3 s wait" % (q, waited))
+        check_eq(hdrs.get("retry-after"), "1", q + " Retry-After")
+        check_too_large(doc, want, q)
+    # Exact has no cache to wait for: at once
+    t0 = time.time()
+    st, _, doc = http_json("GET", s.url + "/api/v1/pods?resourceVersionMatch=Exact&resourceVersion=%d" % want,
+                           headers=H())
+    check_eq(st, 504)
+    check(time.time() - t0 < 1.5, "Exact answered at once")
+    check_too_large(doc, want, "Exact")
+
+
+@test
+def list_from_a_version_reached_while_waiting_is_served(tmp):
+    s = kubesim(tmp)
+    a = create_pod(s.url, "a")
+    want = int(a["metadata"]["resourceVersion"]) + 1
+    import threading
+    threading.Timer(0.7, lambda: create_pod(s.url, "b")).start()
+    t0 = time.time()
+    st, _, doc = http_json("GET", s.url + "/api/v1/namespaces/default/pods?resourceVersion=%d" % want, headers=H())
+    check_eq(st, 200, "list once the store reached %d: %r" % (want, doc))
+    check(0.5 < time.time() - t0 < 2.5, "it waited for the write")
+    check_eq(sorted(p["metadata"]["name"] for p in doc["items"]), ["a", "b"])
+    check(int(doc["metadata"]["resourceVersion"]) >= want, "not older than asked")
+
+
+@test
+def watch_list_from_a_future_version_gets_a_too_large_error_event(tmp):
+    s = kubesim(tmp)
+    create_pod(s.url, "a")
+    cur = int(http_json("GET", s.url + "/api/v1/pods", headers=H())[2]["metadata"]["resourceVersion"])
+    want = cur + 50
+    t0 = time.time()
+    st, evs = watch_lines(s.url, "/api/v1/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks=true"
+                          "&resourceVersionMatch=NotOlderThan&resourceVersion=%d" % want, 2, timeout=8)
+    check_eq(st, 200, "the error comes on the stream")
+    check(2.5 <= time.time() - t0 < 7, "after the 3 s wait")
+    check_eq(len(evs), 1, "one event then the end: %r" % evs)
+    check_eq(evs[0]["type"], "ERROR")
+    check_too_large(evs[0]["object"], want, "watch-list")
+
+
+@test
+def watch_list_from_an_older_version_sends_the_state_then_the_end_bookmark(tmp):
+    s = kubesim(tmp)
+    a = create_pod(s.url, "a")
+    create_pod(s.url, "b")
+    st, evs = watch_lines(s.url, "/api/v1/namespaces/default/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks"
+                          "=true&resourceVersionMatch=NotOlderThan&resourceVersion=" + a["metadata"]["resourceVersion"],
+                          3)
+    check_eq(st, 200)
+    check_eq([(e["type"], e["object"]["metadata"].get("name")) for e in evs[:2]], [("ADDED", "a"), ("ADDED", "b")])
+    check_eq(evs[2]["type"], "BOOKMARK")
+    check_eq(evs[2]["object"]["metadata"]["annotations"], {"k8s.io/initial-events-end": "true"})
+
+
+@test
+def plain_watch_from_a_future_version_waits_for_the_changes_after_it(tmp):
+    # kube-apiserver does not wait or fail here: the watch is established
+    # and delivers what comes after the resourceVersion.
+    s = kubesim(tmp)
+    a = create_pod(s.url, "a")
+    future = int(a["metadata"]["resourceVersion"]) + 1
+    import threading
+    threading.Timer(0.5, lambda: (create_pod(s.url, "b"), create_pod(s.url, "c"))).start()
+    t0 = time.time()
+    st, evs = watch_lines(s.url, "/api/v1/namespaces/default/pods?watch=1&resourceVersion=%d" % future, 1, timeout=5)
+    check_eq(st, 200)
+    check(time.time() - t0 < 2.5, "no 3 s wait")
+    check_eq([(e["type"], e["object"]["metadata"]["name"]) for e in evs], [("ADDED", "c")])
+
+
+@test
+def token_file_changes_rotate_tokens_without_a_restart(tmp):
+    s = kubesim(tmp)
+    path = os.path.join(tmp, "tokens.csv")
+    url = s.url + "/api/v1/namespaces"
+    check_eq(http_json("GET", url, headers=H("bob-token"))[0], 403, "bob is known (no RBAC)")
+    check_eq(http_json("GET", url, headers=H("carol-token"))[0], 401, "carol not yet")
+    # rotate: bob's token goes, carol's comes (rewritten in place)
+    with open(path, "w") as f:
+        f.write('admin-token,admin,1,"system:masters"\ncarol-token,carol,3,"system:masters"\n')
+    wait_for(lambda: http_json("GET", url, headers=H("carol-token"))[0] == 200, timeout=5, what="carol accepted")
+    check_eq(http_json("GET", url, headers=H("bob-token"))[0], 401, "bob's removed token is refused")
+    check_eq(http_json("GET", url, headers=H("admin-token"))[0], 200, "admin unchanged")
+    # a broken file keeps the tokens in force
+    with open(path, "w") as f:
+        f.write("no-user-here\n")
+    time.sleep(1)
+    check_eq(http_json("GET", url, headers=H("carol-token"))[0], 200, "a bad file changes nothing")
+    check("token file not reloaded" in s.log_text(), "the bad file is logged")
+    # replaced by rename, as a rotation tool would
+    tmpf = path + ".new"
+    with open(tmpf, "w") as f:
+        f.write('admin-token,admin,1,"system:masters"\ndave-token,dave,4,"system:masters"\n')
+    os.rename(tmpf, path)
+    wait_for(lambda: http_json("GET", url, headers=H("dave-token"))[0] == 200, timeout=5, what="dave accepted")
+    check_eq(http_json("GET", url, headers=H("carol-token"))[0], 401, "carol's token is gone")
+
+
+@test
+def metrics_report_the_churn_rate(tmp):
+    s = start([BIN("kubesim"), "--listen", "127.0.0.1:0", "--pods", "60", "--churn", "50", "--seed", "3"])
+    st, _, body = http_raw("GET", s.url + "/metrics")
+    check_eq(st, 200)
+    text = body.decode()
+    check("kubesim_churn_target_per_second 50" in text, text[:300])
+    def done():
+        st, _, b = http_raw("GET", s.url + "/metrics")
+        for line in b.decode().splitlines():
+            if line.startswith("kubesim_churn_changes_total "):
+                return int(line.split()[1]) >= 50
+        return False
+    wait_for(done, timeout=10, what="churn changes counted")
 
 
 run()

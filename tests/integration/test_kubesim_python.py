@@ -126,4 +126,21 @@ def python_apps_api_scales_a_deployment(tmp):
     check_eq(apps.read_namespaced_deployment_scale("web", "default").spec.replicas, 3)
 
 
+@test
+def python_client_list_from_a_future_version_is_a_504_timeout(tmp):
+    import json
+    s, api = kubesim(tmp)
+    v1 = client.CoreV1Api(api)
+    cur = int(v1.list_namespace().metadata.resource_version)
+    try:
+        v1.list_namespaced_pod("default", resource_version=str(cur + 100), resource_version_match="NotOlderThan")
+        raise TestFailure("a list from a future resourceVersion succeeded")
+    except ApiException as e:
+        check_eq(e.status, 504)
+        body = json.loads(e.body)
+        check_eq(body["reason"], "Timeout")
+        check_eq(body["details"]["causes"][0]["reason"], "ResourceVersionTooLarge")
+        check_eq(e.headers.get("Retry-After"), "1")
+
+
 run()

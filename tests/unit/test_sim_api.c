@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "base/buf.h"
 #include "auth.h"
 #include "faults.h"
 #include "sim_yaml.h"
@@ -217,6 +218,104 @@ TEST(yaml_scalars_resolve_like_kubectl)
     cJSON_Delete(docs);
     CHECK_INT(sim_yaml_parse("a: [1\n", 6, "bad.yaml", &docs, &err), SIM_ERR_BAD_REQUEST);
     CHECK(strncmp(err.msg, "bad.yaml:", 9) == 0);
+}
+
+TEST(token_reload_swaps_tokens_and_a_bad_file_keeps_the_old_ones)
+{
+    sim_store_t *s = sim_store_new(NULL);
+    const char *path = write_tmp("t1,alice,u1\nt2,bob,u2\n");
+    err_t err = {0};
+    sim_auth_t *a = sim_auth_new(s, path, 0, &err);
+    CHECK(a != NULL);
+    sim_user_t u;
+    FILE *f = fopen(path, "w");
+    fputs("t1,alice,u1\nt3,carol,u3\n", f);
+    fclose(f);
+    CHECK_INT(sim_auth_reload(a, &err), 0);
+    CHECK_INT(sim_authenticate(a, "Bearer t2", NULL, NULL, 0, &u), ERR_FORBIDDEN);
+    CHECK_INT(sim_authenticate(a, "Bearer t3", NULL, NULL, 0, &u), 0);
+    CHECK_STR(u.name, "carol");
+    f = fopen(path, "w");
+    fputs("only-a-token\n", f);
+    fclose(f);
+    CHECK(sim_auth_reload(a, &err) < 0);
+    CHECK(strstr(err.msg, ":1:") != NULL);
+    CHECK_INT(sim_authenticate(a, "Bearer t3", NULL, NULL, 0, &u), 0);
+    sim_auth_free(a);
+    unlink(path);
+    sim_store_free(s);
+}
+
+/* protobuf encoding helpers for the decoder test */
+static void pb_varint(buf_t *b, uint64_t v)
+{
+    do {
+        unsigned char c = v & 0x7f;
+        v >>= 7;
+        buf_putc(b, (char)(c | (v ? 0x80 : 0)));
+    } while (v);
+}
+
+static void pb_bytes(buf_t *b, uint32_t num, const void *p, size_t n)
+{
+    pb_varint(b, (uint64_t)num << 3 | 2);
+    pb_varint(b, n);
+    buf_append(b, p, n);
+}
+
+static void pb_str(buf_t *b, uint32_t num, const char *s) { pb_bytes(b, num, s, strlen(s)); }
+
+static void pb_msg(buf_t *b, uint32_t num, buf_t *m)
+{
+    pb_bytes(b, num, m->data, m->len);
+    buf_free(m);
+}
+
+TEST(protobuf_role_binding_decodes_to_its_json)
+{
+    buf_t meta = {0}, lab = {0}, subj = {0}, ref = {0}, rb = {0}, tm = {0}, env = {0};
+    pb_str(&meta, 1, "read-pods");
+    pb_str(&meta, 3, "shop");
+    pb_str(&lab, 1, "team");
+    pb_str(&lab, 2, "web");
+    pb_msg(&meta, 11, &lab);
+    pb_varint(&meta, 15 << 3 | 0); /* a varint field (generation-like) is skipped */
+    pb_varint(&meta, 7);
+    pb_str(&subj, 1, "User");
+    pb_str(&subj, 2, "rbac.authorization.k8s.io");
+    pb_str(&subj, 3, "jane");
+    pb_str(&ref, 1, "rbac.authorization.k8s.io");
+    pb_str(&ref, 2, "Role");
+    pb_str(&ref, 3, "pod-reader");
+    pb_msg(&rb, 1, &meta);
+    pb_msg(&rb, 2, &subj);
+    pb_msg(&rb, 3, &ref);
+    pb_str(&tm, 1, "rbac.authorization.k8s.io/v1");
+    pb_str(&tm, 2, "RoleBinding");
+    buf_append(&env, "k8s\0", 4);
+    pb_msg(&env, 1, &tm);
+    pb_msg(&env, 2, &rb);
+    cJSON *o = sim_api_proto_decode(env.data, env.len);
+    CHECK(o != NULL);
+    char *txt = cJSON_PrintUnformatted(o);
+    CHECK_STR(txt, "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\",\"metadata\":{\"name\":"
+                   "\"read-pods\",\"namespace\":\"shop\",\"labels\":{\"team\":\"web\"}},\"subjects\":[{\"kind\":"
+                   "\"User\",\"apiGroup\":\"rbac.authorization.k8s.io\",\"name\":\"jane\"}],\"roleRef\":{"
+                   "\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"pod-reader\"}}");
+    free(txt);
+    cJSON_Delete(o);
+    /* truncated: no tree */
+    CHECK(sim_api_proto_decode(env.data, env.len - 3) == NULL);
+    /* another kind: not decoded */
+    buf_t tm2 = {0}, env2 = {0}, raw = {0};
+    pb_str(&tm2, 2, "Pod");
+    buf_append(&env2, "k8s\0", 4);
+    pb_msg(&env2, 1, &tm2);
+    pb_str(&raw, 1, "x");
+    pb_msg(&env2, 2, &raw);
+    CHECK(sim_api_proto_decode(env2.data, env2.len) == NULL);
+    buf_free(&env);
+    buf_free(&env2);
 }
 
 TEST_MAIN()

@@ -45,7 +45,7 @@ static int apply(fixture_t *f, const char *json)
     cJSON *o = cJSON_Parse(json);
     if (!o) TEST_FAIL_("bad test JSON: %s", json);
     const sim_kind_t *k = sim_kind_by_gvk(f->store, sim_jstr(o, "apiVersion"), sim_jstr(o, "kind"));
-    const char *ns = sim_jstr(sim_jpath(o, "metadata", NULL), "namespace");
+    const char *ns = sim_jstr(sim_jpath(o, "metadata"), "namespace");
     err_t e = {0};
     int rc = sim_create(f->store, k, ns, o, NULL, NULL, &e);
     if (rc < 0) TEST_FAIL_("create failed: %s", e.msg);
@@ -308,7 +308,7 @@ TEST(deployment_gets_a_replicaset_and_running_ready_pods)
     for (int i = 0; i < 20 && ready != 3; i++) {
         run_until(&f, pods_running, &want, 100);
         d = sim_get(f.store, sim_kind_by_kind(f.store, "apps", "Deployment"), "default", "web");
-        ready = sim_jint(sim_jpath(d, "status", NULL), "readyReplicas", 0);
+        ready = sim_jint(sim_jpath(d, "status"), "readyReplicas", 0);
     }
     CHECK_INT(ready, 3);
     /* pods are owned by the ReplicaSet with controller=true and carry the hash label */
@@ -337,8 +337,8 @@ TEST(scaling_a_deployment_down_removes_pods)
 static bool crash_visit(const sim_obj_t *o, void *ud)
 {
     bool *found = ud;
-    const cJSON *cs = cJSON_GetArrayItem(sim_jpath(sim_obj_json(o), "status", "containerStatuses", NULL), 0);
-    const char *why = sim_jstr(sim_jpath(cs, "state", "waiting", NULL), "reason");
+    const cJSON *cs = cJSON_GetArrayItem(sim_jpath(sim_obj_json(o), "status", "containerStatuses"), 0);
+    const char *why = sim_jstr(sim_jpath(cs, "state", "waiting"), "reason");
     if (why && strcmp(why, "CrashLoopBackOff") == 0 && sim_jint(cs, "restartCount", 0) >= 1) *found = true;
     return true;
 }
@@ -364,7 +364,7 @@ static bool pvc_bound(fixture_t *f, void *ud)
 {
     (void)ud;
     const cJSON *p = sim_get(f->store, sim_kind_by_kind(f->store, "", "PersistentVolumeClaim"), "default", "data");
-    const char *ph = sim_jstr(sim_jpath(p, "status", NULL), "phase");
+    const char *ph = sim_jstr(sim_jpath(p, "status"), "phase");
     return ph && strcmp(ph, "Bound") == 0;
 }
 
@@ -377,11 +377,11 @@ TEST(pvc_binds_to_a_volume_provisioned_from_the_default_class)
               "{\"storage\":\"5Gi\"}}}}");
     CHECK(run_until(&f, pvc_bound, NULL, 3000));
     const cJSON *p = sim_get(f.store, sim_kind_by_kind(f.store, "", "PersistentVolumeClaim"), "default", "data");
-    const char *vol = sim_jstr(sim_jpath(p, "spec", NULL), "volumeName");
+    const char *vol = sim_jstr(sim_jpath(p, "spec"), "volumeName");
     CHECK(vol != NULL);
     const cJSON *pv = sim_get(f.store, sim_kind_by_kind(f.store, "", "PersistentVolume"), NULL, vol);
-    CHECK_STR(sim_jstr(sim_jpath(pv, "status", NULL), "phase"), "Bound");
-    CHECK_STR(sim_jstr(sim_jpath(pv, "spec", NULL), "storageClassName"), "standard");
+    CHECK_STR(sim_jstr(sim_jpath(pv, "status"), "phase"), "Bound");
+    CHECK_STR(sim_jstr(sim_jpath(pv, "spec"), "storageClassName"), "standard");
     fx_free(&f);
 }
 
@@ -389,7 +389,7 @@ static bool job_complete(fixture_t *f, void *ud)
 {
     (void)ud;
     const cJSON *j = sim_get(f->store, sim_kind_by_kind(f->store, "batch", "Job"), "default", "once");
-    return sim_jint(sim_jpath(j, "status", NULL), "succeeded", 0) == 1 && sim_jstr(sim_jpath(j, "status", NULL), "completionTime");
+    return sim_jint(sim_jpath(j, "status"), "succeeded", 0) == 1 && sim_jstr(sim_jpath(j, "status"), "completionTime");
 }
 
 TEST(job_runs_its_pod_to_completion)
@@ -408,7 +408,7 @@ static bool unschedulable_event(fixture_t *f, void *ud)
 {
     (void)ud;
     const cJSON *p = sim_get(f->store, sim_kind_by_kind(f->store, "", "Pod"), "default", "picky");
-    const cJSON *c = cJSON_GetArrayItem(sim_jpath(p, "status", "conditions", NULL), 0);
+    const cJSON *c = cJSON_GetArrayItem(sim_jpath(p, "status", "conditions"), 0);
     return c && sim_jstr(c, "reason") && strcmp(sim_jstr(c, "reason"), "Unschedulable") == 0;
 }
 
@@ -420,8 +420,8 @@ TEST(scheduler_leaves_a_pod_pending_when_no_node_matches_its_selector)
               "\"spec\":{\"nodeSelector\":{\"disk\":\"ssd\"},\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}");
     CHECK(run_until(&f, unschedulable_event, NULL, 3000));
     const cJSON *p = sim_get(f.store, sim_kind_by_kind(f.store, "", "Pod"), "default", "picky");
-    CHECK(sim_jstr(sim_jpath(p, "spec", NULL), "nodeName") == NULL);
-    const cJSON *c = cJSON_GetArrayItem(sim_jpath(p, "status", "conditions", NULL), 0);
+    CHECK(sim_jstr(sim_jpath(p, "spec"), "nodeName") == NULL);
+    const cJSON *c = cJSON_GetArrayItem(sim_jpath(p, "status", "conditions"), 0);
     CHECK(strstr(sim_jstr(c, "message"), "didn't match Pod's node affinity/selector") != NULL);
     fx_free(&f);
 }
@@ -432,7 +432,7 @@ static bool slice_has_two(fixture_t *f, void *ud)
     char name[256];
     ctrl_slice_name("default", "web", name, sizeof name);
     const cJSON *s = sim_get(f->store, sim_kind_by_kind(f->store, "discovery.k8s.io", "EndpointSlice"), "default", name);
-    return cJSON_GetArraySize(sim_jpath(s, "endpoints", NULL)) == 2;
+    return cJSON_GetArraySize(sim_jpath(s, "endpoints")) == 2;
 }
 
 TEST(service_gets_an_endpointslice_of_its_ready_pods)
@@ -444,7 +444,7 @@ TEST(service_gets_an_endpointslice_of_its_ready_pods)
               "\"spec\":{\"selector\":{\"app\":\"web\"},\"ports\":[{\"port\":80,\"targetPort\":8080}]}}");
     CHECK(run_until(&f, slice_has_two, NULL, 8000));
     const cJSON *ep = sim_get(f.store, sim_kind_by_kind(f.store, "", "Endpoints"), "default", "web");
-    CHECK_INT(cJSON_GetArraySize(sim_jpath(cJSON_GetArrayItem(sim_jpath(ep, "subsets", NULL), 0), "addresses", NULL)), 2);
+    CHECK_INT(cJSON_GetArraySize(sim_jpath(cJSON_GetArrayItem(sim_jpath(ep, "subsets", NULL), 0), "addresses")), 2);
     fx_free(&f);
 }
 
@@ -510,32 +510,32 @@ static bool check_generated_pod(const sim_obj_t *o, void *ud)
     const char *ns = sim_obj_namespace(o);
     g->pods++;
     const cJSON *pod = sim_obj_json(o);
-    const cJSON *labels = sim_jpath(pod, "metadata", "labels", NULL);
+    const cJSON *labels = sim_jpath(pod, "metadata", "labels");
     ctrl_owner_t ow;
     if (!pod || !ctrl_controller_of(o, &ow) || strcmp(ow.kind, "ReplicaSet") != 0) return g->bad++, true;
     const sim_obj_t *rs = sim_get_obj(st, sim_kind_by_kind(st, "apps", "ReplicaSet"), ns, ow.name);
     if (!rs || strcmp(sim_obj_uid(rs), ow.uid) != 0) return g->bad++, true;
     const cJSON *rst = sim_obj_json(rs);
-    if (!sim_selector_match(sim_jpath(rst, "spec", "selector", NULL), labels)) return g->bad++, true;
+    if (!sim_selector_match(sim_jpath(rst, "spec", "selector"), labels)) return g->bad++, true;
     ctrl_owner_t dow;
     if (!ctrl_controller_of(rs, &dow) || strcmp(dow.kind, "Deployment") != 0) return g->bad++, true;
     const sim_obj_t *dep = sim_get_obj(st, sim_kind_by_kind(st, "apps", "Deployment"), ns, dow.name);
     if (!dep || strcmp(sim_obj_uid(dep), dow.uid) != 0) return g->bad++, true;
     const cJSON *dt = sim_obj_json(dep);
-    if (!sim_selector_match(sim_jpath(dt, "spec", "selector", NULL), labels)) return g->bad++, true;
+    if (!sim_selector_match(sim_jpath(dt, "spec", "selector"), labels)) return g->bad++, true;
     /* the controller would compute the same pod-template-hash */
     char hash[16];
-    ctrl_template_hash(sim_jpath(dt, "spec", "template", NULL), 0, hash);
+    ctrl_template_hash(sim_jpath(dt, "spec", "template"), 0, hash);
     const char *h = sim_obj_label(rs, "pod-template-hash");
     if (!h || strcmp(h, hash) != 0 || strcmp(sim_obj_label(o, "pod-template-hash"), hash) != 0)
         return g->bad++, true;
     const sim_obj_t *svc = sim_get_obj(st, sim_kind_by_kind(st, "", "Service"), ns, dow.name);
-    if (!svc || !sim_labels_match(sim_jpath(sim_obj_json(svc), "spec", "selector", NULL), labels))
+    if (!svc || !sim_labels_match(sim_jpath(sim_obj_json(svc), "spec", "selector"), labels))
         return g->bad++, true;
     /* indexed fields agree with the object */
     const char *node = sim_obj_field(o, "spec.nodeName"), *ip = sim_obj_field(o, "status.podIP");
-    if (!node || strcmp(node, sim_jstr(sim_jpath(pod, "spec", NULL), "nodeName")) != 0) return g->bad++, true;
-    if (!ip || strcmp(ip, sim_jstr(sim_jpath(pod, "status", NULL), "podIP")) != 0) return g->bad++, true;
+    if (!node || strcmp(node, sim_jstr(sim_jpath(pod, "spec"), "nodeName")) != 0) return g->bad++, true;
+    if (!ip || strcmp(ip, sim_jstr(sim_jpath(pod, "status"), "podIP")) != 0) return g->bad++, true;
     if (!sim_get_obj(st, sim_kind_by_kind(st, "", "Node"), NULL, node)) return g->bad++, true;
     return true;
 }
@@ -552,8 +552,8 @@ static bool check_generated_slice(const sim_obj_t *o, void *ud)
     if (!t || !svc || cJSON_GetArraySize(eps) != q.n || q.n == 0) return g->bad++, true;
     cJSON_ArrayForEach(ep, eps)
     {
-        const sim_obj_t *p = sim_get_by_uid(st, sim_jstr(sim_jpath(ep, "targetRef", NULL), "uid"));
-        if (!p || strcmp(sim_obj_name(p), sim_jstr(sim_jpath(ep, "targetRef", NULL), "name")) != 0) g->bad++;
+        const sim_obj_t *p = sim_get_by_uid(st, sim_jstr(sim_jpath(ep, "targetRef"), "uid"));
+        if (!p || strcmp(sim_obj_name(p), sim_jstr(sim_jpath(ep, "targetRef"), "name")) != 0) g->bad++;
     }
     return true;
 }

@@ -595,4 +595,92 @@ TEST(obj_member_parses_one_path_without_the_whole_object)
     sim_store_free(s);
 }
 
+/* ---- member edits on the stored text (sim_update_members) ---- */
+
+static int member_events;
+static void count_member_event(const sim_event_t *ev, void *ud)
+{
+    (void)ev;
+    (void)ud;
+    member_events++;
+}
+
+TEST(member_edits_change_the_text_bump_rv_and_generation_and_index)
+{
+    sim_store_t *s = sim_store_new(NULL);
+    const sim_kind_t *dep = K(s, "apps", "deployments");
+    const sim_obj_t *o = NULL;
+    err_t err = {0};
+    CHECK_INT(sim_create(s, dep, "default",
+                         obj_json("{\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\"}},\"spec\":"
+                                  "{\"replicas\":2,\"paused\":false},\"status\":{\"replicas\":2}}"),
+                         NULL, &o, &err),
+              0);
+    uint64_t rv0 = sim_obj_rv(o);
+    sim_store_subscribe(s, count_member_event, NULL);
+    sim_member_edit_t ed[] = {{"spec.replicas", "3", 0},
+                              {"metadata.labels", "{\"app\":\"web\",\"tier\":\"fe\"}", 0},
+                              {"metadata.annotations", "{\"a\":\"1\"}", 0}, /* absent: added */
+                              {"spec.paused", NULL, 0}};                     /* removed */
+    CHECK_INT(sim_update_members(s, dep, "default", "web", rv0, ed, 4, &o, &err), 0);
+    CHECK_INT(member_events, 1);
+    CHECK(sim_obj_rv(o) == rv0 + 1);
+    const cJSON *t = sim_obj_json(o);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "spec"), "replicas")->valuedouble, 3);
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "spec"), "paused") == NULL);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "metadata"), "generation")->valuedouble, 2);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%llu", (unsigned long long)(rv0 + 1));
+    CHECK_STR(meta_str(o, "resourceVersion"), rv);
+    CHECK_STR(sim_obj_label(o, "tier"), "fe");
+    CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "metadata"), "annotations"), "a")
+                  ->valuestring,
+              "1");
+    /* the text stays valid compact JSON */
+    cJSON *again = cJSON_ParseWithLength(sim_obj_bytes(o).p, sim_obj_bytes(o).n);
+    CHECK(again != NULL);
+    cJSON_Delete(again);
+    /* the same values again: no change, no event, no new resourceVersion */
+    sim_member_edit_t same[] = {{"spec.replicas", "3", 0}};
+    CHECK_INT(sim_update_members(s, dep, "default", "web", 0, same, 1, &o, &err), 0);
+    CHECK_INT(member_events, 1);
+    CHECK(sim_obj_rv(o) == rv0 + 1);
+    /* a status edit does not move the generation */
+    sim_member_edit_t st[] = {{"status", "{\"replicas\":3}", 0}};
+    CHECK_INT(sim_update_members(s, dep, "default", "web", 0, st, 1, &o, &err), 0);
+    CHECK_INT(cJSON_GetObjectItem(cJSON_GetObjectItem(sim_obj_json(o), "metadata"), "generation")->valuedouble, 2);
+    /* a stale resourceVersion, server-owned members, a missing parent */
+    CHECK_INT(sim_update_members(s, dep, "default", "web", rv0, same, 1, NULL, &err), SIM_ERR_CONFLICT);
+    sim_member_edit_t owned[] = {{"metadata.name", "\"x\"", 0}};
+    CHECK_INT(sim_update_members(s, dep, "default", "web", 0, owned, 1, NULL, &err), ERR_INVALID);
+    sim_member_edit_t orphan[] = {{"spec.strategy.type", "\"Recreate\"", 0}};
+    CHECK_INT(sim_update_members(s, dep, "default", "web", 0, orphan, 1, NULL, &err), ERR_INVALID);
+    CHECK_INT(sim_update_members(s, dep, "default", "nope", 0, same, 1, NULL, &err), ERR_NOTFOUND);
+    sim_store_free(s);
+}
+
+TEST(status_update_splices_only_the_status_and_keeps_a_shared_chunk)
+{
+    sim_store_t *s = sim_store_new(NULL);
+    const sim_kind_t *pods = K(s, "", "pods");
+    static const char spec[] = "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}";
+    sim_chunk_t *ch = sim_chunk_new(spec, sizeof spec - 1);
+    static const char body[] = ",\x01,\"status\":{\"phase\":\"Pending\"}";
+    const sim_obj_t *o = NULL;
+    err_t err = {0};
+    CHECK_INT(sim_create_raw(s, pods, "default", "p", sv_make("", 0), sv_make(body, sizeof body - 1), ch, &o, &err),
+              0);
+    cJSON *upd = obj_json("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"ignored\":true},\"status\":"
+                          "{\"phase\":\"Running\",\"podIP\":\"10.0.0.9\"}}");
+    CHECK_INT(sim_update_status(s, pods, "default", upd, NULL, &o, &err), 0);
+    sv_t b = sim_obj_bytes(o);
+    CHECK(memmem(b.p, b.n, spec, sizeof spec - 1) != NULL);
+    CHECK(memmem(b.p, b.n, "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.9\"}}", 46) != NULL);
+    CHECK(memmem(b.p, b.n, "ignored", 7) == NULL);
+    CHECK_STR(sim_obj_field(o, "status.phase"), "Running");
+    CHECK_STR(sim_obj_field(o, "status.podIP"), "10.0.0.9");
+    sim_chunk_unref(ch);
+    sim_store_free(s);
+}
+
 TEST_MAIN()

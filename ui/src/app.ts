@@ -21,6 +21,7 @@ const SHORTCUTS: [string, string][] = [
   ["g c / g t / g r / g e", "Go to clusters / topology / resources / events"],
   ["i", "Toggle incident mode"],
   ["t", "Toggle dark / light theme"],
+  ["w", "Resources: wide columns on / off (kubectl -o wide)"],
   ["f", "Focus the topology on the selected object"],
   ["s y e l", "Selected object: summary, YAML, events, logs"],
   ["Esc", "Close the detail panel or dialog"],
@@ -196,7 +197,8 @@ export class App {
 
   private render(prev: ViewState | null): void {
     const s = this.state;
-    const key = `${s.view}|${s.cluster ?? ""}`;
+    // The full object page is one object's: another object (a link on it, a new URL) gets a new page.
+    const key = `${s.view}|${s.cluster ?? ""}|${s.view === "object" ? (s.selected ?? "") : ""}`;
     if (!this.view || key !== this.viewKey || !prev) {
       this.view?.destroy();
       this.view = this.createView(s);
@@ -356,6 +358,9 @@ export class App {
         break;
       case "t":
         this.toggleTheme();
+        break;
+      case "w":
+        if (s.view === "resources") this.navigate({ wide: !s.wide }, { replace: true });
         break;
       case "?":
         this.help.showModal();

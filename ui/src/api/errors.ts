@@ -139,6 +139,10 @@ export function errorAdvice(err: ApiError): string {
       return "This cluster has no metrics server (metrics.k8s.io).";
     case "gone":
       return "The data moved on; reload the view.";
+    case "prometheus_unreachable":
+      return "Kubilitics cannot reach the cluster's Prometheus. Check that it is running and that its configured URL is right, then retry.";
+    case "prometheus_error":
+      return "The cluster's Prometheus answered with an error (the message above). Retry; if it persists, check Prometheus.";
     default:
       return err.retryable ? "Retry; if it keeps failing, copy the details for support." : "Copy the details for support.";
   }

@@ -11,6 +11,7 @@ import type {
   KubeEvent,
   ObjectId,
   Plugin,
+  PromQueryResult,
   ResourceList,
   Topology,
 } from "./types";
@@ -208,6 +209,16 @@ export class ApiClient {
   }
   metrics(c: string, what: "pods" | "nodes", namespace?: string, signal?: AbortSignal): Promise<unknown> {
     return this.json("GET", `/clusters/${seg(c)}/metrics/${what}${queryString({ namespace })}`, { signal: signal ?? null });
+  }
+
+  /** One named Prometheus query (pod_cpu, node_memory, …); `range` makes it a range query. */
+  promQuery(
+    c: string,
+    name: string,
+    q: { namespace?: string; pod?: string; node?: string; workload?: string; range?: string; step?: string },
+    signal?: AbortSignal,
+  ): Promise<PromQueryResult> {
+    return this.json("GET", `/clusters/${seg(c)}/metrics/query/${seg(name)}${queryString(q)}`, { signal: signal ?? null });
   }
 
   // --- mutations (need write mode and a confirmation token; audited) ---

@@ -16,6 +16,8 @@ export interface Cluster {
   version: string | null;
   objects: number | null;
   lastSync: string | null;
+  /** A Prometheus is configured for the cluster: the named queries can answer. */
+  prometheus?: boolean;
 }
 
 /** Where the server's watch of one resource type stands (reflector state). */
@@ -52,10 +54,39 @@ export interface ResourceItem {
   columns: Record<string, unknown>;
 }
 
+/** One column of a kind's table, in display order (kubectl's table column definitions). */
+export interface ColumnDefinition {
+  /** The key of the value in each item's `columns` (READY, STATUS, REPLICAS, …). */
+  name: string;
+  /** string | integer | number | boolean | date (a date cell is an age: "5m", "3d"). */
+  type: string;
+  /** > 0: shown only in the wide view, as with `kubectl -o wide`. */
+  priority: number;
+  description?: string;
+}
+
 export interface ResourceList {
   items: ResourceItem[];
   continue: string | null;
   resourceVersion: string;
+  kind?: string;
+  /** The kind's columns in display order, AGE last; older servers leave it out. */
+  columnDefinitions?: ColumnDefinition[];
+  remaining?: number;
+}
+
+/** GET /clusters/{c}/metrics/query/{name}: one named Prometheus query's answer. */
+export interface PromQueryResult {
+  cluster: string;
+  query: string;
+  unit: string;
+  promql?: string;
+  rangeSeconds?: number;
+  stepSeconds?: number;
+  resultType: string;
+  truncated: boolean;
+  /** `points` are [epoch ms, value]; NaN and ±Inf arrive as null. */
+  series: { labels: Record<string, string>; points: [number, number | null][] }[];
 }
 
 export type NodeStatus = "ok" | "warning" | "error" | "unknown";

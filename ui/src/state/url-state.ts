@@ -1,6 +1,6 @@
 // The whole view state lives in the URL hash, so a link shows a colleague exactly
 // what you see: view, cluster, scope (namespaces, kinds, label selector, focus + hops),
-// the selected object and its tab, incident mode, grouping, camera and table sort.
+// the selected object and its tab, incident mode, grouping, camera, table sort and wide columns.
 // Hash routing needs nothing from the server beyond serving index.html at "/".
 
 export type ViewName = "clusters" | "topology" | "resources" | "events" | "object";
@@ -37,6 +37,8 @@ export interface ViewState {
   render: "auto" | "webgl" | "points";
   sort: string | null;
   desc: boolean;
+  /** Resource browser: also the wide-only columns (priority > 0), as `kubectl -o wide`. */
+  wide: boolean;
   eventType: string;
 }
 
@@ -61,6 +63,7 @@ export const DEFAULT_STATE: ViewState = {
   render: "auto",
   sort: null,
   desc: false,
+  wide: false,
   eventType: "",
 };
 
@@ -106,6 +109,7 @@ export function encodeState(s: ViewState): string {
   if (s.render !== "auto") put("render", s.render);
   if (s.sort) put("sort", enc(s.sort));
   if (s.desc) put("desc", "1");
+  if (s.wide) put("wide", "1");
   if (s.eventType) put("type", enc(s.eventType));
   return `#${path}${q.length ? `?${q.join("&")}` : ""}`;
 }
@@ -168,6 +172,7 @@ export function decodeState(hash: string): ViewState {
   if (render === "webgl" || render === "points") s.render = render;
   s.sort = text("sort") || null;
   s.desc = get("desc") === "1";
+  s.wide = get("wide") === "1";
   s.eventType = text("type");
   return s;
 }

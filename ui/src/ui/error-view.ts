@@ -66,6 +66,10 @@ function titleFor(err: ApiError): string {
       return "Rate limited";
     case "metrics_unavailable":
       return "No metrics";
+    case "prometheus_unreachable":
+      return "Prometheus unreachable";
+    case "prometheus_error":
+      return "Prometheus error";
     default:
       return "Request failed";
   }

@@ -9,6 +9,10 @@ export interface Column<T> {
   key: string;
   label: string;
   width: string;
+  /** Header tooltip (a column's description, "wide column"). */
+  title?: string | undefined;
+  /** "end": numbers and ages, right-aligned. */
+  align?: "end" | undefined;
   render(row: T): string | Node;
   sortValue?(row: T): string | number;
 }
@@ -59,7 +63,7 @@ export class VirtualTable<T> {
         const sorted = sortKey === c.key;
         return h(
           "div",
-          { class: "vt-th", role: "columnheader", "aria-sort": sorted ? (desc ? "descending" : "ascending") : "none" },
+          { class: `vt-th${c.align === "end" ? " vt-end" : ""}`, role: "columnheader", "aria-sort": sorted ? (desc ? "descending" : "ascending") : "none", title: c.title, dataset: { col: c.key } },
           h("button", { type: "button", class: "vt-sort", onclick: () => this.o.onSort(c.key) }, c.label, sorted ? (desc ? " ▼" : " ▲") : ""),
         );
       }),
@@ -110,7 +114,7 @@ export class VirtualTable<T> {
         el,
         this.columns.map((c) => {
           const v = c.render(row);
-          return h("div", { class: `vt-td vt-${c.key}`, role: "cell", title: typeof v === "string" ? v : undefined }, v);
+          return h("div", { class: `vt-td vt-${c.key.replace(/[^A-Za-z0-9_-]/g, "_")}${c.align === "end" ? " vt-end" : ""}`, role: "cell", title: typeof v === "string" ? v : undefined }, v);
         }),
       );
     }
@@ -152,6 +156,10 @@ export class VirtualTable<T> {
     this.paint();
     const label = this.columns[0] ? this.columns[0].render(this.rows[next]!) : "";
     this.scroller.setAttribute("aria-label", `Row ${next + 1} of ${this.rows.length}: ${typeof label === "string" ? label : ""}`);
+  }
+
+  get columnLabels(): string[] {
+    return this.columns.map((c) => c.label);
   }
 
   get columnKeys(): string[] {

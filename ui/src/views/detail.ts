@@ -1,7 +1,7 @@
 // The detail panel (or full page on phones and shared links) of one object: summary
 // from the live object, read-only YAML (Secret values arrive redacted from the server),
 // the object's events, logs for pods and workloads, CPU/memory sparklines when the
-// cluster has metrics, and its neighbourhood in the topology — each linked by object ID.
+// cluster has metrics (and the last hour from its Prometheus, prom-history.ts), and its neighbourhood in the topology — each linked by object ID.
 
 import { parseObjectId } from "../api/http";
 import type { KubeEvent, Topology } from "../api/types";
@@ -14,6 +14,7 @@ import { toneOf } from "../ui/status";
 import { toYaml } from "../ui/yaml";
 import { createLogsPanel, type LogsPanel } from "./logs";
 import { sparkline, startMetrics } from "./metrics";
+import { startHistory } from "./prom-history";
 
 const LOG_KINDS = new Set(["Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"]);
 
@@ -164,6 +165,8 @@ export function createDetailPanel(ctx: Ctx, state: ViewState, fullPage: boolean)
       if (reason && reason !== "Completed") problem ??= `${reason} (${c.name}, ${c.restartCount ?? 0} restarts)`;
     }
     const metricsBox = h("div", { class: "metrics" });
+    const historyBox = h("div", { class: "history-box" });
+    const usage = bareKind(kind) === "Pod" || bareKind(kind) === "Node";
     const ownerId = (r: { kind: string; name: string; apiVersion?: string }) => {
       const group = r.apiVersion && r.apiVersion.includes("/") ? `.${r.apiVersion.split("/")[0]}` : "";
       return `${r.kind}${group}/${namespace}/${r.name}`;
@@ -217,9 +220,39 @@ export function createDetailPanel(ctx: Ctx, state: ViewState, fullPage: boolean)
             ),
           )
         : null,
-      bareKind(kind) === "Pod" || bareKind(kind) === "Node" ? h("section", null, h("h3", null, "Usage"), metricsBox) : null,
+      usage ? h("section", { class: "usage" }, h("h3", null, "Usage"), metricsBox, historyBox) : null,
     );
-    if (bareKind(kind) === "Pod" || bareKind(kind) === "Node") stopMetrics = startMetrics(ctx, cluster, bareKind(kind) === "Pod" ? "pods" : "nodes", namespace, name, metricsBox, sparkline);
+    if (usage) startUsage(metricsBox, historyBox);
+  }
+
+  /**
+   * metrics.k8s.io sparklines (now), and with a Prometheus the last hour from its named
+   * queries beside them; without metrics.k8s.io, Prometheus alone says nothing is missing.
+   */
+  function startUsage(metricsBox: HTMLElement, historyBox: HTMLElement): void {
+    const k = bareKind(kind);
+    let stopHistory: (() => void) | null = null;
+    let stopped = false;
+    let hasProm = false;
+    const stopNow = startMetrics(ctx, cluster, k === "Pod" ? "pods" : "nodes", namespace, name, metricsBox, sparkline, () => {
+      // No metrics server: say so only when there is no Prometheus to show instead.
+      if (hasProm) replaceChildren(metricsBox, null);
+      else replaceChildren(metricsBox, h("p", { class: "muted" }, "This cluster has no metrics server, so there is no CPU or memory usage."));
+    });
+    stopMetrics = () => {
+      stopped = true;
+      stopNow();
+      stopHistory?.();
+    };
+    void (async () => {
+      // A link opened directly: the cluster list may not be there yet.
+      if (!ctx.clusters.loaded) await ctx.clusters.refresh();
+      if (stopped || ctx.clusters.get(cluster)?.prometheus !== true) return;
+      hasProm = true;
+      if (metricsBox.querySelector("p.muted") && /no metrics server/.test(metricsBox.textContent ?? "")) replaceChildren(metricsBox, null);
+      replaceChildren(historyBox, h("h4", { class: "history-title" }, "Last hour (Prometheus)"), h("div", { class: "history-charts", "data-testid": "prom-history" }));
+      stopHistory = startHistory(ctx.api, cluster, k, namespace, name, historyBox.lastElementChild as HTMLElement);
+    })();
   }
 
   async function showEvents(my: number): Promise<void> {

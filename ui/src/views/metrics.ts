@@ -88,6 +88,8 @@ export function startMetrics(
   name: string,
   box: HTMLElement,
   draw: typeof sparkline,
+  /** Called instead of saying "no metrics server" (the panel has another source: Prometheus). */
+  onUnavailable?: () => void,
 ): () => void {
   const samples: Sample[] = [];
   let stopped = false;
@@ -117,7 +119,8 @@ export function startMetrics(
     } catch (e) {
       if (stopped) return;
       const err = asApiError(e);
-      if (err.code === "metrics_unavailable") replaceChildren(box, h("p", { class: "muted" }, "This cluster has no metrics server, so there is no CPU or memory usage."));
+      if (err.code === "metrics_unavailable" && onUnavailable) onUnavailable();
+      else if (err.code === "metrics_unavailable") replaceChildren(box, h("p", { class: "muted" }, "This cluster has no metrics server, so there is no CPU or memory usage."));
       else replaceChildren(box, errorBanner(err, [{ label: "Retry", run: () => void poll() }], true));
     }
   }

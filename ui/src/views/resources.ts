@@ -1,12 +1,13 @@
 // The resource browser: the cluster's own resource types (GET /clusters/{c}, CRDs
 // included) in sections with their object counts, refreshed when the WebSocket reports a
 // status change of the cluster; and one virtualised table of the chosen kind with the
-// server's columns, sort, text filter and label selector. Pages are fetched with
+// server's columns (its columnDefinitions: order, type, wide-only ones behind the "Wide"
+// toggle — resource-columns.ts), sort, text filter and label selector. Pages are fetched with
 // limit/continue until the list is complete; rows then stay live through a WebSocket
 // subscription (status changes, additions, deletions).
 
 import type { ApiError } from "../api/errors";
-import type { ResourceItem, TopoNode } from "../api/types";
+import type { ColumnDefinition, ResourceItem, TopoNode } from "../api/types";
 import type { Ctx, View } from "../context";
 import type { ViewState } from "../state/url-state";
 import { age, ageOf, h, replaceChildren } from "../ui/dom";
@@ -14,6 +15,7 @@ import { asApiError, errorBanner } from "../ui/error-view";
 import { bareKind, type BrowserSection, type BrowserType, findType, groupResourceTypes } from "../ui/kinds";
 import { toneOf } from "../ui/status";
 import { type Column, VirtualTable } from "../ui/virtual-table";
+import { cellText, type ColumnPlan, type ColumnSpec, columnWidth, compareSortValues, planColumns, renderCell, sortCell } from "./resource-columns";
 
 const PAGE = 1000;
 /** Cluster messages come in bursts (every type relisting): one catalogue refetch per burst. */
@@ -25,15 +27,22 @@ function toneRank(status: string | undefined): number {
   return t === "error" ? 0 : t === "warning" ? 1 : t === "unknown" ? 2 : 3;
 }
 
-function cell(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  if (typeof v === "object") return JSON.stringify(v);
-  return String(v);
+/** "1 Pod", "3 Ingresses", "2 NetworkPolicies". */
+function kindNoun(kind: string, n: number): string {
+  if (n === 1) return kind;
+  if (/(s|x|ch|sh)$/.test(kind)) return `${kind}es`;
+  if (/[^aeiou]y$/.test(kind)) return `${kind.slice(0, -1)}ies`;
+  return `${kind}s`;
 }
+
+const AGE_SPEC: ColumnSpec = { name: "AGE", type: "date", priority: 0, role: "age" };
 
 export function createResourcesView(ctx: Ctx, initial: ViewState): View {
   let state = initial;
   let items: ResourceItem[] = [];
+  // The kind's columns as the server defines them (null: an older server; guessed from rows).
+  let columnDefs: ColumnDefinition[] | null = null;
+  let plan: ColumnPlan | null = null;
   const byId = new Map<string, ResourceItem>();
   let error: ApiError | null = null;
   let loading = false;
@@ -57,6 +66,8 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
   const nsInput = h("input", { id: "res-ns", placeholder: "all namespaces", autocomplete: "off" });
   const labelInput = h("input", { id: "res-labels", placeholder: "app=web", autocomplete: "off", spellcheck: false });
   const filterInput = h("input", { id: "res-filter", type: "search", placeholder: "name, status, column…", autocomplete: "off" });
+  const wideInput = h("input", { id: "res-wide", type: "checkbox" });
+  const wideHint = h("span", { class: "muted small", "data-testid": "wide-hint" });
   const info = h("div", { class: "status-line", "aria-live": "polite" });
   const banner = h("div", { class: "banner-slot" });
   const table = new VirtualTable<ResourceItem>({
@@ -79,6 +90,12 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
         h("div", { class: "field" }, h("label", { for: "res-ns" }, "Namespace"), nsInput),
         h("div", { class: "field" }, h("label", { for: "res-labels" }, "Label selector"), labelInput),
         h("div", { class: "field grow" }, h("label", { for: "res-filter" }, "Filter"), filterInput),
+        h(
+          "div",
+          { class: "field field-check", title: "Also the columns kubectl shows only with -o wide (key w)" },
+          h("label", { for: "res-wide" }, wideInput, " Wide"),
+          wideHint,
+        ),
       ),
       banner,
       table.el,
@@ -92,6 +109,7 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
   labelInput.addEventListener("change", apply);
   labelInput.addEventListener("keydown", (e) => e.key === "Enter" && apply());
   filterInput.addEventListener("input", () => ctx.navigate({ search: filterInput.value }, { replace: true }));
+  wideInput.addEventListener("change", () => ctx.navigate({ wide: wideInput.checked }, { replace: true }));
   kindSelect.addEventListener("change", () => ctx.navigate({ kind: kindSelect.value, selected: null, sort: null }));
 
   const countText = (t: BrowserType): string => (t.objects === null ? (t.forbidden ? "" : "…") : t.objects.toLocaleString());
@@ -178,34 +196,54 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
   }
 
   function columns(): Column<ResourceItem>[] {
-    const extra = new Set<string>();
-    for (const it of items.slice(0, 200)) for (const k of Object.keys(it.columns ?? {})) extra.add(k);
-    // The server's STATUS and AGE columns (kubectl's words) replace the generic ones, so
-    // each shows once: STATUS text coloured by the summarised status, AGE sorted by time.
-    const statusKey = [...extra].find((k) => k.toLowerCase() === "status");
-    const ageKey = [...extra].find((k) => k.toLowerCase() === "age");
+    const p = planColumns(columnDefs, items, state.wide);
+    plan = p;
+    const statusSpec = p.shown.find((c) => c.role === "status") ?? null;
     const cols: Column<ResourceItem>[] = [
       { key: "name", label: "Name", width: "minmax(14rem, 3fr)", render: (r) => r.name, sortValue: (r) => r.name },
       { key: "namespace", label: "Namespace", width: "minmax(7rem, 1fr)", render: (r) => r.namespace || "—", sortValue: (r) => r.namespace },
-      {
+    ];
+    // Without a STATUS column of its own (ConfigMaps, most custom resources) the kind
+    // still gets one: the server's summarised status, which incident mode filters on.
+    if (!statusSpec)
+      cols.push({
         key: "status",
         label: "Status",
-        width: "minmax(8rem, 1.2fr)",
-        render: (r) => {
-          const text = statusKey ? cell(r.columns?.[statusKey]) : "";
-          return h("span", { class: `status-text-${toneOf(r.status)}`, title: r.status }, text || r.status || "—");
-        },
-        sortValue: (r) => `${toneRank(r.status)}${statusKey ? cell(r.columns?.[statusKey]) : (r.status ?? "")}`,
-      },
-    ];
-    for (const k of extra) {
-      if (k === statusKey || k === ageKey || ["name", "namespace"].includes(k.toLowerCase())) continue;
-      cols.push({ key: `c:${k}`, label: k, width: "minmax(6rem, 1fr)", render: (r) => cell(r.columns?.[k]), sortValue: (r) => {
-        const v = r.columns?.[k];
-        return typeof v === "number" ? v : cell(v);
-      } });
+        width: "minmax(7rem, 1fr)",
+        render: (r) => h("span", { class: `status-text-${toneOf(r.status)}`, title: r.status }, r.status || "—"),
+        sortValue: (r) => `${toneRank(r.status)}${r.status ?? ""}`,
+      });
+    for (const spec of p.shown) {
+      const title = [spec.description, spec.priority > 0 ? "wide column (kubectl -o wide)" : ""].filter(Boolean).join(" · ") || undefined;
+      if (spec.role === "status") {
+        // kubectl's words (CrashLoopBackOff), coloured by the summarised status; failing rows sort first.
+        cols.push({
+          key: "status",
+          label: "Status",
+          width: "minmax(8rem, 1.2fr)",
+          title,
+          render: (r) => {
+            const text = renderCell(spec, r);
+            return h("span", { class: `status-text-${toneOf(r.status)}`, title: r.status }, text || r.status || "—");
+          },
+          sortValue: (r) => `${toneRank(r.status)}${renderCell(spec, r) || (r.status ?? "")}`,
+        });
+        continue;
+      }
+      const numeric = spec.role === "age" || ["integer", "number", "date"].includes(spec.type);
+      cols.push({
+        key: spec.role === "age" ? "age" : `c:${spec.name}`,
+        label: spec.role === "age" ? "Age" : spec.name,
+        width: columnWidth(spec),
+        title,
+        align: numeric ? "end" : undefined,
+        render: (r) => renderCell(spec, r),
+        sortValue: (r) => sortCell(spec, r),
+      });
     }
-    cols.push({ key: "age", label: "Age", width: "5rem", render: (r) => (ageKey ? cell(r.columns?.[ageKey]) : "") || ageOf(r.created), sortValue: (r) => -Date.parse(r.created || "0") || 0 });
+    // A server without definitions and rows without an AGE cell still show one.
+    if (!cols.some((c) => c.key === "age"))
+      cols.push({ key: "age", label: "Age", width: "5.5rem", align: "end", render: (r) => renderCell(AGE_SPEC, r), sortValue: (r) => sortCell(AGE_SPEC, r) });
     return cols;
   }
 
@@ -215,17 +253,13 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
     if (state.incident) rows = rows.filter((r) => toneOf(r.status) !== "ok");
     if (q)
       rows = rows.filter(
-        (r) => r.name.toLowerCase().includes(q) || r.namespace.toLowerCase().includes(q) || (r.status ?? "").toLowerCase().includes(q) || Object.values(r.columns ?? {}).some((v) => cell(v).toLowerCase().includes(q)),
+        (r) => r.name.toLowerCase().includes(q) || r.namespace.toLowerCase().includes(q) || (r.status ?? "").toLowerCase().includes(q) || Object.values(r.columns ?? {}).some((v) => cellText(v).toLowerCase().includes(q)),
       );
     const col = cols.find((c) => c.key === state.sort);
     if (col?.sortValue) {
       const sv = col.sortValue;
       const dir = state.desc ? -1 : 1;
-      rows = [...rows].sort((a, b) => {
-        const x = sv(a);
-        const y = sv(b);
-        return (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true })) * dir;
-      });
+      rows = [...rows].sort((a, b) => compareSortValues(sv(a), sv(b)) * dir);
     }
     return rows;
   }
@@ -235,10 +269,13 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
     if (cols.map((c) => c.key).join() !== table.columnKeys.join() || table.sort.key !== state.sort || table.sort.desc !== state.desc) table.setColumns(cols, state.sort, state.desc);
     const rows = visibleRows(cols);
     table.setRows(rows, state.selected);
+    wideInput.checked = state.wide;
+    const wideCount = plan ? (state.wide ? plan.shown.filter((c) => c.priority > 0).length : plan.hidden.length) : 0;
+    wideHint.textContent = wideCount ? (state.wide ? `${wideCount} wide column${wideCount === 1 ? "" : "s"} shown` : `+${wideCount} column${wideCount === 1 ? "" : "s"}`) : "";
     const live = ctx.live.getState().kind === "open";
     replaceChildren(
       info,
-      h("span", { "data-testid": "row-count" }, `${rows.length.toLocaleString()} of ${items.length.toLocaleString()} ${bareKind(state.kind ?? "Pod")}${items.length === 1 ? "" : "s"}`),
+      h("span", { "data-testid": "row-count" }, `${rows.length.toLocaleString()} of ${items.length.toLocaleString()} ${kindNoun(bareKind(listedKind || state.kind || "Pod"), items.length)}`),
       loading ? h("span", { class: "muted" }, complete ? "" : " · loading more…") : null,
       confirmedAt && !live ? h("span", { class: "stale-marker" }, ` · stale: as of ${age(confirmedAt)} ago`) : confirmedAt ? h("span", { class: "live-marker" }, " · live") : null,
     );
@@ -253,6 +290,7 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
     abort = ac;
     items = [];
     byId.clear();
+    columnDefs = null;
     error = null;
     loading = true;
     complete = false;
@@ -269,12 +307,13 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
           ac.signal,
         );
         if (ac.signal.aborted) return;
+        if (Array.isArray(page.columnDefinitions)) columnDefs = page.columnDefinitions;
         for (const it of page.items ?? []) {
           if (state.namespaces.length > 1 && !state.namespaces.includes(it.namespace)) continue;
           if (!byId.has(it.id)) items.push(it);
           byId.set(it.id, it);
         }
-        if (!listedKind && items[0]) listedKind = items[0].kind;
+        if (!listedKind) listedKind = page.kind || items[0]?.kind || "";
         cont = page.continue || null;
         rv = page.resourceVersion || rv;
         confirmedAt = Date.now();
@@ -385,6 +424,9 @@ export function createResourcesView(ctx: Ctx, initial: ViewState): View {
   (window as unknown as { kubiliticsResources?: unknown }).kubiliticsResources = {
     total: () => items.length,
     complete: () => complete,
+    /** The table's column headers as shown, and the server's definitions they came from. */
+    columns: () => table.columnLabels,
+    columnDefinitions: () => columnDefs,
   };
 
   return {

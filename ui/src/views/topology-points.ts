@@ -30,6 +30,7 @@ import { edgeKey, type Change, type GraphStore } from "../state/graph-store";
 import { kindGlyph, kindSize } from "../ui/kinds";
 import { EDGE_TYPES, edgeStyle, type Palette, withAlpha } from "../ui/theme";
 import type { CanvasEvents, DisplayFilter, GraphView, LodState, NodeAttrs, RenderWhy } from "./topology-canvas";
+import { panCamera, pinchCamera, type Pt, type Viewport } from "./gesture";
 import type { Frame, ServerGroup } from "./topology-layers";
 import { type Affine, DISC_MAX_PX, DISC_UNITS, type FrameTitle, LABEL_FONT_PX, type NodeSource, OverlayPainter } from "./topology-overlay";
 
@@ -702,28 +703,53 @@ export class PointsCanvas implements GraphView {
   private bindInput(): void {
     const c = this.canvas;
     let down: { x: number; y: number; cam: Camera; id: number; dragged: boolean } | null = null;
+    // Pointers pressed on the canvas now (touch fingers, or one mouse button / pen).
+    const pressed = new Map<number, Pt>();
+    // A two-finger pinch: the fingers and camera at its start (or at its last re-anchor).
+    let pinch: { a: number; b: number; a0: Pt; b0: Pt; cam: Camera } | null = null;
     let hoverAt: { x: number; y: number } | null = null;
     let hoverReq = 0;
     const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions) => {
       c.addEventListener(type, fn as EventListener, opts);
       this.off.push(() => c.removeEventListener(type, fn as EventListener, opts));
     };
+    const startPinch = () => {
+      const [first, second] = [...pressed.entries()];
+      if (!first || !second) return;
+      pinch = { a: first[0], b: second[0], a0: { ...first[1] }, b0: { ...second[1] }, cam: { ...this.cam } };
+      this.anim = null;
+      // The finger that started a drag now pinches: no click when it lifts.
+      down = null;
+    };
     on("pointerdown", (e) => {
-      if (e.button !== 0) return;
-      down = { x: e.offsetX, y: e.offsetY, cam: { ...this.cam }, id: e.pointerId, dragged: false };
+      if (e.pointerType === "mouse" && e.button !== 0) return;
+      pressed.set(e.pointerId, { x: e.offsetX, y: e.offsetY });
       c.setPointerCapture(e.pointerId);
+      if (pressed.size === 2) startPinch();
+      else if (pressed.size === 1) down = { x: e.offsetX, y: e.offsetY, cam: { ...this.cam }, id: e.pointerId, dragged: false };
     });
     on("pointermove", (e) => {
+      const p = pressed.get(e.pointerId);
+      if (p) {
+        p.x = e.offsetX;
+        p.y = e.offsetY;
+      }
+      if (pinch && p) {
+        const a1 = pressed.get(pinch.a);
+        const b1 = pressed.get(pinch.b);
+        if (a1 && b1) this.setCam(pinchCamera(pinch.cam, pinch.a0, pinch.b0, a1, b1, this.viewport()));
+        return;
+      }
       if (down && e.pointerId === down.id) {
         const dx = e.offsetX - down.x;
         const dy = e.offsetY - down.y;
         if (!down.dragged && Math.abs(dx) + Math.abs(dy) < 4) return;
         down.dragged = true;
         this.anim = null;
-        const k = down.cam.ratio / this.scale1();
-        this.setCam({ x: down.cam.x - dx * k, y: down.cam.y + dy * k, ratio: down.cam.ratio });
+        this.setCam(panCamera(down.cam, down, { x: e.offsetX, y: e.offsetY }, this.viewport()));
         return;
       }
+      if (e.pointerType === "touch") return;
       // Hover picking at most once per frame, however fast the pointer moves.
       hoverAt = { x: e.offsetX, y: e.offsetY };
       if (!hoverReq)
@@ -733,10 +759,22 @@ export class PointsCanvas implements GraphView {
         });
     });
     const up = (e: PointerEvent) => {
+      if (!pressed.delete(e.pointerId)) return;
+      if (c.hasPointerCapture(e.pointerId)) c.releasePointerCapture(e.pointerId);
+      if (pinch) {
+        if (pressed.size >= 2) {
+          startPinch(); // a third finger was down: pinch on with the two left
+        } else {
+          pinch = null;
+          // The finger left down pans on from where it is, without a jump and without a click.
+          const rest = [...pressed.entries()][0];
+          if (rest) down = { x: rest[1].x, y: rest[1].y, cam: { ...this.cam }, id: rest[0], dragged: true };
+        }
+        return;
+      }
       if (!down || e.pointerId !== down.id) return;
       const d = down;
       down = null;
-      if (c.hasPointerCapture(e.pointerId)) c.releasePointerCapture(e.pointerId);
       if (d.dragged || e.type === "pointercancel") return;
       const id = this.pick(e.offsetX, e.offsetY);
       if (id) this.events.onClick(id);
@@ -764,6 +802,11 @@ export class PointsCanvas implements GraphView {
     this.off.push(() => {
       if (hoverReq) cancelAnimationFrame(hoverReq);
     });
+  }
+
+  /** The viewport for the gesture arithmetic (gesture.ts): size, scale and zoom bounds. */
+  private viewport(): Viewport {
+    return { width: this.width, height: this.height, scale: this.scale1(), minRatio: (220 * this.ppu1()) / 900, maxRatio: 8 };
   }
 
   /** Zooms by `k` (ratio multiplier) keeping the point under (px, py) where it is. */
