@@ -43,12 +43,13 @@ struct api_rvwait {
 
 void sim_api_too_large_json(buf_t *b, uint64_t want, uint64_t cur)
 {
-    buf_printf(b,
-               "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
-               "\"Timeout: Too large resource version: %llu, current: %llu\",\"reason\":\"Timeout\",\"details\":"
-               "{\"causes\":[{\"reason\":\"ResourceVersionTooLarge\",\"message\":\"Too large resource version\"}],"
-               "\"retryAfterSeconds\":1},\"code\":504}",
-               (unsigned long long)want, (unsigned long long)cur);
+    buf_printf(
+        b,
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
+        "\"Timeout: Too large resource version: %llu, current: %llu\",\"reason\":\"Timeout\",\"details\":"
+        "{\"causes\":[{\"reason\":\"ResourceVersionTooLarge\",\"message\":\"Too large resource version\"}],"
+        "\"retryAfterSeconds\":1},\"code\":504}",
+        (unsigned long long)want, (unsigned long long)cur);
 }
 
 void sim_api_send_too_large(api_req_t *q, uint64_t want)
@@ -59,14 +60,19 @@ void sim_api_send_too_large(api_req_t *q, uint64_t want)
     sim_api_send_buf(q, 504, &b);
 }
 
-static void wait_closed(uv_handle_t *h) { free(h->data); }
+static void wait_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
 
 /* Unlink and close; the request (if any) goes back to the caller. */
 static api_req_t *wait_end(api_rvwait_t *w)
 {
     sim_api_t *api = w->api;
-    if (w->prev) w->prev->next = w->next;
-    else api->rvwaits = w->next;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        api->rvwaits = w->next;
     if (w->next) w->next->prev = w->prev;
     uv_timer_stop(&w->timer);
     uv_close((uv_handle_t *)&w->timer, wait_closed);
