@@ -114,8 +114,7 @@ fuzz: deps
 lint:
 	clang-tidy --quiet $(CORE_SRC) $(SIM_SRC) -- $(CFLAGS) 2>/dev/null | grep -E 'warning|error' || true
 	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 \
-	    --suppress=missingIncludeSystem -Icore \
-	    '-DcJSON_ArrayForEach(e,a)=for((e)=(a)?(a)->child:0;(e);(e)=(e)->next)' core sim
+	    --suppress=missingIncludeSystem -Icore -Isim --include=tools/cppcheck-macros.h core sim
 
 format:
 	clang-format -i $(CORE_SRC) $(wildcard core/*/*.h) $(wildcard sim/*.[ch]) core/main.c
