@@ -69,7 +69,12 @@ def kubesim(tmp, name, *extra):
     p = subprocess.Popen([os.path.join(BUILD, "kubesim"), "--listen", "127.0.0.1:0", "--nodes", str(NODES),
                           "--pods", str(PODS), "--namespaces", str(NAMESPACES), "--kubeconfig-out", kc] + list(extra),
                          stdout=open(out, "w"), stderr=open(os.path.join(tmp, name + ".log"), "w"))
-    url = started(p, out, 900)
+    try:
+        url = started(p, out, 900)
+    except BaseException:
+        p.kill()
+        p.wait()
+        raise
     log("kubesim %s ready in %.0f s at %s" % (name, time.time() - t0, url))
     return p, url, kc, time.time() - t0
 
@@ -105,24 +110,31 @@ def kubilitics(tmp, name, kc, *extra):
     p = subprocess.Popen([os.path.join(BUILD, "kubilitics"), "serve", "--kubeconfig", kc, "--listen", "127.0.0.1:0",
                           "--data-dir", os.path.join(tmp, name + ".data"), "--plugins", os.path.join(ROOT, "plugins")]
                          + list(extra), stdout=open(out, "w"), stderr=open(errp, "w"))
-    url = started(p, out, 60)
-    while True:
-        st, body = get(url + "/readyz")
-        if st == 200:
-            break
-        if p.poll() is not None or time.time() - t0 > 1800:
-            raise SystemExit("kubilitics did not sync: %r" % body[:300])
-        time.sleep(0.1)
-    wall = time.time() - t0
-    cpu, hwm, rss = proc_stats(p.pid)
-    ready = json.loads(body)["checks"]["clusters"][0]
-    _, metrics = get(url + "/metrics")
-    m = re.search(rb'^kube_response_bytes_total\{cluster="[^"]+"\} (\S+)$', metrics, re.M)
-    st, detail = get(url + "/api/v1/clusters/" + ready["id"])
-    types = json.loads(detail).get("types") if st == 200 else None
-    return p, url, {"seconds": round(wall, 2), "cpuSeconds": round(cpu, 2), "peakRssBytes": hwm, "rssBytes": rss,
-                    "objects": ready["objects"], "types": ready.get("resourceTypes", ready.get("types")),
-                    "bytesIn": int(float(m.group(1))) if m else None}, types
+    try:
+        url = started(p, out, 60)
+        while True:
+            st, body = get(url + "/readyz")
+            if st == 200:
+                break
+            if p.poll() is not None or time.time() - t0 > 1800:
+                raise SystemExit("kubilitics did not sync: %r" % body[:300])
+            time.sleep(0.1)
+        wall = time.time() - t0
+        cpu, hwm, rss = proc_stats(p.pid)
+        ready = json.loads(body)["checks"]["clusters"][0]
+        _, metrics = get(url + "/metrics")
+        m = re.search(rb'^kube_response_bytes_total\{cluster="[^"]+"\} (\S+)$', metrics, re.M)
+        st, detail = get(url + "/api/v1/clusters/" + ready["id"])
+        types = json.loads(detail).get("types") if st == 200 else None
+        return p, url, {"seconds": round(wall, 2), "cpuSeconds": round(cpu, 2), "peakRssBytes": hwm,
+                        "rssBytes": rss, "objects": ready["objects"],
+                        "types": ready.get("resourceTypes", ready.get("types")),
+                        "bytesIn": int(float(m.group(1))) if m else None}, types
+    except BaseException:
+        # not yet in the caller's list of processes to stop: stop it here
+        p.kill()
+        p.wait()
+        raise
 
 
 REFERENCE = r'''

@@ -246,16 +246,23 @@ static void malformed(kube_reflector_t *r, const char *what)
 
 /* ---- list ---- */
 
-/* ---- list pages, one item at a time ----
+/* ---- list pages ----
  *
- * A page of 500 pods is ~150,000 cJSON nodes. Parsed as one tree and freed
- * at once, they fill malloc's fast bins, and the next allocation of a
- * kilobyte or more consolidates them all (glibc's malloc_consolidate): in a
- * 150,000-pod sync that was a third of the CPU. So the page is cut into its
- * items with a small scanner (strings and nesting only; cJSON still does the
- * real parsing), each item's metadata.resourceVersion is read from its text
- * for the ordering, and the items are parsed, delivered and freed one by
- * one: the working set stays one object, its nodes reused at once. */
+ * A page of 500 pods is ~150,000 JSON nodes. With cJSON's own parser, one
+ * malloc each: freed at once they filled malloc's fast bins, and the next
+ * allocation of a kilobyte or more consolidated them all (glibc's
+ * malloc_consolidate, a third of a 150,000-pod sync's CPU); parsed item by
+ * item, malloc and free were still a quarter. Now every tree is built by
+ * base/jsonarena in the reflector's arena and dropped in one step:
+ *   - a page of up to PAGE_TREE_MAX bytes is parsed whole, in one pass;
+ *     its items are sorted by resourceVersion by pointer and delivered from
+ *     the tree (ingest_whole);
+ *   - a larger body (an unpaged list) or a page that does not parse is cut
+ *     into its items by the small scanner below (strings and nesting only),
+ *     each item's metadata.resourceVersion read from its text for the
+ *     ordering, and the items parsed and delivered one by one, the arena
+ *     reset after each: memory stays one object, and a broken item costs a
+ *     counter, not the page. */
 
 typedef struct item_span {
     const char *s;
