@@ -89,6 +89,9 @@ struct api_cluster {
     api_metrics_t *metrics;
     api_listcache_t *lists;   /* list orders and rows (resources.c), made on first use */
     struct api_prom_req *prom_reqs; /* Prometheus queries in flight (prom.c) */
+    /* topology.c: the content ETag last answered per query, valid while the
+     * store generation is unchanged (a direct-mapped table of scope hashes) */
+    struct api_topo_tag { uint64_t scope, gen, tag; } topo_tags[64];
     /* kind ID → discovery entry, rebuilt when discovery changes */
     map_t kinds;
     const void *kinds_src;

@@ -1,9 +1,12 @@
 /* topology.c — GET /clusters/{c}/topology, /topology.svg, /topology.dot.
  *
  * The graph engine answers the query; this file decides the scope the
- * asker may see and caches nothing but an ETag: a hash of the store
- * generation, the query, the format and the asker's visibility, so an
- * unchanged scope answers 304 without running the query.
+ * asker may see. The ETag is a hash of the scope (query, format, the
+ * asker's visibility) and of the answer's content, so a scope whose nodes,
+ * edges and positions did not change answers 304 even while the rest of
+ * the cluster churns; the last tag of each scope is remembered with the
+ * store generation, so a repeat while nothing at all changed answers 304
+ * without running the query.
  *
  * Visibility for a restricted user: a namespace or whole-cluster query runs
  * over the namespaces where the user may list something, restricted to the
@@ -28,6 +31,7 @@ static const char *const FMT_TYPES[] = {"application/json", "image/svg+xml", "te
 
 typedef struct topo_st {
     int fmt;
+    uint64_t scope, gen; /* scope_of() and the store generation the query ran at */
     char **nss;
     size_t nns;
     char **kinds;
@@ -86,11 +90,11 @@ static char **multi(http_req_t *r, const char *name, size_t *n)
 
 static uint64_t mix(uint64_t h, const void *p, size_t n) { return (h ^ hash_bytes(p, n)) * 1099511628211ull; }
 
-static void etag_of(api_req_t *q, topo_st_t *st, char *out, size_t cap)
+/* The scope of a request: the query, format, cluster and the asker's
+ * visibility — everything that decides an answer except the data. */
+static uint64_t scope_of(api_req_t *q, topo_st_t *st)
 {
     uint64_t h = 1469598103934665603ull;
-    uint64_t gen = store_generation(cluster_store(q->c));
-    h = mix(h, &gen, sizeof gen);
     sv_t qs = http_req_query_string(q->r);
     h = mix(h, qs.p ? qs.p : "", qs.n);
     h = mix(h, &st->fmt, sizeof st->fmt);
@@ -102,8 +106,24 @@ static void etag_of(api_req_t *q, topo_st_t *st, char *out, size_t cap)
         h = mix(h, k, kl);
         h = mix(h, &vg, sizeof vg);
     }
-    snprintf(out, cap, "\"t%016llx\"", (unsigned long long)h);
+    return h;
 }
+
+/* The content of a JSON answer leaves out its top-level resourceVersion:
+ * that is a position in the whole cluster's stream and moves with changes
+ * anywhere, while the tag is about this scope. */
+static uint64_t content_of(const buf_t *b, int fmt)
+{
+    static const char pat[] = "\"resourceVersion\":\"";
+    const char *p = fmt == FMT_JSON && b->data ? strstr(b->data, pat) : NULL;
+    if (!p) return hash_bytes(b->data ? b->data : "", b->len);
+    size_t at = (size_t)(p - b->data) + sizeof pat - 1, end = at;
+    while (end < b->len && b->data[end] != '"') end++;
+    uint64_t h = mix(1469598103934665603ull, b->data, at);
+    return mix(h, b->data + end, b->len - end);
+}
+
+static void tag_str(uint64_t tag, char out[24]) { snprintf(out, 24, "\"t%016llx\"", (unsigned long long)tag); }
 
 static bool etag_matches(http_req_t *r, const char *etag)
 {
@@ -137,7 +157,33 @@ static void set_position(api_req_t *q, buf_t *b)
     buf_free(&pos);
 }
 
-static void send_result(api_req_t *q, topo_st_t *st, graph_result_t *res, const char *etag)
+/* Answers body b (the query's result in st's format): the ETag is the
+ * scope with the content, so an unchanged scope answers 304 even when the
+ * rest of the cluster moved; the tag is remembered for the store
+ * generation the query ran at, so a repeat with nothing changed is 304
+ * without running the query (topo_run). */
+static void answer(api_req_t *q, topo_st_t *st, buf_t *b)
+{
+    uint64_t tag = mix(st->scope, &(uint64_t){content_of(b, st->fmt)}, sizeof(uint64_t));
+    struct api_topo_tag *t = &q->ac->topo_tags[st->scope % (sizeof q->ac->topo_tags / sizeof q->ac->topo_tags[0])];
+    *t = (struct api_topo_tag){.scope = st->scope, .gen = st->gen, .tag = tag};
+    char etag[24];
+    tag_str(tag, etag);
+    int fmt = st->fmt;
+    topo_free(st);
+    q->st = NULL;
+    q->on_gone = NULL;
+    http_res_header(q->r, "ETag", etag);
+    http_res_header(q->r, "Cache-Control", "no-cache");
+    if (etag_matches(q->r, etag)) {
+        buf_free(b);
+        api_req_send(q, 304, NULL, b);
+        return;
+    }
+    api_req_send(q, 200, FMT_TYPES[fmt], b);
+}
+
+static void send_result(api_req_t *q, topo_st_t *st, graph_result_t *res)
 {
     buf_t b = {0};
     if (st->fmt == FMT_JSON) {
@@ -146,13 +192,7 @@ static void send_result(api_req_t *q, topo_st_t *st, graph_result_t *res, const 
     } else if (st->fmt == FMT_SVG) graph_result_svg(res, &b);
     else graph_result_dot(res, &b);
     graph_result_free(res);
-    http_res_header(q->r, "ETag", etag);
-    http_res_header(q->r, "Cache-Control", "no-cache");
-    int fmt = st->fmt;
-    topo_free(st);
-    q->st = NULL;
-    q->on_gone = NULL;
-    api_req_send(q, 200, FMT_TYPES[fmt], &b);
+    answer(q, st, &b);
 }
 
 static graph_result_t *run(api_req_t *q, graph_query_t *gq)
@@ -247,9 +287,13 @@ static void filtered_json(api_req_t *q, graph_result_t *res, const bool *vis, bu
 static void topo_run(api_req_t *q)
 {
     topo_st_t *st = q->st;
-    char etag[40];
-    etag_of(q, st, etag, sizeof etag);
-    if (etag_matches(q->r, etag)) {
+    st->scope = scope_of(q, st);
+    st->gen = store_generation(cluster_store(q->c));
+    const struct api_topo_tag *t =
+        &q->ac->topo_tags[st->scope % (sizeof q->ac->topo_tags / sizeof q->ac->topo_tags[0])];
+    char etag[24];
+    tag_str(t->tag, etag);
+    if (t->scope == st->scope && t->gen == st->gen && etag_matches(q->r, etag)) {
         http_res_header(q->r, "ETag", etag);
         topo_free(st);
         q->st = NULL;
@@ -265,7 +309,7 @@ static void topo_run(api_req_t *q)
     bool restricted = q->view && !api_view_is_admin(q->view);
     if (!restricted) {
         graph_result_t *res = run(q, &gq);
-        if (res) send_result(q, st, res, etag);
+        if (res) send_result(q, st, res);
         return;
     }
     store_t *s = cluster_store(q->c);
@@ -295,7 +339,7 @@ static void topo_run(api_req_t *q)
         }
         if (!hidden) {
             free(vis);
-            send_result(q, st, res, etag);
+            send_result(q, st, res);
             return;
         }
         if (st->fmt != FMT_JSON) {
@@ -311,12 +355,7 @@ static void topo_run(api_req_t *q)
         filtered_json(q, res, vis, &b);
         free(vis);
         graph_result_free(res);
-        http_res_header(q->r, "ETag", etag);
-        http_res_header(q->r, "Cache-Control", "no-cache");
-        topo_free(st);
-        q->st = NULL;
-        q->on_gone = NULL;
-        api_req_json(q, 200, &b);
+        answer(q, st, &b);
         return;
     }
     /* Namespace or whole-cluster scope: the namespaces where the user may
@@ -382,7 +421,7 @@ static void topo_run(api_req_t *q)
     free(kinds);
     free(keep_ns);
     free(allowed);
-    if (res) send_result(q, st, res, etag);
+    if (res) send_result(q, st, res);
 }
 
 static void topology(http_req_t *r, api_t *api, int fmt)

@@ -238,6 +238,15 @@ def topology_scopes_formats_and_etag(tmp):
                 body={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "etag-bump", "namespace": "shop"}})
     wait_for(lambda: env.raw("GET", "/topology?namespace=shop", headers={"If-None-Match": etag})[0] == 200,
              what="a new ETag after a change")
+    # a change elsewhere in the cluster leaves this scope's tag valid
+    st, hdrs, _ = env.raw("GET", "/topology?namespace=shop")
+    etag = hdrs.get("etag")
+    env.sim_req("POST", "/api/v1/namespaces/default/configmaps",
+                body={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "elsewhere", "namespace": "default"}})
+    wait_for(lambda: any(i["name"] == "elsewhere" for i in env.get("/resources/configmaps?namespace=default")[2]["items"]),
+             what="the other namespace's change in the store")
+    st, _, body = env.raw("GET", "/topology?namespace=shop", headers={"If-None-Match": etag})
+    check_eq(st, 304, "a scope untouched by the change keeps its tag")
     st, _, f = env.get("/topology?focus=" + q("Deployment.apps/shop/cart") + "&depth=2")
     check_eq(st, 200, "focus")
     check("Deployment.apps/shop/cart" in {n["id"] for n in f["nodes"]}, "focus node present")
