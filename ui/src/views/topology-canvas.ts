@@ -20,21 +20,10 @@ import { edgeKey, type Change, type GraphStore } from "../state/graph-store";
 import { bareKind, kindGlyph, kindSize } from "../ui/kinds";
 import { edgeStyle, type Palette, withAlpha } from "../ui/theme";
 import type { ServerGroup } from "./topology-layers";
-import { type Affine, DISC_MAX_PX, DISC_MIN_PX, DISC_UNITS, type FrameTitle, type NodeSource, OverlayPainter } from "./topology-overlay";
+import { type Affine, DISC_MAX_PX, DISC_MIN_PX, DISC_UNITS, type FrameTitle, type NodeSource, type OverlayNode, OverlayPainter, passesFilter } from "./topology-overlay";
 import { PointsCanvas } from "./topology-points";
 
-export interface NodeAttrs {
-  x: number;
-  y: number;
-  size: number;
-  label: string;
-  kind: string;
-  glyph: string;
-  status: string;
-  namespace: string;
-  group: string;
-  /** Set on aggregate nodes standing for a collapsed group. */
-  aggregate?: number;
+export interface NodeAttrs extends OverlayNode {
   [k: string]: unknown;
 }
 
@@ -390,17 +379,8 @@ export class TopologyCanvas implements GraphView {
     this.sigma?.refresh({ skipIndexation: true });
   }
 
-  /** Whether the display filter lets a node through (aggregates always pass). */
   private nodeShown(id: string, a: NodeAttrs): boolean {
-    if (a.aggregate !== undefined) return true;
-    const f = this.filter;
-    if (f.visible && !f.visible.has(id)) return false;
-    if (f.kindOk) {
-      let ok = this.kindMemo.get(a.kind);
-      if (ok === undefined) this.kindMemo.set(a.kind, (ok = f.kindOk(a.kind)));
-      if (!ok) return false;
-    }
-    return true;
+    return passesFilter(this.filter, this.kindMemo, id, a);
   }
 
   private reduceNode(id: string, data: NodeAttrs): Partial<NodeAttrs> & Record<string, unknown> {

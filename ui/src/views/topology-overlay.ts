@@ -6,6 +6,7 @@
 // graph coordinates (server x, server y negated) — and the graph → viewport transform.
 
 import type { Palette } from "../ui/theme";
+import type { DisplayFilter } from "./topology-canvas";
 import { ellipsize, type Frame, framesFromNodes, framesFromServer, kindRank, type LabelCandidate, Occupancy, placeLabels, type Rect, type ServerGroup } from "./topology-layers";
 
 /** What the overlay needs of a node (graph coordinates: y up). */
@@ -20,6 +21,19 @@ export interface OverlayNode {
   namespace: string;
   group: string;
   aggregate?: number;
+}
+
+/** Whether display filter f lets a node through (aggregates always pass);
+ * memo caches f.kindOk per kind and is reset whenever f changes. */
+export function passesFilter(f: DisplayFilter, memo: Map<string, boolean>, id: string, a: OverlayNode): boolean {
+  if (a.aggregate !== undefined) return true;
+  if (f.visible && !f.visible.has(id)) return false;
+  if (f.kindOk) {
+    let ok = memo.get(a.kind);
+    if (ok === undefined) memo.set(a.kind, (ok = f.kindOk(a.kind)));
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /** Calls fn for every node the renderer shows (hidden ones left out). */

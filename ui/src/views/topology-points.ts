@@ -32,7 +32,7 @@ import { EDGE_TYPES, edgeStyle, type Palette, withAlpha } from "../ui/theme";
 import type { CanvasEvents, DisplayFilter, GraphView, LodState, NodeAttrs, RenderWhy } from "./topology-canvas";
 import { panCamera, pinchCamera, type Pt, type Viewport } from "./gesture";
 import type { Frame, ServerGroup } from "./topology-layers";
-import { type Affine, DISC_MAX_PX, DISC_UNITS, type FrameTitle, LABEL_FONT_PX, type NodeSource, OverlayPainter } from "./topology-overlay";
+import { type Affine, DISC_MAX_PX, DISC_UNITS, type FrameTitle, LABEL_FONT_PX, type NodeSource, OverlayPainter, passesFilter } from "./topology-overlay";
 
 /** Smallest node radius (pixels per kind-size unit) when zoomed out: dots, not blobs. */
 const POINT_MIN_PX = 1.5;
@@ -451,15 +451,7 @@ export class PointsCanvas implements GraphView {
   }
 
   private computeShown(id: string, a: NodeAttrs): boolean {
-    if (a.aggregate !== undefined) return true;
-    const f = this.filter;
-    if (f.visible && !f.visible.has(id)) return false;
-    if (f.kindOk) {
-      let ok = this.kindMemo.get(a.kind);
-      if (ok === undefined) this.kindMemo.set(a.kind, (ok = f.kindOk(a.kind)));
-      if (!ok) return false;
-    }
-    return true;
+    return passesFilter(this.filter, this.kindMemo, id, a);
   }
 
   private recomputeShown(): void {
