@@ -438,50 +438,6 @@ static void pod_got(const kube_response_t *res, void *ud)
     if (--w->pods_left == 0) wl_begin_streams(w);
 }
 
-typedef struct collect {
-    store_t *s;
-    uint32_t pod_kind;
-    store_oid_t pods[LOG_MAX_PODS * 4];
-    size_t n;
-    int depth;
-} collect_t;
-
-static void uid_bytes(const char *uid, uint8_t out[16])
-{
-    memset(out, 0, 16);
-    int k = 0;
-    for (const char *p = uid; *p && k < 32; p++) {
-        int v = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
-        if (v < 0) continue;
-        out[k / 2] = (uint8_t)(out[k / 2] << 4 | v);
-        k++;
-    }
-}
-
-static void collect_from(collect_t *c, store_oid_t o);
-
-static bool collect_cb(store_oid_t o, void *ud)
-{
-    collect_t *c = ud;
-    if (store_obj_kind(c->s, o) == c->pod_kind) {
-        if (c->n < sizeof c->pods / sizeof c->pods[0]) c->pods[c->n++] = o;
-    } else if (c->depth < 3) {
-        collect_from(c, o);
-    }
-    return c->n < sizeof c->pods / sizeof c->pods[0];
-}
-
-static void collect_from(collect_t *c, store_oid_t o)
-{
-    char uid[40];
-    uint8_t ub[16];
-    store_obj_uid(c->s, o, uid);
-    uid_bytes(uid, ub);
-    c->depth++;
-    store_each_owned_by(c->s, ub, collect_cb, c);
-    c->depth--;
-}
-
 static int cmp_name(const void *a, const void *b, void *ctx)
 {
     const store_t *s = ctx;
@@ -514,9 +470,12 @@ static void wl_start(api_req_t *q)
         return;
     }
     buf_free(&id);
-    collect_t c = {.s = s, .pod_kind = intern_find(store_strings(s), "Pod", 3)};
-    if (strcmp(kid, "Pod") == 0) c.pods[c.n++] = o;
-    else if (c.pod_kind != INTERN_NONE) collect_from(&c, o);
+    /* more than shown, so the first LOG_MAX_PODS by name are the same each time */
+    struct {
+        store_oid_t pods[LOG_MAX_PODS * 4];
+        size_t n;
+    } c;
+    c.n = store_pods_of(s, o, c.pods, sizeof c.pods / sizeof c.pods[0]);
     if (c.n > 1) qsort_r(c.pods, c.n, sizeof *c.pods, cmp_name, s);
     if (c.n > LOG_MAX_PODS) c.n = LOG_MAX_PODS;
     if (!c.n) {

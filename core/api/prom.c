@@ -419,48 +419,6 @@ static void h_list(http_req_t *r, void *ud)
     api_req_json(q, 200, &b);
 }
 
-/* The pods a workload owns: directly, or through the ReplicaSets of a
- * Deployment and the Jobs of a CronJob. */
-typedef struct pods_walk {
-    store_t *s;
-    uint32_t pod_kind;
-    const char **names;
-    size_t n;
-    int depth;
-} pods_walk_t;
-
-static void uid_bytes(const char *u, uint8_t out[16])
-{
-    memset(out, 0, 16);
-    size_t k = 0;
-    for (; *u && k < 32; u++) {
-        int v = isdigit((unsigned char)*u) ? *u - '0' : (*u >= 'a' && *u <= 'f') ? *u - 'a' + 10 : -1;
-        if (v < 0) continue;
-        out[k / 2] = (uint8_t)(out[k / 2] | (k % 2 ? v : v << 4));
-        k++;
-    }
-}
-
-static bool pods_cb(store_oid_t o, void *ud)
-{
-    pods_walk_t *w = ud;
-    if (w->n == MAX_PODS) return false;
-    if (store_obj_kind(w->s, o) == w->pod_kind) {
-        w->names[w->n++] = store_str(w->s, store_obj_name(w->s, o));
-        return true;
-    }
-    if (w->depth < 2) {
-        char uid[40];
-        uint8_t u[16];
-        store_obj_uid(w->s, o, uid);
-        uid_bytes(uid, u);
-        w->depth++;
-        store_each_owned_by(w->s, u, pods_cb, w);
-        w->depth--;
-    }
-    return w->n < MAX_PODS;
-}
-
 static void prom_done(const kube_response_t *res, void *ud)
 {
     api_req_t *q = ud;
@@ -518,11 +476,9 @@ static void run(api_req_t *q)
         return;
     }
     const char *pods[MAX_PODS];
-    pods_walk_t w = {.s = cluster_store(q->c), .names = pods};
+    size_t npods = 0;
     if (p->plan.needs_pods) {
-        store_t *s = w.s;
-        intern_t *t = store_strings(s);
-        w.pod_kind = intern_find(t, "Pod", 3);
+        store_t *s = cluster_store(q->c);
         buf_t id = {0};
         buf_printf(&id, "%s/%s/%s", p->plan.wkind, p->a.namespace_, p->plan.wname);
         store_oid_t o = store_find(s, id.data, id.len);
@@ -532,14 +488,12 @@ static void run(api_req_t *q)
                           p->plan.wname, p->a.namespace_, q->cid);
             return;
         }
-        char uid[40];
-        uint8_t u[16];
-        store_obj_uid(s, o, uid);
-        uid_bytes(uid, u);
-        store_each_owned_by(s, u, pods_cb, &w);
+        store_oid_t oids[MAX_PODS];
+        npods = store_pods_of(s, o, oids, MAX_PODS);
+        for (size_t i = 0; i < npods; i++) pods[i] = store_str(s, store_obj_name(s, oids[i]));
     }
     buf_t ql = {0};
-    api_prom_promql(&p->plan, &p->a, pods, w.n, &ql);
+    api_prom_promql(&p->plan, &p->a, pods, npods, &ql);
     p->promql = buf_steal(&ql);
     buf_t path = {0};
     buf_puts(&path, p->plan.range_s ? "/api/v1/query_range?query=" : "/api/v1/query?query=");

@@ -1437,6 +1437,40 @@ size_t store_each_owned_by(const store_t *s, const uint8_t uid[16], store_visit_
     return n;
 }
 
+/* store_pods_of: a depth-first walk down ownerReferences. */
+typedef struct pods_of {
+    const store_t *s;
+    uint32_t pod_kind;
+    store_oid_t *out;
+    size_t n, max;
+    int depth;
+} pods_of_t;
+
+static bool pods_of_cb(store_oid_t o, void *ud)
+{
+    pods_of_t *w = ud;
+    if (w->s->objs[o].kind == w->pod_kind) {
+        w->out[w->n++] = o;
+    } else if (w->depth < 3) {
+        w->depth++;
+        store_each_owned_by(w->s, w->s->objs[o].uid, pods_of_cb, w);
+        w->depth--;
+    }
+    return w->n < w->max;
+}
+
+size_t store_pods_of(const store_t *s, store_oid_t o, store_oid_t *out, size_t max)
+{
+    pods_of_t w = {.s = s, .pod_kind = intern_find(&s->str, "Pod", 3), .out = out, .max = max};
+    if (!max || w.pod_kind == INTERN_NONE) return 0;
+    if (s->objs[o].kind == w.pod_kind) {
+        out[0] = o;
+        return 1;
+    }
+    if (!uid_zero(s->objs[o].uid)) store_each_owned_by(s, s->objs[o].uid, pods_of_cb, &w);
+    return w.n;
+}
+
 size_t store_namespaces(const store_t *s, uint32_t **out)
 {
     size_t n = 0;

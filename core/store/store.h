@@ -172,6 +172,10 @@ typedef bool (*store_visit_fn)(store_oid_t o, void *ud);
 size_t store_each(const store_t *s, uint32_t ns, uint32_t kind, store_visit_fn cb, void *ud);
 /* Children whose ownerReferences name this uid. */
 size_t store_each_owned_by(const store_t *s, const uint8_t uid[16], store_visit_fn cb, void *ud);
+/* The Pods o is or owns, directly or through owned objects (Deployment →
+ * ReplicaSet → Pod, CronJob → Job → Pod), at most max, into out; returns
+ * how many. */
+size_t store_pods_of(const store_t *s, store_oid_t o, store_oid_t *out, size_t max);
 /* Namespaces holding at least one object (intern ids, unsorted). */
 size_t store_namespaces(const store_t *s, uint32_t **out); /* caller frees *out */
 /* The object handles' upper bound, for handle-indexed side arrays. */

@@ -340,6 +340,32 @@ TEST(owner_index_finds_children_by_owner_uid)
     store_free(s);
 }
 
+TEST(pods_of_a_deployment_come_through_its_replicasets_even_with_plain_uids)
+{
+    store_t *s = store_new("c1");
+    static const store_kind_t RS = {"apps", "v1", "ReplicaSet", true};
+    /* uids that are not UUIDs are kept as hashes: the walk must use them as stored */
+    apply(s, 0, &DEPLOY, "{\"metadata\":{\"name\":\"web\",\"namespace\":\"n\",\"uid\":\"deploy-web\"}}");
+    apply(s, 0, &RS,
+          "{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"n\",\"uid\":\"rs-web-1\",\"ownerReferences\":"
+          "[{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"web\",\"uid\":\"deploy-web\"}]}}");
+    for (int i = 0; i < 3; i++) {
+        char j[512];
+        snprintf(j, sizeof j,
+                 "{\"metadata\":{\"name\":\"web-1-%d\",\"namespace\":\"n\",\"uid\":\"pod-%d\",\"ownerReferences\":"
+                 "[{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"web-1\",\"uid\":\"rs-web-1\"}]}}",
+                 i, i);
+        apply(s, 0, &POD, j);
+    }
+    apply(s, 0, &POD, "{\"metadata\":{\"name\":\"stray\",\"namespace\":\"n\",\"uid\":\"pod-x\"}}");
+    store_oid_t out[8];
+    CHECK_INT(store_pods_of(s, find(s, "Deployment.apps/n/web"), out, 8), 3);
+    CHECK_INT(store_pods_of(s, find(s, "Deployment.apps/n/web"), out, 2), 2); /* bounded */
+    CHECK_INT(store_pods_of(s, find(s, "Pod/n/stray"), out, 8), 1);           /* a pod is its own */
+    CHECK(out[0] == find(s, "Pod/n/stray"));
+    store_free(s);
+}
+
 static void count_kind(const store_kind_t *k, void *ud)
 {
     (void)k;
