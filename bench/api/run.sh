@@ -73,7 +73,7 @@ start_kb() { # binary name → sets kb, kbpid, cluster, sync_s, objects
       echo "cluster did not sync within ${SYNC_S:-1200}s: $(curl -s "$kb/api/v1/clusters" | head -c 300)"
       echo "### $(date -u +%Y-%m-%dT%H:%MZ) — not completed: kubesim --nodes $NODES --pods $PODS; kubilitics had" \
         "not synced after ${SYNC_S:-1200}s ($(curl -s "$kb/api/v1/clusters" | python3 -c 'import sys,json; print(json.load(sys.stdin)[0].get("objects"))' 2>/dev/null) objects); load $(cut -d' ' -f1-3 /proc/loadavg)" \
-        >>"${RESULTS:-bench/RESULTS.md}"
+        | python3 bench/record.py api "${RESULTS:-bench/RESULTS.md}"
       exit 1
     fi
   done
@@ -235,4 +235,4 @@ machine="$(uname -sr), $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -
     echo "$(bwsf messages_per_s 0) messages/s, server CPU $(bwsf server_cpu_s) s, runnable-waiting $(bwsf server_runq_wait_s) s (kubesim's share then: p99 $(bwsf sim_latency_ms_p99) ms)."
   fi
   echo "Targets: p99 ≤ 100 ms, ≤ 16 KiB per idle WebSocket."
-} | tee -a "${RESULTS:-bench/RESULTS.md}"
+} | python3 bench/record.py api "${RESULTS:-bench/RESULTS.md}"

@@ -176,23 +176,4 @@ EOT
 )
 echo "$block"
 
-# Append under "## http" (created if absent), before the next section.
-res=bench/RESULTS.md
-[ -f "$res" ] || printf '# Benchmark results\n\nAppended by bench/*/run.sh; each entry names machine, date and the reference measured in the same run.\n' >"$res"
-BLOCK="$block" python3 - "$res" <<'PY'
-import os, sys
-path = sys.argv[1]
-text = open(path).read()
-block = os.environ["BLOCK"].rstrip("\n") + "\n"
-lines = text.split("\n")
-try:
-    start = lines.index("## http")
-except ValueError:
-    text = text.rstrip("\n") + "\n\n## http\n" + block
-else:
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    head = "\n".join(lines[:end]).rstrip("\n")
-    tail = "\n".join(lines[end:])
-    text = head + "\n" + block + ("\n" + tail if tail else "")
-open(path, "w").write(text)
-PY
+printf '%s\n' "$block" | python3 bench/record.py http >/dev/null

@@ -354,4 +354,4 @@ fi
         echo ""
         echo "Verdict (fan-out): $verdict."
     fi
-} | tee -a "${RESULTS:-bench/RESULTS.md}"
+} | python3 bench/record.py sim "${RESULTS:-bench/RESULTS.md}"

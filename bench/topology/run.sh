@@ -19,7 +19,7 @@ trap 'rm -f "$classes"' EXIT
 out=$("$BUILD/bench_topology" --nodes "$nodes" --pods "$pods" --namespaces "$ns" --events "$events" 2>"$classes")
 echo "$out"
 cat "$classes"
-/usr/bin/python3 - "$out" "$classes" <<'PY' >> bench/RESULTS.md
+/usr/bin/python3 - "$out" "$classes" <<'PY' | python3 bench/record.py topology >/dev/null
 import json, sys, time
 r = json.loads(sys.argv[1])
 ok = lambda c: "✓" if c else "✗"

@@ -7,7 +7,7 @@
 #   B: kubesim churn (~10,000 nodes, --churn 100) and a fresh `kubilitics serve`; stage churn.
 # Each stage is one run of bench/ui/bench.mjs (playwright-core driving /usr/bin/chromium;
 # WebGL there is SwiftShader, software) under its own time limit: a stage that runs out is
-# recorded as "did not finish in N s" and the run goes on. The figures replace the "## ui"
+# recorded as "did not finish in N s" and the run goes on. The figures are added to the "## ui"
 # section of bench/RESULTS.md. Everything listens on 127.0.0.1 and is stopped on exit.
 #   UI_PODS_1K (330) UI_PODS_10K (3300) UI_PODS_50K (16600): generated pods; kubesim adds
 #   about two objects per pod (Deployments, ReplicaSets, Services, EndpointSlices,
@@ -210,7 +210,6 @@ errs = sum(len(g(r, n, "errors", default=[]) or []) for n in ["demo", "k1", "k10
 unfinished = [("%s: %s" % (n, dnf(n))) for n in ["ref", "demo", "k1", "k10", "k10webgl", "k50", "churn"] if dnf(n)]
 
 out = []
-out.append("## ui\n")
 out.append("### %s — %s; load average %s at the start, %s at the end\n" % (time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()), machine, load0, load1))
 out.append("`bench/ui/run.sh`: headless Chromium %s (Debian's, driven by playwright-core), 1400×900, against `kubilitics serve` on kubesims "
            "(demo; generated clusters of %s, %s and %s topology nodes; a second phase with `--churn 100`). WebGL renderer: `%s` — "
@@ -230,15 +229,8 @@ section = "\n".join(out) + "\n"
 print(section)
 if norecord == "1":
     sys.exit(0)
-path = "bench/RESULTS.md"
-text = open(path).read()
-m = re.search(r"^## ui\s*$", text, re.M)
-if m:
-    nxt = re.search(r"^## ", text[m.end():], re.M)
-    end = m.end() + nxt.start() if nxt else len(text)
-    text = text[:m.start()] + section + ("\n" if nxt else "") + text[end:]
-else:
-    text = text.rstrip("\n") + "\n\n" + section
-open(path, "w").write(text)
+sys.path.insert(0, "bench")
+import record
+record.insert("ui", section)
 print("recorded in bench/RESULTS.md under \"## ui\"")
 PY
