@@ -222,10 +222,17 @@ def since_too_old_or_after_a_restart_asks_for_a_resync(tmp):
 @test
 def a_restricted_user_gets_only_their_namespace_deltas(tmp):
     env = Env(tmp)
+    # the administrator subscribes to the same scope at the same time: the
+    # two must never share what is sent
+    admin = connect(env)
+    check_eq(subscribe(admin, env)["type"], "subscribed", "the administrator subscribes to the whole cluster")
     ws = connect(env, user="ann")
     check_eq(subscribe(ws, env)["type"], "subscribed", "ann subscribes to the whole cluster")
     make_cm(env, "hidden", ns="payments")
     make_cm(env, "visible", ns="shop")
+    m, _ = admin.recv_until(lambda m: upserted(m, "ConfigMap/payments/hidden"), timeout=5)
+    check(m is not None, "the administrator sees the payments change")
+    admin.close()
     m, seen = ws.recv_until(lambda m: upserted(m, "ConfigMap/shop/visible"), timeout=5)
     check(m is not None, "a shop delta: %r" % seen)
     for x in seen:
