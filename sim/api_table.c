@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "store/printcols.h"
 
 typedef struct col {
     const char *name;
@@ -798,24 +799,16 @@ static void event_cells(buf_t *b, const cJSON *o)
     cell_s(b, str_at(o, "metadata.name", ""));
 }
 
-/* A simple JSONPath of the form .a.b[0].c used by printer columns. */
+/* A printer column's cell: the first value its JSONPath selects, as the
+ * API server's table does (a date as an age); the path language is the one
+ * Kubilitics reads CRD columns with (store/printcols.h), so both agree. */
 static void jsonpath_cell(buf_t *b, const cJSON *o, const char *path, const char *type)
 {
-    const cJSON *cur = o;
-    const char *p = path;
-    while (cur && *p) {
-        if (*p == '.') p++;
-        char part[128];
-        size_t n = 0;
-        while (*p && *p != '.' && *p != '[' && n + 1 < sizeof part) part[n++] = *p++;
-        part[n] = '\0';
-        if (n) cur = cJSON_GetObjectItemCaseSensitive(cur, part);
-        while (cur && *p == '[') {
-            long idx = strtol(p + 1, (char **)&p, 10);
-            if (*p == ']') p++;
-            cur = cJSON_GetArrayItem(cur, (int)idx);
-        }
-    }
+    err_t e = {0};
+    printcols_path_t *p = printcols_path_compile(path, &e);
+    const cJSON *cur = NULL;
+    if (p && printcols_path_eval(p, o, &cur, 1) == 0) cur = NULL;
+    printcols_path_free(p);
     if (!cur) {
         buf_puts(b, ",null");
         return;
@@ -826,10 +819,10 @@ static void jsonpath_cell(buf_t *b, const cJSON *o, const char *path, const char
     }
     if (cJSON_IsString(cur)) cell_s(b, cur->valuestring);
     else {
-        char *s = cJSON_PrintUnformatted(cur);
+        char *j = cJSON_PrintUnformatted(cur);
         buf_putc(b, ',');
-        buf_puts(b, s);
-        free(s);
+        buf_puts(b, j);
+        free(j);
     }
 }
 

@@ -145,10 +145,10 @@ def crd_printer_columns_are_the_list_columns(tmp):
     check_eq(defs["TIER"]["description"], "service tier", "description")
     check_eq(defs["REPLICAS"]["type"], "integer", "type")
     check_eq(defs["READY"]["jsonPath"], '.status.conditions[?(@.type=="Ready")].status', "jsonPath")
-    # kubectl against the same kubesim shows the same values (kubesim's table
-    # evaluates simple paths only, so the filter column is compared above)
+    # kubectl against the same kubesim shows the same values, the filter
+    # column included
     header, krows = kubectl_rows(p.kc)
-    for col in ("REPLICAS", "PHASE", "PORT", "TIER"):
+    for col in ("REPLICAS", "PHASE", "PORT", "TIER", "READY"):
         check(col in header, "kubectl -o wide header has %s: %r" % (col, header))
         for name in ("alpha", "beta"):
             check_eq(rows[name][col], krows[name][col], "%s of %s vs kubectl" % (col, name))
