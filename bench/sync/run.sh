@@ -161,6 +161,22 @@ if c:
               "|---|---|---|---|",
               "| RSS during churn | start %.0f MiB | end %.0f MiB | max %.0f MiB |" % (
                   mib(c["rssStartBytes"]), mib(c["rssEndBytes"]), mib(c["rssMaxBytes"]))]
+    if c.get("seenLagMsP99") is not None:
+        lines.insert(-1, "| write → seen by a plain watch of kubesim (kubesim's own share) | p50 %.1f ms | p99 %.1f ms "
+                     "| max %.1f ms |" % (c["seenLagMsP50"], c["seenLagMsP99"], c["seenLagMsMax"]))
+    ll = c.get("loopLag")
+    if ll and ll["count"]:
+        n = ll["count"]
+        cum, parts = 0, []
+        for le, k in ll["perBucket"]:
+            cum += k
+            if le in ("0.001", "0.01", "0.1", "0.25"):
+                parts.append("≤ %g ms %.1f %%" % (float(le) * 1000, 100.0 * cum / n))
+        worst = max((float("inf") if le == "+Inf" else float(le)) for le, k in ll["perBucket"] if k)
+        lines += ["", "Event loop during the churn phase (`kubilitics_loop_lag_seconds`, a timer due every 100 ms): "
+                  "%d samples, %s; worst bucket ≤ %g ms; stalls over 250 ms logged during the whole run: %s." % (
+                      n, ", ".join(parts), worst * 1000,
+                      ", ".join("%d ms at %s" % (ms, ts[11:19]) for ts, ms in c.get("loopStalls", [])) or "none")]
 if os.environ.get("SYNC_NOTE"):
     lines += ["", os.environ["SYNC_NOTE"]]
 entry = "\n".join(lines) + "\n"

@@ -17,8 +17,17 @@ applied" lines give each applied event's resourceVersion and wall clock in
 version whose churn-ts changed, resourceVersion → write time; the join gives
 write→apply lag per change. RSS is sampled throughout to see growth.
 
+To tell kubesim's delays from ours, the watch here also notes when each
+churn write reached it (kubesim's watch-send time, plus this process's own
+delay): write→seen lag is kubesim's share, write→apply lag the whole. The
+kubilitics event-loop lag histogram (kubilitics_loop_lag_seconds) is read
+from /metrics at the start and end of the churn phase, and its "event loop
+stalled" warnings are collected.
+
 Prints one JSON document with every figure on stdout. SYNC_KEEP=1 keeps the
-temporary directory (logs of every process).
+temporary directory (logs of every process). SYNC_SKIP_SYNC=1 skips phase 1
+(churn only). SYNC_PERF=1 records `perf record -g` of kubilitics during the
+churn phase into the temporary directory (kb.perf.data; implies SYNC_KEEP).
 """
 import http.client
 import json
@@ -188,6 +197,7 @@ class ChurnWatch:
     def __init__(self, url, paths):
         self.host, self.port = url.split("//")[1].split(":")
         self.writes = {}
+        self.recv = {}  # rv → when this watch read it (µs)
         self.seen = set()
         self.t0_us = int((time.time() + 0.5) * 1e6)  # the watches are open by then
         self.stop = False
@@ -218,10 +228,37 @@ class ChurnWatch:
             if key not in self.seen:
                 self.seen.add(key)
                 self.writes[rv.group(1).decode()] = t
+                self.recv[rv.group(1).decode()] = int(time.time() * 1e6)
 
 
 def pct(v, p):
     return v[min(len(v) - 1, int(len(v) * p / 100))] if v else None
+
+
+def loop_lag(url):
+    """kubilitics_loop_lag_seconds from /metrics: {"le": count}, sum, count."""
+    _, body = get(url + "/metrics")
+    out = {"buckets": {}, "sum": 0.0, "count": 0}
+    for line in body.decode(errors="replace").splitlines():
+        m = re.match(r'kubilitics_loop_lag_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+        if m:
+            out["buckets"][m.group(1)] = int(float(m.group(2)))
+        elif line.startswith("kubilitics_loop_lag_seconds_sum "):
+            out["sum"] = float(line.split()[1])
+        elif line.startswith("kubilitics_loop_lag_seconds_count "):
+            out["count"] = int(float(line.split()[1]))
+    return out
+
+
+def lag_diff(a, b):
+    """The histogram's observations between two scrapes, as counts per range."""
+    les = sorted(b["buckets"], key=lambda k: float("inf") if k == "+Inf" else float(k))
+    prev, rows = 0, []
+    for le in les:
+        n = b["buckets"][le] - a["buckets"].get(le, 0)
+        rows.append([le, n - prev])
+        prev = n
+    return {"count": b["count"] - a["count"], "sumSeconds": round(b["sum"] - a["sum"], 3), "perBucket": rows}
 
 
 def main():
@@ -229,20 +266,21 @@ def main():
     res = {"nodes": NODES, "pods": PODS, "churn": CHURN, "churnSeconds": CHURN_SECONDS, "cpus": os.cpu_count()}
     procs = []
     try:
-        sim, url, kc, gen = kubesim(tmp, "sim")
-        procs.append(sim)
-        res["kubesimStartSeconds"] = round(gen, 1)
-        kb, _, ours, types = kubilitics(tmp, "kb", kc)
-        procs.append(kb)
-        kb.send_signal(signal.SIGTERM)
-        kb.wait(60)
-        log("kubilitics: %s" % json.dumps(ours))
-        res["kubilitics"] = ours
-        ref = reference(kc, types or [])
-        log("python client: %s" % json.dumps(ref))
-        res["python"] = ref
-        sim.send_signal(signal.SIGTERM)
-        sim.wait(120)
+        if not os.environ.get("SYNC_SKIP_SYNC"):
+            sim, url, kc, gen = kubesim(tmp, "sim")
+            procs.append(sim)
+            res["kubesimStartSeconds"] = round(gen, 1)
+            kb, _, ours, types = kubilitics(tmp, "kb", kc)
+            procs.append(kb)
+            kb.send_signal(signal.SIGTERM)
+            kb.wait(60)
+            log("kubilitics: %s" % json.dumps(ours))
+            res["kubilitics"] = ours
+            ref = reference(kc, types or [])
+            log("python client: %s" % json.dumps(ref))
+            res["python"] = ref
+            sim.send_signal(signal.SIGTERM)
+            sim.wait(120)
 
         if CHURN > 0:
             # A longer history than kubesim's default 10,000 changes (a few
@@ -255,6 +293,13 @@ def main():
             res["syncUnderChurn"] = synced
             watch = ChurnWatch(url, ["/api/v1/pods", "/api/v1/configmaps", "/apis/apps/v1/deployments"])
             time.sleep(3)  # the watch's initial ADDED burst
+            perf = None
+            if os.environ.get("SYNC_PERF"):
+                perf = subprocess.Popen(["perf", "record", "-g", "-F", "499", "-o", os.path.join(tmp, "kb.perf.data"),
+                                         "-p", str(kb.pid)], stdout=subprocess.DEVNULL,
+                                        stderr=open(os.path.join(tmp, "perf.log"), "w"))
+                procs.append(perf)
+            lag0 = loop_lag(kurl)
             t_start = time.time()
             rss = []
             while time.time() - t_start < CHURN_SECONDS:
@@ -262,13 +307,22 @@ def main():
                 time.sleep(2)
             t_end = time.time()
             cpu_end = proc_stats(kb.pid)[0]
+            lag1 = loop_lag(kurl)
+            if perf:
+                perf.send_signal(signal.SIGINT)
+                perf.wait(120)
             watch.stop = True
             kb.send_signal(signal.SIGTERM)
             kb.wait(60)
-            lags, applied = [], 0
+            lags, simlags, applied, stalls, slow = [], [], 0, [], {}
             pat = re.compile(r'"msg":"kube event applied".*"rv":"(\d+)","us":(\d+)')
+            stall = re.compile(r'"ts":"([^"]+)".*"msg":"event loop stalled".*"ms":(\d+)')
             with open(os.path.join(tmp, "kbc.log")) as f:
                 for line in f:
+                    sm = stall.search(line)
+                    if sm:
+                        stalls.append([sm.group(1), int(sm.group(2))])
+                        continue
                     m = pat.search(line)
                     if not m:
                         continue
@@ -279,12 +333,26 @@ def main():
                     w = watch.writes.get(m.group(1))
                     if w:
                         lags.append((us - w) / 1000.0)
+                        seen = watch.recv.get(m.group(1))
+                        if seen:
+                            simlags.append((seen - w) / 1000.0)
+                        # per second of write time: the worst lag, ours and as seen here
+                        sec = int(w / 1e6 - t_start)
+                        row = slow.setdefault(sec, [0.0, 0.0])
+                        row[0] = max(row[0], (us - w) / 1000.0)
+                        row[1] = max(row[1], (seen - w) / 1000.0 if seen else 0.0)
             lags.sort()
+            simlags.sort()
             res["churnPhase"] = {
                 "seconds": round(t_end - t_start, 1), "eventsApplied": applied,
                 "eventsPerSecond": round(applied / (t_end - t_start)),
                 "lagSamples": len(lags), "lagMsP50": pct(lags, 50), "lagMsP99": pct(lags, 99),
                 "lagMsMax": lags[-1] if lags else None,
+                "seenLagMsP50": pct(simlags, 50), "seenLagMsP99": pct(simlags, 99),
+                "seenLagMsMax": simlags[-1] if simlags else None,
+                "loopLag": lag_diff(lag0, lag1), "loopStalls": stalls,
+                "tChurnStart": round(t_start, 3),
+                "slowSeconds": [[k, round(v[0], 1), round(v[1], 1)] for k, v in sorted(slow.items()) if v[0] > 100],
                 "rssStartBytes": rss[0], "rssEndBytes": rss[-1], "rssMaxBytes": max(rss),
                 "cpuSecondsTotal": round(cpu_end, 1)}
             log("churn: %s" % json.dumps(res["churnPhase"]))
@@ -293,7 +361,9 @@ def main():
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        if not os.environ.get("SYNC_KEEP"):
+        if os.environ.get("SYNC_KEEP") or os.environ.get("SYNC_PERF"):
+            log("kept %s" % tmp)
+        else:
             shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(res))
 

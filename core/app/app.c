@@ -226,6 +226,7 @@ static void drained(void *ud)
     if (a->db && db_checkpoint(a->db, &e) != 0) log_warn("database flush failed", "error=%s", e.msg);
     http_server_close(a->http);
     a->http = NULL;
+    kb_loop_monitor_stop(a->loop);
     kb_loop_signals_off(a->loop);
     log_info("stopped", "");
 }
@@ -390,6 +391,8 @@ app_t *app_start(kb_loop_t *loop, const kb_config_t *cfg, err_t *err)
     a->http = http_server_new(&loop->uv, &hc, err);
     if (!a->http) goto fail;
     register_metrics(a);
+    /* stalls of the one thread everything shares: kubilitics_loop_lag_seconds */
+    kb_loop_monitor_start(loop, a->obs, 100, 250);
     http_server_set_observer(a->http, on_response, a);
     http_route(a->http, "GET", "/healthz", h_healthz, a);
     http_route(a->http, "GET", "/readyz", h_readyz, a);
@@ -421,6 +424,7 @@ app_t *app_start(kb_loop_t *loop, const kb_config_t *cfg, err_t *err)
     fflush(stdout);
     return a;
 fail:
+    kb_loop_monitor_stop(loop);
     if (a->demo) demo_stop(a->demo), a->demo = NULL;
     if (a->api) api_free(a->api), a->api = NULL;
     if (a->clusters) clusters_free(a->clusters), a->clusters = NULL;

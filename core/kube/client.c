@@ -1309,7 +1309,13 @@ static void call_send(kube_call_t *call, const kube_cred_t *cred)
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 30L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 15L);
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+    /* (lag helper) libcurl reads up to 100 buffers per socket event while
+     * the socket stays readable, and a stream's buffers go straight to its
+     * consumer (watch events, a streamed list's items) within that one loop
+     * turn: 256 KB buffers let one event carry 25 MB, 300-560 ms with the
+     * loop blocked. 16 KB bounds a turn to 1.6 MB. Whole bodies keep the
+     * large buffer (they are only appended). */
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, call->stream ? 16L * 1024 : 256L * 1024);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "kubilitics");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->connect_timeout_ms);
     if (!call->stream)

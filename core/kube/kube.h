@@ -42,7 +42,9 @@
  *                             cJSON_Duplicate to edit). Per reflector, events arrive in
  *                             resourceVersion order: a list page is delivered
  *                             sorted by resourceVersion, a watch in stream
- *                             order. A relist (after 410 Expired, a
+ *                             order (except the unpaged list that follows an
+ *                             expired continue token: streamed, so in the
+ *                             server's order). A relist (after 410 Expired, a
  *                             reconnect that could not resume, or a cluster
  *                             restart) delivers only the difference against
  *                             what was delivered before: ADDED for new keys,

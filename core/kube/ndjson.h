@@ -8,6 +8,18 @@
  * the process's memory.
  *
  * kube_watch_event_parse() turns one line into its type and object.
+ *
+ * kube_liststream_feed() does for one LIST response body what
+ * kube_lines_feed() does for a watch: it cuts the top-level `items` array
+ * into its items as the body arrives in arbitrary chunks, hands each to
+ * on_item as soon as its last byte is in, and keeps only the unfinished
+ * item. Everything else of the document (kind, apiVersion, metadata, in
+ * whatever order the server wrote them, before or after the items) is kept
+ * in `env` with the array replaced by null, to be parsed at the end. So an
+ * unpaged list of a whole cluster (hundreds of megabytes) costs one object
+ * of memory, and its parsing is spread over the chunks instead of done in
+ * one go once the last byte is in. The scanner knows strings, escapes and
+ * nesting only; it does not validate (each item is parsed on its own).
  */
 #ifndef KB_KUBE_NDJSON_H
 #define KB_KUBE_NDJSON_H
@@ -53,5 +65,38 @@ const char *kube_event_type_name(int type);
  * parsed document, *type and *object (a part of it). NULL when the line is
  * not JSON, has no known type, or has no object. */
 cJSON *kube_watch_event_parse(arena_t *a, const char *line, size_t len, int *type, cJSON **object);
+
+/* ---- a LIST body, item by item ---- */
+
+typedef struct kube_liststream {
+    buf_t env;       /* the document so far, its items array written as null */
+    buf_t item;      /* the unfinished item */
+    size_t max_item; /* longest accepted item; 0 → 16 MiB */
+    size_t max_env;  /* longest accepted envelope; 0 → 1 MiB */
+    /* scanner state, carried across chunks */
+    int state, depth;
+    bool in_str, esc;
+    bool expect_key, in_key, key_items, after_colon;
+    size_t keylen;
+    bool skipping;     /* inside an oversized item: scanned, not kept */
+    size_t item_bytes; /* bytes of the current item so far */
+    size_t items;      /* items completed (delivered or oversized) */
+    bool seen_items, bad;
+} kube_liststream_t;
+
+enum { KUBE_LS_OK = 0, KUBE_LS_STOPPED = 1, KUBE_LS_MALFORMED = -1 };
+
+/* on_item returns false to stop. item is not NUL-terminated and is valid
+ * during the call only. Returns KUBE_LS_OK, KUBE_LS_STOPPED (on_item said
+ * stop) or KUBE_LS_MALFORMED (not a JSON object at the top, or an envelope
+ * over max_env; nothing more is delivered). */
+int kube_liststream_feed(kube_liststream_t *s, const char *data, size_t len,
+                         bool (*on_item)(const char *item, size_t len, void *ud), kube_oversize_fn on_oversize,
+                         void *ud);
+/* After the last chunk: true when the document was complete (its top-level
+ * object closed); s->env then holds it without its items. */
+bool kube_liststream_done(const kube_liststream_t *s);
+void kube_liststream_reset(kube_liststream_t *s);
+void kube_liststream_free(kube_liststream_t *s);
 
 #endif

@@ -28,7 +28,6 @@
 #include "kube/rvmap.h"
 
 #define SLOW_RETRY_MS (5 * 60 * 1000)
-#define UNPAGED_LIST_TIMEOUT_MS (10 * 60 * 1000)
 
 struct kube_reflector {
     kube_attached_t att; /* first: the cluster hands it back to us */
@@ -52,6 +51,7 @@ struct kube_reflector {
     bool unpaged;         /* the next list is one unpaginated request (a continue token expired) */
     kube_call_t *call;
     kube_lines_t lines;
+    kube_liststream_t ls; /* an unpaged list, cut into items as it streams in */
     /* Every parsed item and watch event lives here until it is delivered
      * (reset after each; freed after each page and watch chunk). */
     arena_t arena;
@@ -65,6 +65,7 @@ struct kube_reflector {
 
 static void start_list(kube_reflector_t *r);
 static void start_watch(kube_reflector_t *r);
+static void on_oversize(size_t len, void *ud);
 
 const char *kube_reflector_state_name(kube_reflector_state_t s)
 {
@@ -86,6 +87,7 @@ static void really_free(kube_reflector_t *r)
 {
     kube_rvmap_free(&r->rvs);
     kube_lines_free(&r->lines);
+    kube_liststream_free(&r->ls);
     arena_free(&r->arena);
     free(r->resname);
     free(r->base_path);
@@ -257,7 +259,7 @@ static void malformed(kube_reflector_t *r, const char *what)
  *   - a page of up to PAGE_TREE_MAX bytes is parsed whole, in one pass;
  *     its items are sorted by resourceVersion by pointer and delivered from
  *     the tree (ingest_whole);
- *   - a larger body (an unpaged list) or a page that does not parse is cut
+ *   - a larger page (a server that ignores limit) or one that does not parse is cut
  *     into its items by the small scanner below (strings and nesting only),
  *     each item's metadata.resourceVersion read from its text for the
  *     ordering, and the items parsed and delivered one by one, the arena
@@ -549,7 +551,8 @@ static int ingest_whole(kube_reflector_t *r, const char *body, size_t len, char 
  * 1 with list_rv and *next (the continue token, or NULL) filled, 0 when the
  * body is malformed (nothing delivered), -1 when the reflector died in a
  * callback. Pages up to PAGE_TREE_MAX go through ingest_whole. Larger
- * bodies (an unpaged list: a whole cluster's pods in one answer) and pages
+ * bodies (a server that ignored limit; the unpaged fallback list is
+ * streamed instead, see unpaged_chunk) and pages
  * that do not parse are cut into items by the scanner above; the envelope
  * (kind, apiVersion, metadata) is parsed with the items array cut out, and
  * the items one by one, each into the arena, reset as soon as the consumer
@@ -677,6 +680,9 @@ static void list_done(const kube_response_t *res, void *ud)
         free(r->cont);
         r->cont = NULL;
         r->unpaged = true;
+        if (!r->synced_once) /* (a relist says so itself) */
+            log_info("kube reflector listing without pages", "cluster=%s resource=%s reason=%s",
+                     kube_cluster_id(r->cl), r->resname, "continue token expired");
         relist(r, "continue token expired; listing without pages");
         leave(r);
         return;
@@ -721,25 +727,119 @@ static void append_query_value(buf_t *b, const char *s)
     }
 }
 
+/* ---- the unpaged fallback list, streamed ----
+ *
+ * A whole cluster's pods in one answer is hundreds of megabytes. Held
+ * whole and then parsed, it cost ~1 GiB of RSS and, worse, one callback of
+ * several seconds on the loop (4 s for 150,000 pods) during which no watch
+ * event, HTTP request or timer was served — and the watches that fell
+ * behind meanwhile were dropped by the server as too slow. So it is read as
+ * a stream: ndjson.c's kube_liststream cuts the items array into items as
+ * the chunks arrive, each is parsed and delivered at once, and the
+ * envelope (its resourceVersion, wherever the server put it) is read at the
+ * end. Each chunk is a few items' work. The price: these items arrive in
+ * the server's order, not sorted by resourceVersion (they are all states at
+ * or before the list's resourceVersion; what matters to a consumer, the
+ * difference against what it holds, is the same). */
+
+static bool unpaged_item(const char *item, size_t len, void *ud)
+{
+    kube_reflector_t *r = ud;
+    if (!r->kind) {
+        /* Normally read from the first page of the paged attempt. Else the
+         * envelope so far, when it came before the items: it ends with the
+         * array's "null", so closing it makes a document. */
+        buf_t env = {0};
+        buf_append(&env, r->ls.env.data, r->ls.env.len);
+        buf_putc(&env, '}');
+        cJSON *doc = jsonarena_parse(&r->arena, env.data, env.len);
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+        if (cJSON_IsString(k)) {
+            size_t kn = strlen(k->valuestring);
+            r->kind = (kn > 4 && !strcmp(k->valuestring + kn - 4, "List")) ? xstrndup(k->valuestring, kn - 4)
+                                                                          : xstrdup(k->valuestring);
+        }
+        buf_free(&env);
+        arena_reset(&r->arena);
+    }
+    cJSON *obj = jsonarena_parse(&r->arena, item, len);
+    bool alive = true;
+    if (!obj) {
+        malformed(r, "list item is not JSON");
+    } else {
+        buf_t key = {0};
+        alive = ingest_item(r, obj, &key);
+        buf_free(&key);
+    }
+    arena_reset(&r->arena);
+    return alive;
+}
+
+static bool unpaged_chunk(const char *data, size_t len, void *ud)
+{
+    kube_reflector_t *r = ud;
+    enter(r);
+    int rc = kube_liststream_feed(&r->ls, data, len, unpaged_item, on_oversize, r);
+    arena_free(&r->arena); /* nothing held between chunks but the unfinished item */
+    return leave(r) && rc == KUBE_LS_OK;
+}
+
+static void unpaged_done(const kube_response_t *res, void *ud)
+{
+    kube_reflector_t *r = ud;
+    r->call = NULL;
+    enter(r);
+    if (res->status < 200 || res->status >= 300) {
+        kube_liststream_reset(&r->ls);
+        handle_list_error(r, res);
+        leave(r);
+        return;
+    }
+    char list_rv[64];
+    char *next = NULL;
+    cJSON *env = kube_liststream_done(&r->ls) ? jsonarena_parse(&r->arena, r->ls.env.data, r->ls.env.len) : NULL;
+    bool ok = env && read_envelope(r, env, list_rv, &next);
+    free(next); /* an unpaged answer has no continue */
+    arena_free(&r->arena);
+    size_t items = r->ls.items;
+    kube_liststream_reset(&r->ls);
+    if (!ok) {
+        /* Cut short (a dropped connection reads as a clean end) or not a
+         * list: what was delivered stays (real states); list again. */
+        malformed(r, "unpaged list response");
+        char why[96];
+        snprintf(why, sizeof why, "unpaged list: incomplete or malformed response after %zu items", items);
+        backoff_then(r, relist_cb, why);
+        leave(r);
+        return;
+    }
+    list_finished(r, list_rv);
+    leave(r);
+}
+
 static void list_page(kube_reflector_t *r)
 {
     buf_t p = {0};
     kube_request_t req = {.method = "GET", .verb = "list"};
+    err_t e;
     if (r->unpaged) {
-        /* One answer with everything: no body cap, and time to read it. */
+        /* One answer with everything, read as a stream (above): no body
+         * cap, and the stream's idle timeout rather than a total. */
         buf_printf(&p, "%s%s%s", r->base_path, *r->selectors ? "?" : "", *r->selectors ? r->selectors + 1 : "");
-        req.flags = KUBE_REQ_BIG_BODY;
-        req.timeout_ms = UNPAGED_LIST_TIMEOUT_MS;
+        req.path = p.data;
+        kube_liststream_reset(&r->ls);
+        r->ls.max_item = kube_cluster__config(r->cl)->max_object_bytes;
+        kube_stream_handlers_t h = {.on_chunk = unpaged_chunk, .on_done = unpaged_done};
+        r->call = kube_request_stream(r->cl, &req, &h, r, &e);
     } else {
         buf_printf(&p, "%s?limit=%d%s", r->base_path, r->opts.page_size, r->selectors);
         if (r->cont) {
             buf_puts(&p, "&continue=");
             append_query_value(&p, r->cont);
         }
+        req.path = p.data;
+        r->call = kube_request(r->cl, &req, list_done, r, &e);
     }
-    req.path = p.data;
-    err_t e;
-    r->call = kube_request(r->cl, &req, list_done, r, &e);
     buf_free(&p);
     if (!r->call) backoff_then(r, relist_cb, e.msg);
 }

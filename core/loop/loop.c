@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "obs/obs.h"
 
 static void on_signal(uv_signal_t *h, int signum)
 {
@@ -78,6 +79,7 @@ static void close_any(uv_handle_t *h, void *arg)
 
 void kb_loop_close(kb_loop_t *l)
 {
+    kb_loop_monitor_stop(l);
     kb_loop_signals_off(l);
     /* Owners should have closed their handles; anything left is closed here
      * without a callback, which is only safe for handles embedded in memory
@@ -86,6 +88,69 @@ void kb_loop_close(kb_loop_t *l)
     uv_walk(&l->uv, close_any, NULL);
     uv_run(&l->uv, UV_RUN_DEFAULT);
     if (uv_loop_close(&l->uv) == UV_EBUSY) log_warn("event loop closed with busy handles", "");
+}
+
+/* ---- stall monitor ---- */
+
+/* Upper bounds in seconds: fine where a healthy loop lives (a timer is a
+ * millisecond or two late when the loop is busy with ordinary work), coarse
+ * where a stall is an incident. */
+static const double lag_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                     0.25,  0.5,    1,     2.5,  5,     10,   30};
+
+double kb_loop__lateness(uint64_t due_ns, uint64_t now_ns)
+{
+    return now_ns > due_ns ? (double)(now_ns - due_ns) / 1e9 : 0;
+}
+
+static void monitor_fire(uv_timer_t *h)
+{
+    kb_loop_t *l = h->data;
+    kb_loop_monitor_t *m = &l->mon;
+    uint64_t now = uv_hrtime();
+    double late = kb_loop__lateness(m->due_ns, now);
+    if (m->lag) obs_observe(m->lag, late, NULL);
+    if (late > m->max_s) m->max_s = late;
+    if (late * 1000 > (double)m->warn_ms) {
+        m->stalls++;
+        log_warn("event loop stalled", "ms=%.0f stalls=%llu", late * 1000, (unsigned long long)m->stalls);
+    }
+    /* Re-armed from now, not from when it was due: a stall is counted once,
+     * not once per interval it covered. */
+    m->due_ns = now + m->interval_ms * 1000000ull;
+    uv_timer_start(&m->timer, monitor_fire, m->interval_ms, 0);
+}
+
+void kb_loop_monitor_start(kb_loop_t *l, obs_registry_t *reg, uint64_t interval_ms, uint64_t warn_ms)
+{
+    kb_loop_monitor_t *m = &l->mon;
+    if (m->on) return;
+    m->interval_ms = interval_ms ? interval_ms : 100;
+    m->warn_ms = warn_ms ? warn_ms : 250;
+    m->lag = reg ? obs_histogram(reg, "kubilitics_loop_lag_seconds",
+                                 "How late the event loop ran a timer due every 100 ms: time the loop spent "
+                                 "in other work (a stall) before it could.",
+                                 NULL, lag_buckets, sizeof lag_buckets / sizeof lag_buckets[0])
+                 : NULL;
+    uv_timer_init(&l->uv, &m->timer);
+    m->timer.data = l;
+    /* libuv's loop time is cached at the start of each iteration; the due
+     * time is kept on the hrtime clock so that it does not include the time
+     * the current callback has already run. */
+    m->due_ns = uv_hrtime() + m->interval_ms * 1000000ull;
+    uv_timer_start(&m->timer, monitor_fire, m->interval_ms, 0);
+    uv_unref((uv_handle_t *)&m->timer);
+    m->on = true;
+}
+
+void kb_loop_monitor_stop(kb_loop_t *l)
+{
+    kb_loop_monitor_t *m = &l->mon;
+    if (!m->on) return;
+    m->on = false;
+    m->lag = NULL;
+    uv_timer_stop(&m->timer);
+    uv_close((uv_handle_t *)&m->timer, NULL);
 }
 
 struct kb_timer {

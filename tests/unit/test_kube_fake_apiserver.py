@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 lock = threading.Condition()
 state = {"rv": 100, "pods": {}, "events": [], "oldest": 100, "gen": 0,
-         "counts": {}, "drops": 0}
+         "counts": {}, "drops": 0, "expire_continue": False, "unpaged": 0}
 
 
 def bump():
@@ -126,6 +126,11 @@ class H(BaseHTTPRequestHandler):
                 obj = json.loads(json.dumps(obj))
                 obj["metadata"]["resourceVersion"] = bump()
                 event("DELETED", obj)
+            elif what == "expire-continue":
+                # Every continue token is refused as expired (410), as a busy
+                # server does when pages take longer than its history; an
+                # unpaged list is then sent in small chunks, metadata last.
+                state["expire_continue"] = q.get("on", "1") == "1"
             elif what == "compact":
                 # Forget the event window: a watch resuming from before now gets 410.
                 state["events"] = []
@@ -148,9 +153,13 @@ class H(BaseHTTPRequestHandler):
                         state["pods"][name] = pod(name, bump())
                 state["events"] = []
                 state["oldest"] = state["rv"]
-            return self.send(200, {"rv": state["rv"], "pods": len(state["pods"])})
+            return self.send(200, {"rv": state["rv"], "pods": len(state["pods"]), "unpaged": state["unpaged"]})
 
     def list(self, q):
+        if q.get("continue") and state["expire_continue"]:
+            return self.status(410, "Expired", "The provided continue parameter is too old")
+        if not q.get("limit") and state["expire_continue"]:
+            return self.list_streamed()
         with lock:
             limit = int(q.get("limit", "0") or 0)
             names = sorted(state["pods"])
@@ -162,6 +171,21 @@ class H(BaseHTTPRequestHandler):
             if limit and nxt < len(names):
                 md["continue"] = str(nxt)
         return self.send(200, {"kind": "PodList", "apiVersion": "v1", "metadata": md, "items": items})
+
+    def list_streamed(self):
+        with lock:
+            state["unpaged"] += 1
+            items = [state["pods"][n] for n in sorted(state["pods"])]
+            body = json.dumps({"kind": "PodList", "apiVersion": "v1", "items": items,
+                               "metadata": {"resourceVersion": str(state["rv"])}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(0, len(body), 777):
+            self.chunk(body[i:i + 777])
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     def chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))

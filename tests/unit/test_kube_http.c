@@ -480,6 +480,30 @@ TEST(relist_after_410_delivers_deletions_and_additions)
     env_done(&e);
 }
 
+TEST(expired_continue_token_falls_back_to_one_streamed_list)
+{
+    srv_start();
+    ctl("/ctl/add?name=p&count=1203");
+    ctl("/ctl/expire-continue?on=1");
+    env_t e;
+    env_init(&e, NULL);
+    rec_t c = {0};
+    watch_pods(&e, &c, "pods");
+    /* page 1 (500 items), then 410 on its continue token, then one unpaged
+     * list streamed in 777-byte chunks with its metadata after the items */
+    RUN_UNTIL(&e, c.synced && kube_reflector_state(c.r) == KUBE_REFLECTOR_WATCHING);
+    CHECK_INT(c.added, 1203);
+    CHECK_INT(c.modified, 0);
+    CHECK_INT(kube_reflector_count(c.r), 1203);
+    CHECK(strcmp(kube_reflector_resource_version(c.r), "1303") == 0);
+    /* the watch resumes from the list's version, read at the end */
+    ctl("/ctl/add?name=after");
+    RUN_UNTIL(&e, c.added == 1204);
+    kube_reflector_free(c.r);
+    map_free(&c.live);
+    env_done(&e);
+}
+
 TEST(dropped_watch_resumes_from_last_version_without_relist)
 {
     srv_start();
