@@ -146,6 +146,16 @@ list="$kb/api/v1/clusters/$cluster/resources/pods?namespace=$ns&limit=500"
 topo="$kb/api/v1/clusters/$cluster/topology?namespace=$ns"
 curl -s "$list" >"$tmp/list.json"
 bytes_list=$(wc -c <"$tmp/list.json")
+# the same page for a client that takes gzip: a repeat comes from the kept
+# page, gzipped (unless the second or the page's pods changed in between)
+bytes_list_gz=$bytes_list
+for _ in $(seq 1 20); do
+  if curl -s -D "$tmp/gz.h" -H 'Accept-Encoding: gzip' "$list" -o "$tmp/list.gz" &&
+    grep -qi '^content-encoding: gzip' "$tmp/gz.h"; then
+    bytes_list_gz=$(wc -c <"$tmp/list.gz")
+    break
+  fi
+done
 bytes_topo=$(curl -s "$topo" | wc -c)
 
 # nginx on the same CPU serving a file of the list page's size
@@ -153,7 +163,8 @@ ngx=""
 if command -v nginx >/dev/null; then
   mkdir -p "$tmp/www" "$tmp/ngx"
   cp "$tmp/list.json" "$tmp/www/list.json"
-  chmod a+rx "$tmp" "$tmp/www" && chmod a+r "$tmp/www/list.json" # nginx may read as another user
+  gzip -1 -c "$tmp/list.json" >"$tmp/www/list.json.gz" # the reference for gzip: the same bytes, pre-compressed
+  chmod a+rx "$tmp" "$tmp/www" && chmod a+r "$tmp/www/list.json" "$tmp/www/list.json.gz" # nginx may read as another user
   ngport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   cat >"$tmp/ngx/nginx.conf" <<EOF2
 daemon off; master_process off; worker_processes 1; pid $tmp/ngx/nginx.pid; error_log $tmp/ngx/error.log;
@@ -161,7 +172,7 @@ events { worker_connections 4096; }
 http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
   client_body_temp_path $tmp/ngx; proxy_temp_path $tmp/ngx; fastcgi_temp_path $tmp/ngx;
   uwsgi_temp_path $tmp/ngx; scgi_temp_path $tmp/ngx;
-  server { listen 127.0.0.1:$ngport; root $tmp/www; } }
+  server { listen 127.0.0.1:$ngport; root $tmp/www; gzip_static on; } }
 EOF2
   taskset -c 0 nginx -p "$tmp/ngx" -c "$tmp/ngx/nginx.conf" 2>"$tmp/ngx/start.err" &
   ngxpid=$!
@@ -175,10 +186,15 @@ read -r h_rps h_p99 h_cpu < <(run_wrk "$kbpid" "$kb/healthz")
 if [ -n "$ngx" ]; then
   echo "wrk: nginx static file of $bytes_list bytes (reference)"
   read -r n_rps n_p99 n_cpu < <(run_wrk "$ngxpid" "$ngx")
+  echo "wrk: nginx gzip_static of the same file (reference)"
+  read -r nz_rps nz_p99 nz_cpu < <(run_wrk "$ngxpid" "$ngx" -H "Accept-Encoding: gzip")
+  bytes_ngx_gz=$(wc -c <"$tmp/www/list.json.gz")
   kill "$ngxpid" 2>/dev/null
 fi
 echo "wrk: list page ($bytes_list bytes)"
 read -r l_rps l_p99 l_cpu < <(run_wrk "$kbpid" "$list")
+echo "wrk: list page, Accept-Encoding: gzip ($bytes_list_gz bytes)"
+read -r lz_rps lz_p99 lz_cpu < <(run_wrk "$kbpid" "$list" -H "Accept-Encoding: gzip")
 echo "wrk: namespace topology ($bytes_topo bytes)"
 read -r t_rps t_p99 t_cpu < <(run_wrk "$kbpid" "$topo")
 echo "wrk: namespace topology with If-None-Match (304)"
@@ -208,12 +224,15 @@ machine="$(uname -sr), $(nproc) × $(grep -m1 'model name' /proc/cpuinfo | cut -
   [ -n "$ngx" ] && echo "| nginx, static file of the list page's size (reference) | $bytes_list | $n_rps | $n_p99 | $n_cpu |"
   [ -n "${BASE:-}" ] && echo "| before: pods list page, limit=500, namespace $ns | $bytes_list | $bl_rps | $bl_p99 | $bl_cpu |"
   echo "| pods list page, limit=500, namespace $ns ($nspods pods) | $bytes_list | $l_rps | $l_p99 | $l_cpu |"
+  [ -n "$ngx" ] && echo "| nginx gzip_static, the same file gzipped (reference) | $bytes_ngx_gz | $nz_rps | $nz_p99 | $nz_cpu |"
+  echo "| same page, Accept-Encoding: gzip | $bytes_list_gz | $lz_rps | $lz_p99 | $lz_cpu |"
   [ -n "${BASE:-}" ] && echo "| before: namespace topology ($ns) | $bytes_topo | $bt_rps | $bt_p99 | $bt_cpu |"
   echo "| namespace topology ($ns) | $bytes_topo | $t_rps | $t_p99 | $t_cpu |"
   echo "| same, If-None-Match → 304 | 0 | $e_rps | $e_p99 | $e_cpu |"
   echo
   echo -n "Ratios: list/healthz $(ratio "$l_rps" "$h_rps")×"
   [ -n "$ngx" ] && echo -n ", list/nginx-static $(ratio "$l_rps" "$n_rps")× (CPU per request $(ratio "$l_cpu" "$n_cpu")×)"
+  [ -n "$ngx" ] && echo -n ", gzip list/nginx gzip_static $(ratio "$lz_rps" "$nz_rps")×"
   [ -n "${BASE:-}" ] && echo -n ", list after/before $(ratio "$l_rps" "$bl_rps")×, topology after/before $(ratio "$t_rps" "$bt_rps")×"
   echo ". Target: ≥ 20,000 list req/s on one core."
   if [ -n "$ngx" ]; then

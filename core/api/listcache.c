@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "http/http.h"
 #include "base/map.h"
 #include "base/mem.h"
 
@@ -100,7 +101,26 @@ static size_t page_cost(const page_t *p)
 void api_page_bytes_release(void *pb)
 {
     api_page_bytes_t *b = pb;
-    if (b && --b->refs == 0) free(b);
+    if (b && --b->refs == 0) {
+        api_page_bytes_release(b->gz);
+        free(b);
+    }
+}
+
+api_page_bytes_t *api_page_bytes_gzip(api_page_bytes_t *b)
+{
+    if (b->gz) return b->gz->len ? b->gz : NULL;
+    buf_t z = {0};
+    bool ok = http_gzip(b->data, b->len, 1, &z) && z.len < b->len;
+    api_page_bytes_t *g = xmalloc(sizeof *g + (ok ? z.len : 0) + 1);
+    g->refs = 1;
+    g->gz = NULL;
+    g->len = ok ? z.len : 0; /* 0: tried, not worth it */
+    if (ok) memcpy(g->data, z.data, z.len);
+    g->data[g->len] = '\0';
+    buf_free(&z);
+    b->gz = g;
+    return g->len ? g : NULL;
 }
 
 static void page_free(page_t *p)
@@ -726,6 +746,7 @@ void api_listcache_page_put(api_listcache_t *lc, store_t *s, const void *key, si
     }
     p->body = xmalloc(sizeof *p->body + body->len + 1);
     p->body->refs = 1;
+    p->body->gz = NULL;
     p->body->len = body->len;
     memcpy(p->body->data, body->data, body->len);
     p->body->data[body->len] = '\0';

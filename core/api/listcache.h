@@ -94,8 +94,12 @@ void api_listcache_row(api_listcache_t *lc, store_t *s, store_oid_t o, int64_t n
 typedef struct api_page_bytes {
     uint32_t refs;
     size_t len;
-    char data[]; /* NUL-terminated */
+    struct api_page_bytes *gz; /* its gzip, made on first asking (one reference) */
+    char data[];               /* NUL-terminated */
 } api_page_bytes_t;
+/* The gzip variant of b, made once (level 1) and kept with it; NULL when
+ * compressing does not make it smaller. */
+api_page_bytes_t *api_page_bytes_gzip(api_page_bytes_t *b);
 /* Drop one reference (void * for http_res_send_borrowed's release). */
 void api_page_bytes_release(void *pb);
 

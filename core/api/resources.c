@@ -186,8 +186,14 @@ static void list_run(api_req_t *q)
         http_req_t *r = q->r;
         http_req_on_abort(r, NULL, NULL);
         q->r = NULL;
-        kept->refs++;
-        http_res_send_borrowed(r, 200, "application/json", kept->data, kept->len, api_page_bytes_release, kept);
+        /* a client that takes gzip gets the page's gzip, made once per
+         * page rather than per request: a tenth of the bytes to move */
+        api_page_bytes_t *out = http_req_accepts_gzip(r) ? api_page_bytes_gzip(kept) : NULL;
+        if (out) http_res_header(r, "Content-Encoding", "gzip");
+        else out = kept;
+        http_res_header(r, "Vary", "Accept-Encoding");
+        out->refs++;
+        http_res_send_borrowed(r, 200, "application/json", out->data, out->len, api_page_bytes_release, out);
         api_req_free(q);
         return;
     }
@@ -226,6 +232,7 @@ static void list_run(api_req_t *q)
     list_st_free(st);
     q->st = NULL;
     q->on_gone = NULL;
+    http_res_header(q->r, "Vary", "Accept-Encoding"); /* a repeat may come gzipped */
     api_req_send_bytes(q, 200, "application/json", b->data, b->len);
     /* keep the buffer, but not a rare giant one */
     if (b->cap > (8u << 20)) buf_free(b);

@@ -124,6 +124,11 @@ void http_req_on_abort(http_req_t *r, void (*fn)(http_req_t *r, void *ud), void 
 /* ---- response ---- */
 /* Add a response header (copied). Must precede send / stream_begin. */
 void http_res_header(http_req_t *r, const char *name, const char *value);
+/* Whether the request's Accept-Encoding takes gzip (q > 0). */
+bool http_req_accepts_gzip(const http_req_t *r);
+/* out = the gzip of n bytes at src, deflate level 1 (fast) to 9; false on a
+ * zlib failure. */
+bool http_gzip(const void *src, size_t n, int level, buf_t *out);
 /* Whole response. Content-Length is set; the body is written at once as
  * far as the socket takes it, and only the rest is copied. */
 void http_res_send(http_req_t *r, int status, const char *content_type, const void *body, size_t len);

@@ -83,7 +83,7 @@ const char *http_mime_type(const char *path)
 
 /* ---- request header helpers ---- */
 
-static bool accepts_gzip(const http_req_t *r)
+bool http_req_accepts_gzip(const http_req_t *r)
 {
     const char *ae = http_req_header(r, "Accept-Encoding");
     if (!ae) return false;
@@ -133,11 +133,11 @@ static bool etag_matches(const http_req_t *r, const char *etag)
     return false;
 }
 
-static bool gzip_bytes(const void *src, size_t n, buf_t *out)
+bool http_gzip(const void *src, size_t n, int level, buf_t *out)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
-    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
     buf_reset(out);
     buf_reserve(out, deflateBound(&z, (uLong)n));
     z.next_in = (Bytef *)src;
@@ -155,7 +155,7 @@ static bool gzip_bytes(const void *src, size_t n, buf_t *out)
 static void send_entity(http_req_t *r, const char *etag, const char *etag_gz, const char *type,
                         bool compressible, const void *data, size_t len, const void *gz, size_t gz_len)
 {
-    bool use_gz = compressible && gz && gz_len < len && accepts_gzip(r);
+    bool use_gz = compressible && gz && gz_len < len && http_req_accepts_gzip(r);
     const char *tag = use_gz && etag_gz ? etag_gz : etag;
     if (compressible) http_res_header(r, "Vary", "Accept-Encoding");
     if (tag) http_res_header(r, "ETag", tag);
@@ -285,9 +285,9 @@ void http_res_file(http_req_t *r, const char *root, const char *rel)
         s->files_bytes += f->data.len;
     }
     if (f) {
-        if (m->compress && !f->gz_done && f->data.len >= GZIP_MIN && accepts_gzip(r)) {
+        if (m->compress && !f->gz_done && f->data.len >= GZIP_MIN && http_req_accepts_gzip(r)) {
             f->gz_done = true;
-            if (gzip_bytes(f->data.data, f->data.len, &f->gz))
+            if (http_gzip(f->data.data, f->data.len, 6, &f->gz))
                 s->files_bytes += f->gz.len;
             else
                 buf_free(&f->gz);
