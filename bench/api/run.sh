@@ -38,21 +38,14 @@ ncpu=$(nproc)
 other="1-$((ncpu - 1))"
 [ "$ncpu" -lt 2 ] && other=0
 
-wait_line() { # file [tries of 0.5 s] → URL from "listening on URL"
-  for _ in $(seq 1 "${2:-1200}"); do
-    u=$(grep -o 'listening on http://[^ ]*' "$1" 2>/dev/null | head -1 | cut -d' ' -f3)
-    [ -n "$u" ] && { echo "$u"; return 0; }
-    sleep 0.5
-  done
-  return 1
-}
+. tools/wait-line.sh
 
 echo "kubesim --nodes $NODES --pods $PODS --churn $CHURN (generation may take a while)"
 "$BUILD/kubesim" --listen 127.0.0.1:0 --nodes "$NODES" --pods "$PODS" --churn "$CHURN" \
   --watch-window "${WATCH_WINDOW:-100000}" --kubeconfig-out "$tmp/kc.yaml" >"$tmp/sim.out" 2>"$tmp/sim.err" &
 pids+=($!)
 sim_t0=$(date +%s)
-sim=$(wait_line "$tmp/sim.out" $((${START_S:-120} * 2))) || { echo "kubesim did not start within ${START_S:-120}s: retry with smaller NODES/PODS"; tail "$tmp/sim.err"; exit 1; }
+sim=$(wait_line "$tmp/sim.out" "${START_S:-120}") || { echo "kubesim did not start within ${START_S:-120}s: retry with smaller NODES/PODS"; tail "$tmp/sim.err"; exit 1; }
 sim_start_s=$(($(date +%s) - sim_t0))
 simpid=${pids[-1]}
 cc -O2 -Wall -o "$tmp/wsload" bench/api/wsload.c -lpthread || exit 1
@@ -62,7 +55,7 @@ start_kb() { # binary name → sets kb, kbpid, cluster, sync_s, objects
     --data-dir "$tmp/data-$2" --plugins plugins >"$tmp/kb-$2.out" 2>"$tmp/kb-$2.err" &
   kbpid=$!
   pids+=($kbpid)
-  kb=$(wait_line "$tmp/kb-$2.out") || { echo "kubilitics did not start"; tail "$tmp/kb-$2.err"; exit 1; }
+  kb=$(wait_line "$tmp/kb-$2.out" 120) || { echo "kubilitics did not start"; tail "$tmp/kb-$2.err"; exit 1; }
   cluster=$(curl -s "$kb/api/v1/clusters" | python3 -c 'import sys,json; print(json.load(sys.stdin)[0]["id"])')
   echo "waiting for $cluster to sync ($2)"
   local t0

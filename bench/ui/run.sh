@@ -41,15 +41,7 @@ for b in kubesim kubilitics; do
   [ -x "$BUILD/$b" ] || { echo "bench/ui: $BUILD/$b missing (make BUILD=$BUILD)"; exit 1; }
 done
 
-wait_line() {
-  for _ in $(seq 1 600); do
-    url=$(grep -o 'listening on [^ ]*' "$1" 2>/dev/null | head -1 | cut -d' ' -f3)
-    [ -n "$url" ] && { echo "$url"; return 0; }
-    sleep 0.1
-  done
-  echo "timed out waiting for $1" >&2
-  return 1
-}
+. tools/wait-line.sh
 
 # sim NAME ARGS… — a kubesim whose kubeconfig names cluster, context and user NAME.
 sim() {

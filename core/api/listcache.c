@@ -547,17 +547,10 @@ static bool row_build(const store_t *s, store_oid_t o, buf_t *out)
         buf_puts(out, ",\"reason\":");
         buf_json_cstr(out, reason);
     }
-    const uint32_t *pairs;
-    size_t np = store_obj_labels(s, o, &pairs);
-    buf_puts(out, ",\"labels\":{");
-    for (size_t i = 0; i < np; i++) {
-        if (i) buf_putc(out, ',');
-        buf_json_cstr(out, store_str(s, pairs[2 * i]));
-        buf_putc(out, ':');
-        buf_json_cstr(out, store_str(s, pairs[2 * i + 1]));
-    }
+    buf_puts(out, ",\"labels\":");
+    store_labels_json(s, o, out);
     /* the columns as store_columns_json writes them, up to AGE's value */
-    buf_puts(out, "},\"columns\":{");
+    buf_puts(out, ",\"columns\":{");
     const char *const *names;
     size_t nn = store_column_names(s, kind, &names);
     const uint32_t *cols;

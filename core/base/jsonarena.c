@@ -253,14 +253,17 @@ static bool parse_number(jp_t *j, cJSON *item)
 
 /* ---- containers ---- */
 
-static bool parse_array(jp_t *j, cJSON *item)
+/* An array or object (close is ']' or '}'): its members are linked as cJSON
+ * links them (prev of the first is the last); an object's member first
+ * reads its key. */
+static bool parse_container(jp_t *j, cJSON *item, char close)
 {
     if (j->depth >= CJSON_NESTING_LIMIT) return false;
     j->depth++;
     ptr_t p = skip_blank(j->p + 1, j->end);
     if (p >= j->end) return false;
     cJSON *head = NULL, *cur = NULL;
-    if (*p != ']') {
+    if (*p != close) {
         for (;;) {
             cJSON *n = new_node(j);
             if (!head) {
@@ -270,6 +273,15 @@ static bool parse_array(jp_t *j, cJSON *item)
                 n->prev = cur;
             }
             cur = n;
+            if (close == '}') {
+                if (p >= j->end || *p != '"') return false;
+                j->p = p;
+                n->string = parse_string(j);
+                if (!n->string) return false;
+                p = skip_blank(j->p, j->end);
+                if (p >= j->end || *p != ':') return false;
+                p = skip_blank(p + 1, j->end);
+            }
             j->p = p;
             if (!parse_value(j, n)) return false;
             p = skip_blank(j->p, j->end);
@@ -279,54 +291,11 @@ static bool parse_array(jp_t *j, cJSON *item)
             }
             break;
         }
-        if (p >= j->end || *p != ']') return false;
+        if (p >= j->end || *p != close) return false;
     }
     j->depth--;
     if (head) head->prev = cur;
-    item->type = cJSON_Array;
-    item->child = head;
-    j->p = p + 1;
-    return true;
-}
-
-static bool parse_object(jp_t *j, cJSON *item)
-{
-    if (j->depth >= CJSON_NESTING_LIMIT) return false;
-    j->depth++;
-    ptr_t p = skip_blank(j->p + 1, j->end);
-    if (p >= j->end) return false;
-    cJSON *head = NULL, *cur = NULL;
-    if (*p != '}') {
-        for (;;) {
-            cJSON *n = new_node(j);
-            if (!head) {
-                head = n;
-            } else {
-                cur->next = n;
-                n->prev = cur;
-            }
-            cur = n;
-            if (p >= j->end || *p != '"') return false;
-            j->p = p;
-            n->string = parse_string(j);
-            if (!n->string) return false;
-            p = skip_blank(j->p, j->end);
-            if (p >= j->end || *p != ':') return false;
-            p = skip_blank(p + 1, j->end);
-            j->p = p;
-            if (!parse_value(j, n)) return false;
-            p = skip_blank(j->p, j->end);
-            if (p < j->end && *p == ',') {
-                p = skip_blank(p + 1, j->end);
-                continue;
-            }
-            break;
-        }
-        if (p >= j->end || *p != '}') return false;
-    }
-    j->depth--;
-    if (head) head->prev = cur;
-    item->type = cJSON_Object;
+    item->type = close == '}' ? cJSON_Object : cJSON_Array;
     item->child = head;
     j->p = p + 1;
     return true;
@@ -344,8 +313,8 @@ static bool parse_value(jp_t *j, cJSON *item)
         if (!item->valuestring) return false;
         item->type = cJSON_String;
         return true;
-    case '{': return parse_object(j, item);
-    case '[': return parse_array(j, item);
+    case '{': return parse_container(j, item, '}');
+    case '[': return parse_container(j, item, ']');
     case 'n':
         if (left >= 4 && !memcmp(p, "null", 4)) {
             item->type = cJSON_NULL;

@@ -1245,16 +1245,9 @@ void graph_projection_json(graph_t *g, store_oid_t o, buf_t *out)
     store_obj_uid(s, o, uid);
     if (*uid) buf_printf(out, ",\"uid\":\"%s\"", uid);
     buf_printf(out, ",\"resourceVersion\":\"%llu\"", (unsigned long long)store_obj_rv(s, o));
-    const uint32_t *pairs;
-    size_t nl = store_obj_labels(s, o, &pairs);
-    buf_puts(out, ",\"labels\":{");
-    for (size_t i = 0; i < nl; i++) {
-        if (i) buf_putc(out, ',');
-        buf_json_cstr(out, store_str(s, pairs[2 * i]));
-        buf_putc(out, ':');
-        buf_json_cstr(out, store_str(s, pairs[2 * i + 1]));
-    }
-    buf_puts(out, "},\"ownerReferences\":[");
+    buf_puts(out, ",\"labels\":");
+    store_labels_json(s, o, out);
+    buf_puts(out, ",\"ownerReferences\":[");
     const store_owner_t *ow;
     size_t no = store_obj_owners(s, o, &ow);
     for (size_t i = 0; i < no; i++) {

@@ -1437,6 +1437,20 @@ size_t store_each_owned_by(const store_t *s, const uint8_t uid[16], store_visit_
     return n;
 }
 
+void store_labels_json(const store_t *s, store_oid_t o, buf_t *out)
+{
+    const uint32_t *pairs;
+    size_t n = store_obj_labels(s, o, &pairs);
+    buf_putc(out, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_putc(out, ',');
+        buf_json_cstr(out, store_str(s, pairs[2 * i]));
+        buf_putc(out, ':');
+        buf_json_cstr(out, store_str(s, pairs[2 * i + 1]));
+    }
+    buf_putc(out, '}');
+}
+
 /* store_pods_of: a depth-first walk down ownerReferences. */
 typedef struct pods_of {
     const store_t *s;

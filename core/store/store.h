@@ -109,6 +109,8 @@ int store_obj_status(const store_t *s, store_oid_t o);
 const char *store_obj_reason(const store_t *s, store_oid_t o);
 /* Sorted by key id: pairs[2i] key, pairs[2i+1] value. */
 size_t store_obj_labels(const store_t *s, store_oid_t o, const uint32_t **pairs);
+/* o's labels as a JSON object into out. */
+void store_labels_json(const store_t *s, store_oid_t o, buf_t *out);
 uint32_t store_obj_label(const store_t *s, store_oid_t o, uint32_t key); /* value id or INTERN_NONE */
 const char *store_obj_label_str(const store_t *s, store_oid_t o, const char *key); /* NULL when absent */
 

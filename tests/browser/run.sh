@@ -26,16 +26,7 @@ if [ ! -x /usr/bin/chromium ] || [ ! -d ui/node_modules/playwright-core ]; then
   exit 1
 fi
 
-# wait_line FILE — until FILE holds "listening on URL"; prints URL.
-wait_line() {
-  for _ in $(seq 1 600); do
-    url=$(grep -o 'listening on [^ ]*' "$1" 2>/dev/null | head -1 | cut -d' ' -f3)
-    [ -n "$url" ] && { echo "$url"; return 0; }
-    sleep 0.1
-  done
-  echo "timed out waiting for $1" >&2
-  return 1
-}
+. tools/wait-line.sh
 
 # sim NAME ARGS… — start a kubesim whose kubeconfig context is NAME.
 sim() {
